@@ -1,0 +1,10 @@
+import type { Command } from '../src/chat/command.js';
+import type { Services } from '../src/services.js';
+import { help } from './help.js';
+import { say } from './say.js';
+import { server } from './server.js';
+import { servers } from './servers.js';
+import { whoami } from './whoami.js';
+
+/** Every chat command, in the order `!help` lists them. */
+export const commands: readonly Command<Services>[] = [help, server, servers, say, whoami];

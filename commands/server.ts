@@ -1,0 +1,101 @@
+import { reply, type Command, type CommandContext } from '../src/chat/command.js';
+import { bold, join, line, list, richText, text } from '../src/chat/rich-text.js';
+import { lookupServers } from '../src/domain/servers/lookup.js';
+import { isStatus, STATUSES, type Server } from '../src/domain/servers/model.js';
+import { UserError } from '../src/errors.js';
+import type { Services } from '../src/services.js';
+import { formatTime } from '../src/time/format.js';
+import { serverBrief, serverLine, statusLabel } from './format/server.js';
+import { moreLine } from './format/more.js';
+
+/** Lines a reply may take in a channel before the rest is "…and N more". */
+const CHANNEL_LINES = 5;
+
+function requireServer(ctx: CommandContext<Services>, name: string | undefined, usage: string): Server {
+  if (!name) throw new UserError(`usage: ${ctx.prefix}${usage}`);
+  const server = ctx.services.inventory.get(name);
+  if (server) return server;
+  const r = lookupServers(ctx.services.inventory, name, 1);
+  if (r.kind === 'none') throw new UserError(notFound(name, r.suggestions));
+  throw new UserError(`'${name}' is not one host name; use the exact name (${ctx.prefix}server ${name} lists matches)`);
+}
+
+function notFound(name: string, suggestions: string[]): string {
+  return suggestions.length > 0 ? `no server '${name}' — did you mean ${suggestions.join(', ')}?` : `no server '${name}'`;
+}
+
+export const server: Command<Services> = {
+  name: 'server',
+  aliases: ['host'],
+  summary: 'Look up a host by name, FQDN, IP, CIDR range or glob.',
+  usage: 'NAME|IP|CIDR|GLOB',
+  examples: ['server web01', 'server 10.2.0.15', 'server 10.2.0.0/16', 'server web*'],
+  role: 'viewer',
+  run(ctx, args) {
+    const query = args.positional[0];
+    if (!query || args.positional.length > 1) throw new UserError(`usage: ${ctx.prefix}server NAME|IP|CIDR|GLOB (e.g. ${ctx.prefix}server web01)`);
+    const r = lookupServers(ctx.services.inventory, query, CHANNEL_LINES);
+    switch (r.kind) {
+      case 'one':
+        return reply(richText(line(...serverLine(r.server))));
+      case 'none':
+        return { body: text(notFound(query, r.suggestions)), ok: false };
+      case 'many': {
+        const head = line(`${r.total} servers match ${query}:`);
+        const more = moreLine(r.total - r.servers.length, ctx.services.publicUrl, `/api/v1/servers?name=${encodeURIComponent(query)}`);
+        return reply(richText(head, list(r.servers.map(serverBrief)), ...(more ? [more] : [])));
+      }
+    }
+  },
+  subcommands: {
+    set: {
+      summary: "Change a host's status and record why in its history.",
+      usage: `NAME status=STATUS [reason…]`,
+      examples: ['server set web01 status=maintenance disk swap'],
+      role: 'operator',
+      options: { status: `new status: ${STATUSES.join(', ')}` },
+      freeText: true,
+      run(ctx, args) {
+        const [name, ...reason] = args.positional;
+        const usage = 'server set NAME status=STATUS [reason…]';
+        const host = requireServer(ctx, name, usage);
+        const status = args.options.status?.toLowerCase();
+        if (!status) throw new UserError(`usage: ${ctx.prefix}${usage} (status is one of ${STATUSES.join(', ')})`);
+        if (!isStatus(status)) throw new UserError(`unknown status '${status}' — use one of ${STATUSES.join(', ')}`);
+        const { user, platform } = ctx.message;
+        const actor = user.identity ?? `${platform}:nick:${user.name}`;
+        const change = ctx.services.inventory.setStatus(host.id, status, actor, reason.join(' ') || null);
+        if (!change) return reply(text(`${host.name} is already ${status}`));
+        return reply(richText(line(...join([bold(host.name), statusLabel(change.from_status!), '→', statusLabel(status), change.reason && `(${change.reason})`]))));
+      },
+    },
+    history: {
+      summary: "Show a host's status changes, newest first.",
+      usage: 'NAME [--full]',
+      examples: ['server history web01'],
+      role: 'viewer',
+      flags: { full: 'the whole history, sent privately' },
+      run(ctx, args) {
+        const host = requireServer(ctx, args.positional[0], 'server history NAME');
+        const full = args.flags.has('full');
+        const entries = ctx.services.inventory.history(host.id, full ? 500 : CHANNEL_LINES + 1);
+        if (entries.length === 0) return reply(text(`${host.name}: no status changes recorded`));
+        const shown = full ? entries : entries.slice(0, CHANNEL_LINES);
+        const items = shown.map((h) =>
+          join([
+            formatTime(h.at, ctx.services.timezone),
+            h.from_status ? statusLabel(h.from_status) : 'new',
+            '→',
+            statusLabel(h.to_status),
+            `by ${h.actor}`,
+            h.reason && `— ${h.reason}`,
+            h.maintenance_id !== null && `(maintenance #${h.maintenance_id})`,
+          ]),
+        );
+        const blocks = [line(bold(host.name), ' status history:'), list(items)];
+        if (!full && entries.length > CHANNEL_LINES) blocks.push(line(`…older entries: ${ctx.prefix}server history ${host.name} --full`));
+        return reply(richText(...blocks), { private: full });
+      },
+    },
+  },
+};

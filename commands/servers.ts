@@ -1,0 +1,46 @@
+import { reply, type Command } from '../src/chat/command.js';
+import { bold, line, richText, type Inline } from '../src/chat/rich-text.js';
+import { isStatus, STATUSES, type ServerFilter } from '../src/domain/servers/model.js';
+import { UserError } from '../src/errors.js';
+import type { Services } from '../src/services.js';
+import { statusLabel } from './format/server.js';
+import { moreLine } from './format/more.js';
+
+const NAMES_SHOWN = 10;
+
+export const servers: Command<Services> = {
+  name: 'servers',
+  summary: 'Count hosts by status and list the first names, optionally filtered.',
+  usage: '[role=R] [status=S] [dc=D] [service=X] [tag=T] [name=GLOB]',
+  examples: ['servers', 'servers role=db:master', 'servers dc=tokyo1 status=poweroff', 'servers name=web*'],
+  role: 'viewer',
+  options: {
+    role: 'hosts with this role (globs allowed: db:*)',
+    status: `hosts in this status (${STATUSES.join(', ')})`,
+    dc: 'hosts in this datacenter',
+    service: 'hosts of this service',
+    tag: 'hosts with this tag',
+    name: 'hosts whose name matches this glob',
+  },
+  run(ctx, args) {
+    if (args.positional.length > 0) {
+      throw new UserError(`'${args.positional[0]}' is not a filter: use key=value, e.g. ${ctx.prefix}servers role=${args.positional[0]} (or ${ctx.prefix}server ${args.positional[0]} for one host)`);
+    }
+    const filter: ServerFilter = { ...args.options };
+    if (filter.status && !/[*?[]/.test(filter.status) && !isStatus(filter.status.toLowerCase())) {
+      throw new UserError(`unknown status '${filter.status}' — use one of ${STATUSES.join(', ')}`);
+    }
+    const { inventory } = ctx.services;
+    const counts = inventory.countByStatus(filter);
+    const total = counts.reduce((n, c) => n + c.count, 0);
+    const described = Object.entries(args.options).map(([k, v]) => `${k}=${v}`).join(' ');
+    if (total === 0) return reply(richText(line(`no servers${described ? ` match ${described}` : ' in the inventory yet (opsbridge servers import FILE)'}`)));
+    const { servers: first } = inventory.list(filter, NAMES_SHOWN);
+    const byStatus: Inline[] = counts.flatMap((c, i) => [i > 0 ? ', ' : '', `${c.count} `, statusLabel(c.status)]);
+    const head = line(bold(`${total} server${total === 1 ? '' : 's'}`), described ? ` (${described})` : '', ': ', ...byStatus);
+    const names = line(first.map((s) => s.name).join(', '));
+    const query = new URLSearchParams(args.options).toString();
+    const more = moreLine(total - first.length, ctx.services.publicUrl, `/api/v1/servers${query ? '?' + query : ''}`);
+    return reply(richText(head, names, ...(more ? [more] : [])));
+  },
+};

@@ -1,0 +1,84 @@
+-- The server inventory, its status history, and the outbox every chat message
+-- goes through.
+
+CREATE TABLE servers (
+  id          INTEGER PRIMARY KEY,
+  name        TEXT NOT NULL,
+  fqdn        TEXT,
+  service     TEXT,
+  dc          TEXT,
+  rack        TEXT,
+  status      TEXT NOT NULL DEFAULT 'working'
+              CHECK (status IN ('working', 'standby', 'maintenance', 'poweroff', 'retired')),
+  cpu         INTEGER,
+  memory_gb   REAL,
+  model       TEXT,
+  os          TEXT,
+  notes       TEXT,
+  created_at  TEXT NOT NULL,
+  updated_at  TEXT NOT NULL
+);
+-- Host names are DNS names: case does not make two hosts.
+CREATE UNIQUE INDEX servers_name ON servers (name COLLATE NOCASE);
+CREATE INDEX servers_fqdn ON servers (fqdn COLLATE NOCASE);
+CREATE INDEX servers_status ON servers (status);
+CREATE INDEX servers_dc ON servers (dc COLLATE NOCASE);
+CREATE INDEX servers_service ON servers (service COLLATE NOCASE);
+
+-- ip_key: 32 hex digits, IPv4 mapped into ::ffff:0:0/96, so an address and a
+-- CIDR range are both an index lookup.
+CREATE TABLE server_ips (
+  server_id  INTEGER NOT NULL REFERENCES servers (id) ON DELETE CASCADE,
+  position   INTEGER NOT NULL,
+  ip         TEXT NOT NULL,
+  ip_key     TEXT NOT NULL,
+  PRIMARY KEY (server_id, position)
+) WITHOUT ROWID;
+CREATE INDEX server_ips_key ON server_ips (ip_key);
+
+CREATE TABLE server_roles (
+  server_id  INTEGER NOT NULL REFERENCES servers (id) ON DELETE CASCADE,
+  position   INTEGER NOT NULL,
+  role       TEXT NOT NULL,
+  PRIMARY KEY (server_id, position)
+) WITHOUT ROWID;
+CREATE INDEX server_roles_role ON server_roles (role COLLATE NOCASE);
+
+CREATE TABLE server_tags (
+  server_id  INTEGER NOT NULL REFERENCES servers (id) ON DELETE CASCADE,
+  position   INTEGER NOT NULL,
+  tag        TEXT NOT NULL,
+  PRIMARY KEY (server_id, position)
+) WITHOUT ROWID;
+CREATE INDEX server_tags_tag ON server_tags (tag COLLATE NOCASE);
+
+CREATE TABLE server_status_history (
+  id              INTEGER PRIMARY KEY,
+  server_id       INTEGER NOT NULL REFERENCES servers (id) ON DELETE CASCADE,
+  at              TEXT NOT NULL,
+  actor           TEXT NOT NULL,
+  from_status     TEXT,
+  to_status       TEXT NOT NULL,
+  reason          TEXT,
+  -- set by maintenance windows (a later migration adds the table)
+  maintenance_id  INTEGER
+);
+CREATE INDEX server_status_history_server ON server_status_history (server_id, id);
+
+-- Everything that goes out to a chat is a row here first. Delivery marks a
+-- row delivered only after the adapter confirms, so nothing is lost on a
+-- crash or a disconnect; it is only delayed.
+CREATE TABLE outbox (
+  id            INTEGER PRIMARY KEY,
+  channel       TEXT NOT NULL,
+  thread        TEXT,
+  -- set for a private reply to one user of the channel's platform
+  recipient     TEXT,
+  priority      INTEGER NOT NULL DEFAULT 0,
+  body          TEXT NOT NULL,
+  created_at    TEXT NOT NULL,
+  delivered_at  TEXT,
+  attempts      INTEGER NOT NULL DEFAULT 0,
+  last_error    TEXT
+);
+CREATE INDEX outbox_pending ON outbox (channel, priority DESC, id) WHERE delivered_at IS NULL;

@@ -1,0 +1,142 @@
+import type { Logger } from 'pino';
+import { commands } from '../commands/index.js';
+import type { ChatAdapter } from './adapters/adapter.js';
+import { ConsoleAdapter } from './adapters/console/console-adapter.js';
+import { Dispatcher } from './chat/dispatcher.js';
+import { createInboundHandler } from './chat/inbound.js';
+import { parseChannelAddress } from './chat/message.js';
+import { Permissions } from './chat/permissions.js';
+import { systemClock, type Clock } from './clock.js';
+import { parseListen, type Config } from './config/schema.js';
+import { Delivery } from './delivery/delivery.js';
+import { Outbox } from './delivery/outbox.js';
+import { Inventory } from './domain/servers/inventory.js';
+import { HttpServer } from './http/server.js';
+import { Router } from './http/router.js';
+import { healthRoutes } from './http/routes/health.js';
+import { serverRoutes } from './http/routes/servers.js';
+import { MIGRATIONS_DIR } from './paths.js';
+import type { Services } from './services.js';
+import { openDatabase, type DB } from './store/database.js';
+import { migrate, readMigrations } from './store/migrate.js';
+
+/** The composition root: builds everything from the config. No logic lives here. */
+
+export interface Core {
+  config: Config;
+  db: DB;
+  log: Logger;
+  clock: Clock;
+  outbox: Outbox;
+  services: Services;
+  dispatcher: Dispatcher<Services>;
+  close(): void;
+}
+
+/** Store, domain services and the command dispatcher: what `start`, `run` and the CLI share. */
+export function buildCore(config: Config, opts: { log: Logger; clock?: Clock }): Core {
+  const clock = opts.clock ?? systemClock;
+  const db = openDatabase(config.database);
+  try {
+    migrate(db, readMigrations(MIGRATIONS_DIR));
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+  const outbox = new Outbox(db, clock);
+  const services: Services = {
+    inventory: new Inventory(db, clock),
+    timezone: config.timezone,
+    ...(config.http.public_url !== undefined && { publicUrl: config.http.public_url }),
+  };
+  const dispatcher = new Dispatcher<Services>({
+    commands,
+    services,
+    permissions: new Permissions(config.roles),
+    prefix: config.commands.prefix,
+    clock,
+    log: opts.log,
+    post: (channel, body) => outbox.enqueue({ channel, body }),
+  });
+  return { config, db, log: opts.log, clock, outbox, services, dispatcher, close: () => db.close() };
+}
+
+export interface BotOptions {
+  log: Logger;
+  clock?: Clock;
+  /** Run the console chat even when a chat platform is configured. */
+  forceConsole?: boolean;
+  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  /** Called when the console user ends the session (Ctrl-D on a terminal). */
+  onConsoleExit?: () => void;
+}
+
+export interface Bot {
+  core: Core;
+  /** Where the HTTP API listens (port resolved when 0 was asked for). */
+  http: { host: string; port: number };
+  stop(): Promise<void>;
+}
+
+export async function startBot(config: Config, opts: BotOptions): Promise<Bot> {
+  const core = buildCore(config, opts);
+  const { log, outbox, dispatcher } = core;
+
+  const adapters = new Map<string, ChatAdapter>();
+  // No chat platform is configurable yet: the console is the chat, and it
+  // shows what the bot sends to every channel.
+  const consoleAdapter = new ConsoleAdapter({
+    input: opts.stdin,
+    output: opts.stdout,
+    clock: core.clock,
+    onClose: () => {
+      if (opts.stdin.isTTY) opts.onConsoleExit?.();
+      else log.info('console input ended; the bot keeps running');
+    },
+  });
+  adapters.set('console', consoleAdapter);
+  const consoleServesAll = opts.forceConsole === true || adapters.size === 1;
+
+  const delivery = new Delivery({
+    outbox,
+    clock: core.clock,
+    log,
+    adapterFor: (channel) => {
+      const platform = parseChannelAddress(channel)?.platform;
+      return (platform && adapters.get(platform)) ?? (consoleServesAll ? consoleAdapter : undefined);
+    },
+  });
+
+  const router = new Router();
+  healthRoutes(router, core.db);
+  serverRoutes(router, core.services);
+  const http = new HttpServer(router, log);
+  const listen = parseListen(config.http.listen)!;
+  let address;
+  try {
+    address = await http.listen(listen.host, listen.port);
+  } catch (err) {
+    core.close();
+    throw err;
+  }
+  log.info({ listen: `${address.address}:${address.port}` }, 'HTTP API listening');
+
+  const onMessage = createInboundHandler({ dispatcher, outbox, log });
+  for (const a of adapters.values()) await a.start((m) => void onMessage(m));
+  delivery.start();
+
+  let stopped = false;
+  return {
+    core,
+    http: { host: address.address, port: address.port },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await delivery.stop();
+      for (const a of adapters.values()) await a.stop();
+      await http.close();
+      core.close();
+    },
+  };
+}

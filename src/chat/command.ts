@@ -1,0 +1,59 @@
+import type { Clock } from '../clock.js';
+import type { ParsedArgs } from './command-line.js';
+import type { InboundMessage } from './message.js';
+import type { Role } from './permissions.js';
+import type { RichText } from './rich-text.js';
+
+export interface Reply {
+  body: RichText;
+  /** False for a user error: `opsbridge run` exits 1. */
+  ok: boolean;
+  /** Send to the asking user only (a private message, a Slack ephemeral), not the channel. */
+  private?: boolean;
+}
+
+export interface CommandContext<S> {
+  message: InboundMessage;
+  role: Role;
+  services: S;
+  clock: Clock;
+  /** The prefix in use, for replies that tell the user what to type next. */
+  prefix: string;
+  /** Every command, for `!help`. */
+  commands: readonly Command<S>[];
+  /** Posts to any channel through the outbox. */
+  post(channel: string, body: RichText): void;
+}
+
+/**
+ * One action a user can run. Its declaration is the only copy of its help:
+ * `!help`, the README's command reference and error hints read it.
+ */
+export interface CommandAction<S> {
+  summary: string;
+  /** Arguments after the command (and subcommand) name, e.g. `NAME status=STATUS [reason…]`. */
+  usage: string;
+  examples: string[];
+  role: Role;
+  /** Accepted `key=value` options and what they do. */
+  options?: Record<string, string>;
+  /** Accepted `--flags` and what they do. */
+  flags?: Record<string, string>;
+  /**
+   * When true, an undeclared `key=value` word is free text (a reason, a
+   * comment) rather than a mistyped option.
+   */
+  freeText?: boolean;
+  run(ctx: CommandContext<S>, args: ParsedArgs): Reply | Promise<Reply>;
+}
+
+export interface Command<S> extends CommandAction<S> {
+  name: string;
+  aliases?: string[];
+  /** `!server set …`, `!server history …`: chosen by the first word after the command name. */
+  subcommands?: Record<string, CommandAction<S>>;
+}
+
+export function reply(body: RichText, extra: Partial<Omit<Reply, 'body'>> = {}): Reply {
+  return { body, ok: true, ...extra };
+}

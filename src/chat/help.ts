@@ -1,0 +1,60 @@
+import type { Command, CommandAction } from './command.js';
+import { roleAtLeast, type Role } from './permissions.js';
+import { bold, code, join, line, list, richText, tone, type Inline, type RichText } from './rich-text.js';
+
+/**
+ * Help is generated from the command declarations: `!help`, `!help NAME`
+ * and the README's command reference all come from here, so there is no
+ * second copy to fall out of date.
+ */
+
+function actions<S>(c: Command<S>): [string, CommandAction<S>][] {
+  return [[c.name, c], ...Object.entries(c.subcommands ?? {}).map(([n, a]): [string, CommandAction<S>] => [`${c.name} ${n}`, a])];
+}
+
+/** `!help`: one line per command. */
+export function helpIndex<S>(commands: readonly Command<S>[], prefix: string, role: Role): RichText {
+  const items = commands.map((c) => {
+    const locked = !roleAtLeast(role, c.role);
+    return join([bold(prefix + c.name), '—', c.summary, locked && tone('muted', `(${c.role})`)]);
+  });
+  return richText(list(items), line(`${prefix}help COMMAND shows usage and examples.`));
+}
+
+/** `!help server`: usage of the command and its subcommands, options and examples. */
+export function helpFor<S>(command: Command<S>, prefix: string): RichText {
+  const blocks = [line(bold(`${prefix}${command.name}`), command.aliases?.length ? ` (also ${command.aliases.map((a) => prefix + a).join(', ')})` : '', ' — ', command.summary)];
+  const items: Inline[][] = actions(command).map(([label, a]) =>
+    join([code(`${prefix}${label}${a.usage ? ' ' + a.usage : ''}`), a !== command && `— ${a.summary}`, a.role !== 'viewer' && tone('muted', `(${a.role})`)]),
+  );
+  blocks.push(list(items));
+  const opts = actions(command).flatMap(([, a]) => [
+    ...Object.entries(a.options ?? {}).map(([k, d]) => `${k}=… ${d}`),
+    ...Object.entries(a.flags ?? {}).map(([k, d]) => `--${k} ${d}`),
+  ]);
+  if (opts.length > 0) blocks.push(line('options: ', [...new Set(opts)].join('; ')));
+  const examples = actions(command).flatMap(([, a]) => a.examples);
+  if (examples.length > 0) blocks.push(line('e.g. ', ...join(examples.map((e) => code(prefix + e)), ' · ')));
+  return richText(...blocks);
+}
+
+/** Markdown command reference for the README. */
+export function commandReferenceMarkdown<S>(commands: readonly Command<S>[], prefix: string): string {
+  const out: string[] = [];
+  for (const c of commands) {
+    out.push(`### \`${prefix}${c.name}\`${c.aliases?.length ? ` (also ${c.aliases.map((a) => `\`${prefix}${a}\``).join(', ')})` : ''}`, '', c.summary, '');
+    out.push('| usage | what it does | role |', '| --- | --- | --- |');
+    for (const [label, a] of actions(c)) {
+      out.push(`| \`${prefix}${label}${a.usage ? ' ' + a.usage : ''}\` | ${a.summary.replace(/\|/g, '\\|')} | ${a.role} |`);
+    }
+    out.push('');
+    for (const [, a] of actions(c)) {
+      for (const [k, d] of Object.entries(a.options ?? {})) out.push(`- \`${k}=…\` ${d}`);
+      for (const [k, d] of Object.entries(a.flags ?? {})) out.push(`- \`--${k}\` ${d}`);
+    }
+    const examples = actions(c).flatMap(([, a]) => a.examples);
+    if (examples.length) out.push(`- Examples: ${examples.map((e) => `\`${prefix}${e}\``).join(', ')}`);
+    out.push('');
+  }
+  return out.join('\n').replace(/\n+$/, '\n');
+}

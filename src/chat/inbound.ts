@@ -1,0 +1,40 @@
+import type { Logger } from 'pino';
+import type { Outbox } from '../delivery/outbox.js';
+import type { Dispatcher } from './dispatcher.js';
+import type { InboundMessage } from './message.js';
+
+/**
+ * What happens to every message an adapter receives: a command is run and
+ * its reply goes to the outbox, addressed back to where it was typed (or to
+ * the user alone when the reply is private). The bridge hooks in here later.
+ */
+export function createInboundHandler<S>(deps: { dispatcher: Dispatcher<S>; outbox: Outbox; log: Logger }): (msg: InboundMessage) => Promise<void> {
+  // Commands from one channel are answered in the order they were typed,
+  // even when an earlier one takes longer.
+  const queues = new Map<string, Promise<void>>();
+  return (msg) => {
+    const prev = queues.get(msg.channel) ?? Promise.resolve();
+    const next = prev.then(() => handleOne(msg));
+    queues.set(msg.channel, next);
+    void next.then(() => {
+      if (queues.get(msg.channel) === next) queues.delete(msg.channel);
+    });
+    return next;
+  };
+
+  async function handleOne(msg: InboundMessage): Promise<void> {
+    try {
+      const reply = await deps.dispatcher.handle(msg);
+      if (!reply) return;
+      deps.outbox.enqueue({
+        channel: msg.channel,
+        body: reply.body,
+        ...(msg.thread !== undefined && { thread: msg.thread }),
+        ...(reply.private && { recipient: msg.user.identity ?? msg.user.name }),
+      });
+    } catch (err) {
+      // The dispatcher catches command errors; this is the store failing.
+      deps.log.error({ err, channel: msg.channel }, 'could not handle an inbound message');
+    }
+  }
+}

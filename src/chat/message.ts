@@ -1,0 +1,39 @@
+/**
+ * The platform-neutral message model. Adapters turn IRC lines and Slack
+ * events into this; the dispatcher, the bridge and the commands only ever
+ * see this.
+ */
+
+/** `irc`, `slack` or `console`; the prefix of a channel address. */
+export type Platform = 'irc' | 'slack' | 'console';
+
+export interface ChatUser {
+  /** What the platform shows: an IRC nick, a Slack display name. Never used for permissions. */
+  name: string;
+  /**
+   * Verified identity, only when the platform vouches for it:
+   * `irc:account:alice` (SASL/NickServ account), `slack:U024BE7LH`, `console`.
+   */
+  identity?: string;
+}
+
+export interface InboundMessage {
+  platform: Platform;
+  /** Channel address: `irc:#ops`, `slack:C024BE91L`, `console`. A private message uses the sender's address. */
+  channel: string;
+  user: ChatUser;
+  text: string;
+  /** Platform thread id (Slack `thread_ts`), when the message is in a thread. */
+  thread?: string;
+  /** True for a direct/private message to the bot: no prefix needed. */
+  direct?: boolean;
+  receivedAt: Date;
+}
+
+/** Splits `irc:#ops` into platform and the platform's own channel name. */
+export function parseChannelAddress(address: string): { platform: Platform; target: string } | null {
+  if (address === 'console') return { platform: 'console', target: 'console' };
+  const m = /^(irc|slack):(\S+)$/.exec(address);
+  if (!m) return null;
+  return { platform: m[1] as Platform, target: m[2]! };
+}

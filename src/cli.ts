@@ -1,0 +1,176 @@
+#!/usr/bin/env node
+import { once } from 'node:events';
+import { createWriteStream, readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
+import { buildCore, startBot } from './app.js';
+import { renderAnsi } from './chat/render/ansi.js';
+import { renderPlain } from './chat/render/plain.js';
+import { progressBar } from './cli/progress.js';
+import { loadConfig } from './config/load.js';
+import type { Config } from './config/schema.js';
+import { detectFormat, type ImportFormat } from './domain/servers/import-file.js';
+import { exportServers, type ExportFormat } from './domain/servers/export.js';
+import { importServers } from './domain/servers/import.js';
+import { FatalError, UserError } from './errors.js';
+import { createLogger } from './log.js';
+import { MIGRATIONS_DIR } from './paths.js';
+import { openDatabase } from './store/database.js';
+import { migrate, readMigrations } from './store/migrate.js';
+
+const program = new Command('opsbridge')
+  .description('Ops team chat bot: IRC/Slack bridge, alerts and logs, server and maintenance lookups, tickets.')
+  .option('-c, --config <path>', 'config file (default: ./opsbridge.yaml, else embedded defaults)')
+  .showHelpAfterError();
+
+function config(): Config {
+  return loadConfig(program.opts<{ config?: string }>().config).config;
+}
+
+program
+  .command('start')
+  .description('start the bot (with no config file: SQLite in ./data, console chat, HTTP API on 127.0.0.1:8080)')
+  .option('--console', 'run the console chat even when a chat platform is configured')
+  .action(async (opts: { console?: boolean }) => {
+    const loaded = loadConfig(program.opts<{ config?: string }>().config);
+    const cfg = loaded.config;
+    const log = createLogger(cfg.log.level);
+    let stopping = false;
+    const bot = await startBot(cfg, {
+      log,
+      forceConsole: opts.console ?? false,
+      stdin: process.stdin,
+      stdout: process.stdout,
+      onConsoleExit: () => void shutdown('console closed'),
+    });
+    async function shutdown(why: string) {
+      if (stopping) return;
+      stopping = true;
+      log.info({ why }, 'stopping');
+      await bot.stop();
+      process.exit(0);
+    }
+    process.on('SIGINT', () => void shutdown('SIGINT'));
+    process.on('SIGTERM', () => void shutdown('SIGTERM'));
+    const where = loaded.file ?? 'embedded defaults (no opsbridge.yaml)';
+    process.stdout.write(
+      `opsbridge is running on ${where}: database ${cfg.database}, HTTP API http://${bot.http.host}:${bot.http.port}\n` +
+        `Type ${cfg.commands.prefix}help for commands, Ctrl-D to quit.\n`,
+    );
+  });
+
+program
+  .command('migrate')
+  .description('apply pending database migrations and exit')
+  .action(() => {
+    const cfg = config();
+    const db = openDatabase(cfg.database);
+    try {
+      const r = migrate(db, readMigrations(MIGRATIONS_DIR));
+      process.stdout.write(r.applied.length ? `applied ${r.applied.join(', ')}\n` : `up to date (${r.alreadyApplied} migrations applied)\n`);
+    } finally {
+      db.close();
+    }
+  });
+
+program
+  .command('run')
+  .description("run one chat command as the local console user and print the reply (exit 1 on a command error)")
+  .argument('<command...>', "the command line, e.g. 'server web01'")
+  .action(async (words: string[]) => {
+    const cfg = config();
+    const core = buildCore(cfg, { log: createLogger(cfg.log.level === 'info' ? 'warn' : cfg.log.level) });
+    try {
+      const line = words.join(' ');
+      const text = line.startsWith(cfg.commands.prefix) ? line : cfg.commands.prefix + line;
+      const reply = await core.dispatcher.handle({
+        platform: 'console',
+        channel: 'console',
+        user: { name: 'console', identity: 'console' },
+        text,
+        direct: true,
+        receivedAt: core.clock.now(),
+      });
+      if (!reply) throw new UserError(`not a command: ${line}`);
+      process.stdout.write((process.stdout.isTTY ? renderAnsi(reply.body) : renderPlain(reply.body)) + '\n');
+      process.exitCode = reply.ok ? 0 : 1;
+    } finally {
+      core.close();
+    }
+  });
+
+const servers = program.command('servers').description('manage the server inventory');
+
+servers
+  .command('import')
+  .description('upsert hosts by name from CSV (header row), JSON (array) or NDJSON')
+  .argument('<file>', 'the file; the format comes from its extension (.csv, .json, .ndjson/.jsonl) or its content')
+  .option('--dry-run', 'check and count, change nothing')
+  .addOption(new Option('--format <format>', 'override format detection').choices(['csv', 'json', 'ndjson']))
+  .action((file: string, opts: { dryRun?: boolean; format?: ImportFormat }) => {
+    const cfg = config();
+    let textIn: string;
+    try {
+      textIn = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new UserError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    const core = buildCore(cfg, { log: createLogger('warn') });
+    try {
+      const bar = progressBar(process.stderr, 'importing');
+      const report = importServers(core.services.inventory, textIn, opts.format ?? detectFormat(file, textIn), {
+        actor: 'console',
+        source: file,
+        dryRun: opts.dryRun ?? false,
+        onProgress: (done, total) => bar.update(done, total),
+      });
+      bar.end();
+      for (const r of report.rejected) process.stderr.write(`${file}:${r.line}: rejected: ${r.reason}\n`);
+      process.stdout.write(
+        `${opts.dryRun ? 'dry run: would have ' : ''}created ${report.created}, updated ${report.updated}, unchanged ${report.unchanged}, rejected ${report.rejected.length}\n`,
+      );
+      process.exitCode = report.rejected.length > 0 ? 1 : 0;
+    } finally {
+      core.close();
+    }
+  });
+
+servers
+  .command('export')
+  .description('write the inventory in the import format (export then import changes nothing)')
+  .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json', 'ndjson']).default('csv'))
+  .option('-o, --output <file>', 'write to a file instead of stdout')
+  .action(async (opts: { format: ExportFormat; output?: string }) => {
+    const cfg = config();
+    const core = buildCore(cfg, { log: createLogger('warn') });
+    try {
+      const out: NodeJS.WritableStream = opts.output ? createWriteStream(opts.output) : process.stdout;
+      for (const chunk of exportServers(core.services.inventory.all(), opts.format)) {
+        if (!out.write(chunk)) await once(out, 'drain');
+      }
+      if (opts.output) {
+        out.end();
+        await once(out, 'finish');
+      }
+    } finally {
+      core.close();
+    }
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof FatalError) {
+    process.stderr.write(err.message + '\n');
+    process.exit(err.exitCode);
+  }
+  if (err instanceof UserError) {
+    process.stderr.write(`opsbridge: ${err.message}\n`);
+    process.exit(1);
+  }
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === 'EADDRINUSE' || e.code === 'EACCES') {
+    process.stderr.write(`opsbridge: cannot listen for HTTP: ${e.message} (set http.listen in opsbridge.yaml)\n`);
+    process.exit(1);
+  }
+  throw err;
+}

@@ -1,0 +1,104 @@
+import type { Logger } from 'pino';
+import type { ChatAdapter } from '../adapters/adapter.js';
+import type { Clock } from '../clock.js';
+import type { Outbox } from './outbox.js';
+
+export interface DeliveryDeps {
+  outbox: Outbox;
+  /** The adapter that serves a channel address, or undefined when none does (yet). */
+  adapterFor(channel: string): ChatAdapter | undefined;
+  clock: Clock;
+  log: Logger;
+  /** How often to look for rows written by other processes (`opsbridge run`, hooks). */
+  pollMs?: number;
+}
+
+const BATCH = 50;
+const RETRY_MIN_MS = 1_000;
+const RETRY_MAX_MS = 60_000;
+
+/**
+ * Moves outbox rows to adapters: in order within a channel, one channel
+ * never waiting on another, a row marked delivered only after the adapter
+ * confirms. A failing channel backs off and keeps its rows.
+ */
+export class Delivery {
+  private readonly busy = new Set<string>();
+  private readonly retryAt = new Map<string, { at: number; delay: number }>();
+  private readonly warnedNoAdapter = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => void) | undefined;
+  private running = false;
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(private readonly deps: DeliveryDeps) {}
+
+  start(): void {
+    this.running = true;
+    this.unsubscribe = this.deps.outbox.onEnqueue(() => this.kick());
+    this.timer = setInterval(() => this.kick(), this.deps.pollMs ?? 500);
+    this.timer.unref();
+    this.kick();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    clearInterval(this.timer);
+    this.unsubscribe?.();
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Starts delivery for every channel with pending rows that is not already being served. */
+  kick(): void {
+    if (!this.running) return;
+    for (const channel of this.deps.outbox.channelsWithPending()) {
+      if (this.busy.has(channel)) continue;
+      const retry = this.retryAt.get(channel);
+      if (retry && retry.at > this.deps.clock.now().getTime()) continue;
+      const adapter = this.deps.adapterFor(channel);
+      if (!adapter) {
+        if (!this.warnedNoAdapter.has(channel)) {
+          this.warnedNoAdapter.add(channel);
+          this.deps.log.warn({ channel }, 'no chat adapter serves this channel: its messages wait in the outbox');
+        }
+        continue;
+      }
+      if (!adapter.isReady()) continue;
+      this.busy.add(channel);
+      const p = this.deliverChannel(channel, adapter).finally(() => {
+        this.busy.delete(channel);
+        this.inFlight.delete(p);
+      });
+      this.inFlight.add(p);
+    }
+  }
+
+  /** Delivers until the channel is empty or a send fails. */
+  private async deliverChannel(channel: string, adapter: ChatAdapter): Promise<void> {
+    const { outbox, log } = this.deps;
+    for (;;) {
+      const rows = outbox.pending(channel, BATCH);
+      if (rows.length === 0) return;
+      for (const row of rows) {
+        if (!this.running || !adapter.isReady()) return;
+        try {
+          await adapter.send({
+            channel,
+            body: row.body,
+            ...(row.thread !== null && { thread: row.thread }),
+            ...(row.recipient !== null && { recipient: row.recipient }),
+          });
+        } catch (err) {
+          outbox.markFailed(row.id, String((err as Error)?.message ?? err));
+          const prev = this.retryAt.get(channel)?.delay ?? RETRY_MIN_MS / 2;
+          const delay = Math.min(prev * 2, RETRY_MAX_MS);
+          this.retryAt.set(channel, { at: this.deps.clock.now().getTime() + delay, delay });
+          log.warn({ channel, outboxId: row.id, err, retryInMs: delay }, 'delivery failed; the message stays in the outbox');
+          return;
+        }
+        outbox.markDelivered(row.id);
+        this.retryAt.delete(channel);
+      }
+    }
+  }
+}

@@ -1,0 +1,35 @@
+import { closest } from '../../chat/suggest.js';
+import type { Inventory } from './inventory.js';
+import type { Server } from './model.js';
+
+export type LookupResult =
+  | { kind: 'one'; server: Server }
+  | { kind: 'many'; total: number; servers: Server[]; by: 'ip' | 'cidr' | 'glob' }
+  | { kind: 'none'; suggestions: string[] };
+
+const GLOB = /[*?[]/;
+
+/**
+ * Finds hosts the way people ask for them: a name or FQDN, an IP, a CIDR
+ * range (`10.2.0.0/16`) or a glob (`web*`). A miss comes with the closest
+ * names.
+ */
+export function lookupServers(inventory: Inventory, query: string, limit: number): LookupResult {
+  const q = query.trim();
+  const byAddress = inventory.findByAddress(q, limit);
+  if (byAddress) {
+    if (byAddress.total === 1 && !q.includes('/')) return { kind: 'one', server: byAddress.servers[0]! };
+    if (byAddress.total > 0) return { kind: 'many', ...byAddress, by: q.includes('/') ? 'cidr' : 'ip' };
+    return { kind: 'none', suggestions: [] };
+  }
+  if (GLOB.test(q)) {
+    const r = inventory.list({ name: q }, limit);
+    if (r.total === 1) return { kind: 'one', server: r.servers[0]! };
+    return r.total > 0 ? { kind: 'many', ...r, by: 'glob' } : { kind: 'none', suggestions: [] };
+  }
+  const server = inventory.get(q);
+  if (server) return { kind: 'one', server };
+  let suggestions = closest(q, inventory.namesLike(q));
+  if (suggestions.length === 0) suggestions = closest(q, inventory.allNames());
+  return { kind: 'none', suggestions };
+}

@@ -1,0 +1,64 @@
+import type { IncomingMessage } from 'node:http';
+
+export interface HttpRequest {
+  method: string;
+  url: URL;
+  params: Record<string, string>;
+  headers: IncomingMessage['headers'];
+}
+
+export interface HttpResponse {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+export type Handler = (req: HttpRequest) => HttpResponse | Promise<HttpResponse>;
+
+interface Route {
+  method: string;
+  pattern: RegExp;
+  keys: string[];
+  handler: Handler;
+}
+
+/** Thrown by a handler for a request the client got wrong: answered as 400 with a JSON body naming the field. */
+export class HttpError extends Error {
+  constructor(readonly status: number, message: string, readonly field?: string) {
+    super(message);
+  }
+}
+
+/** Method + path routing with `:name` segments; nothing more is needed. */
+export class Router {
+  private readonly routes: Route[] = [];
+
+  add(method: string, path: string, handler: Handler): this {
+    const keys: string[] = [];
+    const pattern = new RegExp(
+      '^' + path.replace(/:([a-z]+)/g, (_, k: string) => {
+        keys.push(k);
+        return '([^/]+)';
+      }) + '/?$',
+    );
+    this.routes.push({ method, pattern, keys, handler });
+    return this;
+  }
+
+  /** The handler for a request, 'method' when the path exists with another method, or null. */
+  match(method: string, path: string): { handler: Handler; params: Record<string, string> } | 'method' | null {
+    let pathMatched = false;
+    for (const r of this.routes) {
+      const m = r.pattern.exec(path);
+      if (!m) continue;
+      pathMatched = true;
+      if (r.method !== method && !(method === 'HEAD' && r.method === 'GET')) continue;
+      const params: Record<string, string> = {};
+      r.keys.forEach((k, i) => {
+        params[k] = decodeURIComponent(m[i + 1]!);
+      });
+      return { handler: r.handler, params };
+    }
+    return pathMatched ? 'method' : null;
+  }
+}

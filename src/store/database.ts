@@ -1,0 +1,23 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+
+export type DB = Database.Database;
+
+/**
+ * Opens the one database file that holds everything. WAL lets the HTTP API
+ * and `opsbridge run` read while the bot writes; the busy timeout lets a
+ * second process (a git hook, `opsbridge run`) wait for a lock instead of
+ * failing.
+ */
+export function openDatabase(path: string, opts: { readonly?: boolean } = {}): DB {
+  if (path !== ':memory:' && !opts.readonly) mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+  if (!opts.readonly && db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
+  // Safe with WAL: a crash loses no committed transaction, only durability
+  // against power loss of the last few, and commits stay fast under storms.
+  db.pragma('synchronous = NORMAL');
+  return db;
+}

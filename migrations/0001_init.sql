@@ -5,6 +5,11 @@ CREATE TABLE servers (
   id          INTEGER PRIMARY KEY,
   name        TEXT NOT NULL,
   fqdn        TEXT,
+  -- ips, roles and tags: several values separated by single spaces, as in
+  -- the import CSV. One row per host keeps a 100,000-host import fast;
+  -- server_ips indexes the addresses for lookups.
+  ips         TEXT NOT NULL DEFAULT '',
+  roles       TEXT NOT NULL DEFAULT '',
   service     TEXT,
   dc          TEXT,
   rack        TEXT,
@@ -14,6 +19,7 @@ CREATE TABLE servers (
   memory_gb   REAL,
   model       TEXT,
   os          TEXT,
+  tags        TEXT NOT NULL DEFAULT '',
   notes       TEXT,
   created_at  TEXT NOT NULL,
   updated_at  TEXT NOT NULL
@@ -26,31 +32,12 @@ CREATE INDEX servers_dc ON servers (dc COLLATE NOCASE);
 CREATE INDEX servers_service ON servers (service COLLATE NOCASE);
 
 -- ip_key: 32 hex digits, IPv4 mapped into ::ffff:0:0/96, so an address and a
--- CIDR range are both an index lookup.
+-- CIDR range are both a range scan of this one B-tree.
 CREATE TABLE server_ips (
-  server_id  INTEGER NOT NULL REFERENCES servers (id) ON DELETE CASCADE,
-  position   INTEGER NOT NULL,
-  ip         TEXT NOT NULL,
   ip_key     TEXT NOT NULL,
-  PRIMARY KEY (server_id, position)
+  server_id  INTEGER NOT NULL REFERENCES servers (id),
+  PRIMARY KEY (ip_key, server_id)
 ) WITHOUT ROWID;
-CREATE INDEX server_ips_key ON server_ips (ip_key);
-
-CREATE TABLE server_roles (
-  server_id  INTEGER NOT NULL REFERENCES servers (id) ON DELETE CASCADE,
-  position   INTEGER NOT NULL,
-  role       TEXT NOT NULL,
-  PRIMARY KEY (server_id, position)
-) WITHOUT ROWID;
-CREATE INDEX server_roles_role ON server_roles (role COLLATE NOCASE);
-
-CREATE TABLE server_tags (
-  server_id  INTEGER NOT NULL REFERENCES servers (id) ON DELETE CASCADE,
-  position   INTEGER NOT NULL,
-  tag        TEXT NOT NULL,
-  PRIMARY KEY (server_id, position)
-) WITHOUT ROWID;
-CREATE INDEX server_tags_tag ON server_tags (tag COLLATE NOCASE);
 
 CREATE TABLE server_status_history (
   id              INTEGER PRIMARY KEY,

@@ -1,4 +1,4 @@
-import { stringify } from 'csv-stringify/sync';
+import Papa from 'papaparse';
 import { COLUMNS, LIST_COLUMNS, type Server } from './model.js';
 
 export type ExportFormat = 'csv' | 'json' | 'ndjson';
@@ -14,11 +14,11 @@ export function toImportRecord(s: Server): Record<string, unknown> {
  */
 export function* exportServers(servers: Iterable<Server>, format: ExportFormat): Generator<string> {
   if (format === 'csv') {
-    yield stringify([COLUMNS as unknown as string[]]);
+    yield csvLine([...COLUMNS]);
     for (const s of servers) {
       const rec = toImportRecord(s);
       for (const c of LIST_COLUMNS) rec[c] = (rec[c] as string[]).join(' ');
-      yield stringify([COLUMNS.map((c) => rec[c] ?? '')]);
+      yield csvLine(COLUMNS.map((c) => rec[c] ?? ''));
     }
     return;
   }
@@ -34,4 +34,8 @@ export function* exportServers(servers: Iterable<Server>, format: ExportFormat):
     first = false;
   }
   yield first ? ']\n' : '\n]\n';
+}
+
+function csvLine(fields: unknown[]): string {
+  return Papa.unparse([fields], { newline: '\n' }) + '\n';
 }

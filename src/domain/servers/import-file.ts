@@ -1,4 +1,4 @@
-import { parse as parseCsv } from 'csv-parse/sync';
+import Papa from 'papaparse';
 import { UserError } from '../../errors.js';
 import { COLUMNS } from './model.js';
 
@@ -48,37 +48,62 @@ export function parseServerFile(text: string, format: ImportFormat): ParsedFile 
   }
 }
 
-function parseCsvFile(text: string): ParsedFile {
-  let records: { record: string[]; info: { lines: number } }[];
-  try {
-    records = parseCsv(text, { bom: true, info: true, relax_column_count: true, skip_empty_lines: true, trim: true }) as never;
-  } catch (err) {
-    throw new UserError(`not valid CSV: ${(err as Error).message}`);
-  }
-  const [head, ...body] = records;
-  if (!head) return { rows: [], errors: [] };
-  const header = head.record.map((h) => h.toLowerCase());
-  const unknown = header.filter((h) => !(COLUMNS as readonly string[]).includes(h));
-  if (unknown.length > 0) throw new UserError(`line 1: unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `'${u}'`).join(', ')} (columns: ${COLUMNS.join(', ')})`);
-  if (!header.includes('name')) throw new UserError(`line 1: the header has no 'name' column (columns: ${COLUMNS.join(', ')})`);
-  const dup = header.find((h, i) => header.indexOf(h) !== i);
-  if (dup) throw new UserError(`line 1: column '${dup}' appears twice`);
-
+function parseCsvFile(input: string): ParsedFile {
+  // One line ending throughout: Papa guesses it from the first line, and a
+  // file edited on two systems mixes them.
+  const text = (input.charCodeAt(0) === 0xfeff ? input.slice(1) : input).replace(/\r\n?/g, '\n');
   const rows: FileRow[] = [];
   const errors: FileRowError[] = [];
-  for (const { record, info } of body) {
-    // info.lines is the line the record ends on; records never span lines
-    // unless a quoted field holds a newline, so count those back.
-    const line = info.lines - record.reduce((n, f) => n + (f.match(/\n/g)?.length ?? 0), 0);
-    if (record.length > header.length) {
-      errors.push({ line, reason: `${record.length} fields but the header has ${header.length}` });
-      continue;
-    }
-    const fields: Record<string, unknown> = {};
-    header.forEach((h, i) => (fields[h] = record[i] ?? ''));
-    rows.push({ line, fields });
-  }
+  let header: string[] | null = null;
+  let headerProblem: string | null = null;
+  // Line numbers: count newlines up to where each record starts.
+  let counted = 0;
+  let line = 1;
+  let prevEnd = 0;
+  const lineAt = (pos: number) => {
+    for (let i = text.indexOf('\n', counted); i >= 0 && i < pos; i = text.indexOf('\n', i + 1)) line++;
+    counted = pos;
+    return line;
+  };
+  Papa.parse<string[]>(text, {
+    newline: '\n',
+    skipEmptyLines: true,
+    step(result, parser) {
+      let start = prevEnd;
+      while (text[start] === '\n') start++;
+      prevEnd = result.meta.cursor;
+      const at = lineAt(start);
+      const record = result.data.map((f) => f.trim());
+      if (header === null) {
+        header = record.map((h) => h.toLowerCase());
+        headerProblem = checkHeader(header);
+        if (headerProblem) parser.abort();
+        return;
+      }
+      if (result.errors.length > 0) {
+        errors.push({ line: at, reason: `not valid CSV: ${result.errors[0]!.message.toLowerCase()}` });
+        return;
+      }
+      if (record.length !== header.length) {
+        errors.push({ line: at, reason: `${record.length} fields but the header has ${header.length}` });
+        return;
+      }
+      const fields: Record<string, unknown> = {};
+      header.forEach((h, i) => (fields[h] = record[i]));
+      rows.push({ line: at, fields });
+    },
+  });
+  if (headerProblem) throw new UserError(`line 1: ${headerProblem}`);
   return { rows, errors };
+}
+
+function checkHeader(header: string[]): string | null {
+  const unknown = header.filter((h) => !(COLUMNS as readonly string[]).includes(h));
+  if (unknown.length > 0) return `unknown column${unknown.length > 1 ? 's' : ''} ${unknown.map((u) => `'${u}'`).join(', ')} (columns: ${COLUMNS.join(', ')})`;
+  if (!header.includes('name')) return `the header has no 'name' column (columns: ${COLUMNS.join(', ')})`;
+  const dup = header.find((h, i) => header.indexOf(h) !== i);
+  if (dup) return `column '${dup}' appears twice`;
+  return null;
 }
 
 function parseNdjson(text: string): ParsedFile {

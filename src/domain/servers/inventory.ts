@@ -3,7 +3,8 @@ import type { DB } from '../../store/database.js';
 import { parseCidr, parseIp } from './ip.js';
 import type { Server, ServerFields, ServerFilter, ServerInput, ServerStatus, StatusChange } from './model.js';
 
-type ServerRow = Omit<Server, 'ips' | 'roles' | 'tags'>;
+/** A servers row as stored: list columns are space-separated text. */
+type ServerRow = Omit<Server, 'ips' | 'roles' | 'tags'> & { ips: string; roles: string; tags: string };
 
 export interface ImportCounts {
   created: number;
@@ -20,7 +21,7 @@ const EMPTY: ServerFields = {
   fqdn: null, ips: [], roles: [], service: null, dc: null, rack: null, status: 'working',
   cpu: null, memory_gb: null, model: null, os: null, tags: [], notes: null,
 };
-const SCALARS = ['fqdn', 'service', 'dc', 'rack', 'status', 'cpu', 'memory_gb', 'model', 'os', 'notes'] as const;
+const FIELDS = ['fqdn', 'ips', 'roles', 'service', 'dc', 'rack', 'status', 'cpu', 'memory_gb', 'model', 'os', 'tags', 'notes'] as const;
 
 /**
  * The server inventory: every read and write of hosts goes through here, for
@@ -30,51 +31,58 @@ export class Inventory {
   private readonly q;
 
   constructor(private readonly db: DB, private readonly clock: Clock) {
+    // `token_glob(list, pattern)`: does any word of a space-separated list
+    // match the glob? SQL's GLOB alone would let `*` run across words.
+    const compiled = new Map<string, RegExp>();
+    db.function('token_glob', { deterministic: true }, (list: unknown, pattern: unknown) => {
+      if (typeof list !== 'string' || typeof pattern !== 'string') return 0;
+      let re = compiled.get(pattern);
+      if (!re) {
+        if (compiled.size > 100) compiled.clear();
+        re = globRegExp(pattern);
+        compiled.set(pattern, re);
+      }
+      return list.split(' ').some((w) => re.test(w)) ? 1 : 0;
+    });
     this.q = {
       byName: db.prepare('SELECT * FROM servers WHERE name = ? COLLATE NOCASE'),
       byFqdn: db.prepare('SELECT * FROM servers WHERE fqdn = ? COLLATE NOCASE LIMIT 1'),
-      ips: db.prepare('SELECT ip FROM server_ips WHERE server_id = ? ORDER BY position').pluck(),
-      roles: db.prepare('SELECT role FROM server_roles WHERE server_id = ? ORDER BY position').pluck(),
-      tags: db.prepare('SELECT tag FROM server_tags WHERE server_id = ? ORDER BY position').pluck(),
-      idsByIpRange: db.prepare('SELECT DISTINCT server_id FROM server_ips WHERE ip_key BETWEEN ? AND ? LIMIT ?').pluck(),
-      countByIpRange: db.prepare('SELECT COUNT(DISTINCT server_id) FROM server_ips WHERE ip_key BETWEEN ? AND ?').pluck(),
       byId: db.prepare('SELECT * FROM servers WHERE id = ?'),
-      insert: db.prepare(`INSERT INTO servers (name, fqdn, service, dc, rack, status, cpu, memory_gb, model, os, notes, created_at, updated_at)
-        VALUES (@name, @fqdn, @service, @dc, @rack, @status, @cpu, @memory_gb, @model, @os, @notes, @now, @now)`),
-      update: db.prepare(`UPDATE servers SET fqdn = @fqdn, service = @service, dc = @dc, rack = @rack, status = @status, cpu = @cpu,
-        memory_gb = @memory_gb, model = @model, os = @os, notes = @notes, updated_at = @now WHERE id = @id`),
+      byIpRange: db.prepare(`SELECT * FROM servers WHERE id IN (SELECT server_id FROM server_ips WHERE ip_key BETWEEN ? AND ?)
+        ORDER BY name COLLATE NOCASE LIMIT ?`),
+      countByIpRange: db.prepare('SELECT COUNT(DISTINCT server_id) FROM server_ips WHERE ip_key BETWEEN ? AND ?').pluck(),
+      insert: db.prepare(`INSERT INTO servers (name, fqdn, ips, roles, service, dc, rack, status, cpu, memory_gb, model, os, tags, notes, created_at, updated_at)
+        VALUES (@name, @fqdn, @ips, @roles, @service, @dc, @rack, @status, @cpu, @memory_gb, @model, @os, @tags, @notes, @now, @now)`),
+      update: db.prepare(`UPDATE servers SET fqdn = @fqdn, ips = @ips, roles = @roles, service = @service, dc = @dc, rack = @rack,
+        status = @status, cpu = @cpu, memory_gb = @memory_gb, model = @model, os = @os, tags = @tags, notes = @notes, updated_at = @now
+        WHERE id = @id`),
       setStatus: db.prepare('UPDATE servers SET status = ?, updated_at = ? WHERE id = ?'),
-      delIps: db.prepare('DELETE FROM server_ips WHERE server_id = ?'),
-      delRoles: db.prepare('DELETE FROM server_roles WHERE server_id = ?'),
-      delTags: db.prepare('DELETE FROM server_tags WHERE server_id = ?'),
-      addIp: db.prepare('INSERT INTO server_ips (server_id, position, ip, ip_key) VALUES (?, ?, ?, ?)'),
-      addRole: db.prepare('INSERT INTO server_roles (server_id, position, role) VALUES (?, ?, ?)'),
-      addTag: db.prepare('INSERT INTO server_tags (server_id, position, tag) VALUES (?, ?, ?)'),
+      addIp: db.prepare('INSERT OR IGNORE INTO server_ips (ip_key, server_id) VALUES (?, ?)'),
+      delIp: db.prepare('DELETE FROM server_ips WHERE ip_key = ? AND server_id = ?'),
       addHistory: db.prepare(`INSERT INTO server_status_history (server_id, at, actor, from_status, to_status, reason, maintenance_id)
         VALUES (?, ?, ?, ?, ?, ?, ?)`),
       history: db.prepare(`SELECT at, actor, from_status, to_status, reason, maintenance_id FROM server_status_history
         WHERE server_id = ? ORDER BY id DESC LIMIT ?`),
-      namesStarting: db.prepare("SELECT name FROM servers WHERE name >= ? COLLATE NOCASE AND name < ? COLLATE NOCASE").pluck(),
+      namesStarting: db.prepare('SELECT name FROM servers WHERE name >= ? COLLATE NOCASE AND name < ? COLLATE NOCASE').pluck(),
       allNames: db.prepare('SELECT name FROM servers').pluck(),
+      all: db.prepare('SELECT * FROM servers ORDER BY name COLLATE NOCASE'),
     };
   }
 
   /** By exact name (case-insensitive), else by exact FQDN. */
   get(nameOrFqdn: string): Server | null {
     const row = (this.q.byName.get(nameOrFqdn) ?? this.q.byFqdn.get(nameOrFqdn)) as ServerRow | undefined;
-    return row ? this.hydrate(row) : null;
+    return row ? fromRow(row) : null;
   }
 
-  /** Hosts holding an address, or an address inside a CIDR range. */
+  /** Hosts holding an address, or an address inside a CIDR range; null when the query is neither. */
   findByAddress(query: string, limit: number): { total: number; servers: Server[] } | null {
     const ip = parseIp(query);
     const range = ip ? { lo: ip.key, hi: ip.key } : parseCidr(query);
     if (!range) return null;
     const total = this.q.countByIpRange.get(range.lo, range.hi) as number;
-    const ids = this.q.idsByIpRange.all(range.lo, range.hi, limit) as number[];
-    const servers = ids.map((id) => this.hydrate(this.q.byId.get(id) as ServerRow));
-    servers.sort((a, b) => a.name.localeCompare(b.name, 'en', { numeric: true }));
-    return { total, servers };
+    const rows = this.q.byIpRange.all(range.lo, range.hi, limit) as ServerRow[];
+    return { total, servers: rows.map(fromRow) };
   }
 
   /** Filters (values may be globs), sorted by name, with the total before the limit. */
@@ -84,7 +92,7 @@ export class Inventory {
     const rows = this.db
       .prepare(`SELECT * FROM servers s ${where} ORDER BY s.name COLLATE NOCASE LIMIT @limit OFFSET @offset`)
       .all({ ...params, limit, offset }) as ServerRow[];
-    return { total, servers: rows.map((r) => this.hydrate(r)) };
+    return { total, servers: rows.map(fromRow) };
   }
 
   countByStatus(filter: ServerFilter): StatusCount[] {
@@ -94,10 +102,7 @@ export class Inventory {
       .all(params) as StatusCount[];
   }
 
-  /**
-   * Names close to one that was not found. Scans names that share the first
-   * character (the usual typo keeps it), then all names if that finds none.
-   */
+  /** Names sharing the first character: where a typo's intended name usually is. */
   namesLike(name: string): string[] {
     const first = name.slice(0, 1);
     if (first === '') return [];
@@ -125,14 +130,9 @@ export class Inventory {
     return this.q.history.all(id, limit) as StatusChange[];
   }
 
-  /** Every host, sorted by name, for export. */
+  /** Every host, sorted by name, streamed for export. */
   *all(): Generator<Server> {
-    const ips = groupBy(this.db.prepare('SELECT server_id AS id, ip AS v FROM server_ips ORDER BY server_id, position').all() as IdValue[]);
-    const roles = groupBy(this.db.prepare('SELECT server_id AS id, role AS v FROM server_roles ORDER BY server_id, position').all() as IdValue[]);
-    const tags = groupBy(this.db.prepare('SELECT server_id AS id, tag AS v FROM server_tags ORDER BY server_id, position').all() as IdValue[]);
-    for (const row of this.db.prepare('SELECT * FROM servers ORDER BY name COLLATE NOCASE').iterate() as Iterable<ServerRow>) {
-      yield { ...row, ips: ips.get(row.id) ?? [], roles: roles.get(row.id) ?? [], tags: tags.get(row.id) ?? [] };
-    }
+    for (const row of this.q.all.iterate() as Iterable<ServerRow>) yield fromRow(row);
   }
 
   /**
@@ -146,32 +146,27 @@ export class Inventory {
     const rollback = new Error('dry run');
 
     const run = this.db.transaction(() => {
-      const existing = new Map<string, Server>();
-      for (const s of this.all()) existing.set(s.name.toLowerCase(), s);
       inputs.forEach((input, i) => {
-        const old = existing.get(input.name.toLowerCase());
+        const oldRow = this.q.byName.get(input.name) as ServerRow | undefined;
+        const old = oldRow ? fromRow(oldRow) : undefined;
         const next: ServerFields = { ...(old ?? EMPTY) };
-        for (const k of Object.keys(input) as (keyof ServerInput)[]) if (k !== 'name') (next as unknown as Record<string, unknown>)[k] = input[k] ?? null;
+        for (const k of FIELDS) if (Object.hasOwn(input, k)) (next as unknown as Record<string, unknown>)[k] = input[k] ?? null;
         if ((next.status as ServerStatus | null) === null) next.status = old?.status ?? 'working';
         if (!old) {
-          const id = Number(this.q.insert.run({ name: input.name, ...scalars(next), now }).lastInsertRowid);
-          this.writeLists(id, next, { ips: true, roles: true, tags: true });
+          const id = Number(this.q.insert.run({ name: input.name, ...toRow(next), now }).lastInsertRowid);
+          for (const ip of next.ips) this.q.addIp.run(parseIp(ip)!.key, id);
           this.q.addHistory.run(id, now, opts.actor, null, next.status, opts.reason, null);
           counts.created++;
+        } else if (FIELDS.every((k) => same(next[k], old[k]))) {
+          counts.unchanged++;
         } else {
-          const changed = {
-            scalars: SCALARS.some((k) => next[k] !== old[k]),
-            ips: !sameList(next.ips, old.ips),
-            roles: !sameList(next.roles, old.roles),
-            tags: !sameList(next.tags, old.tags),
-          };
-          if (!changed.scalars && !changed.ips && !changed.roles && !changed.tags) counts.unchanged++;
-          else {
-            this.q.update.run({ id: old.id, ...scalars(next), now });
-            this.writeLists(old.id, next, changed);
-            if (next.status !== old.status) this.q.addHistory.run(old.id, now, opts.actor, old.status, next.status, opts.reason, null);
-            counts.updated++;
+          this.q.update.run({ id: old.id, ...toRow(next), now });
+          if (!same(next.ips, old.ips)) {
+            for (const ip of old.ips) this.q.delIp.run(parseIp(ip)!.key, old.id);
+            for (const ip of next.ips) this.q.addIp.run(parseIp(ip)!.key, old.id);
           }
+          if (next.status !== old.status) this.q.addHistory.run(old.id, now, opts.actor, old.status, next.status, opts.reason, null);
+          counts.updated++;
         }
         if (opts.onProgress && i % 1000 === 999) opts.onProgress(i + 1);
       });
@@ -185,53 +180,46 @@ export class Inventory {
     opts.onProgress?.(inputs.length);
     return counts;
   }
-
-  private writeLists(id: number, f: ServerFields, which: { ips: boolean; roles: boolean; tags: boolean }): void {
-    if (which.ips) {
-      this.q.delIps.run(id);
-      f.ips.forEach((ip, i) => this.q.addIp.run(id, i, ip, parseIp(ip)!.key));
-    }
-    if (which.roles) {
-      this.q.delRoles.run(id);
-      f.roles.forEach((r, i) => this.q.addRole.run(id, i, r));
-    }
-    if (which.tags) {
-      this.q.delTags.run(id);
-      f.tags.forEach((t, i) => this.q.addTag.run(id, i, t));
-    }
-  }
-
-  private hydrate(row: ServerRow): Server {
-    return {
-      ...row,
-      ips: this.q.ips.all(row.id) as string[],
-      roles: this.q.roles.all(row.id) as string[],
-      tags: this.q.tags.all(row.id) as string[],
-    };
-  }
 }
 
-type IdValue = { id: number; v: string };
-
-function groupBy(rows: IdValue[]): Map<number, string[]> {
-  const m = new Map<number, string[]>();
-  for (const r of rows) {
-    const l = m.get(r.id);
-    if (l) l.push(r.v);
-    else m.set(r.id, [r.v]);
-  }
-  return m;
+function fromRow(row: ServerRow): Server {
+  return { ...row, ips: words(row.ips), roles: words(row.roles), tags: words(row.tags) };
 }
 
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
+function toRow(f: ServerFields): Record<string, unknown> {
+  return { ...f, ips: f.ips.join(' '), roles: f.roles.join(' '), tags: f.tags.join(' ') };
 }
 
-function scalars(f: ServerFields) {
-  return Object.fromEntries(SCALARS.map((k) => [k, f[k]]));
+function words(s: string): string[] {
+  return s === '' ? [] : s.split(' ');
+}
+
+function same(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => x === b[i]);
+  return a === b;
 }
 
 const GLOB_CHARS = /[*?[]/;
+
+/** A shell glob as an anchored, case-insensitive RegExp. */
+function globRegExp(glob: string): RegExp {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === '*') re += '.*';
+    else if (c === '?') re += '.';
+    else if (c === '[') {
+      const end = glob.indexOf(']', i + 2);
+      if (end < 0) re += '\\[';
+      else {
+        const body = glob.slice(i + 1, end).replace(/\\/g, '\\\\');
+        re += `[${body.startsWith('!') ? '^' + body.slice(1) : body}]`;
+        i = end;
+      }
+    } else re += c.replace(/[.+^${}()|\\\]]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`, 'i');
+}
 
 /**
  * Builds the WHERE clause for a filter. A value with `*`, `?` or `[` is a
@@ -240,12 +228,16 @@ const GLOB_CHARS = /[*?[]/;
 function filterSql(f: ServerFilter): { where: string; params: Record<string, string> } {
   const parts: string[] = [];
   const params: Record<string, string> = {};
-  const match = (col: string, key: string, value: string) => {
+  const column = (col: string, key: 'name' | 'status' | 'dc' | 'service', value: string) => {
     params[key] = GLOB_CHARS.test(value) ? value.toLowerCase() : value;
-    return GLOB_CHARS.test(value) ? `lower(${col}) GLOB @${key}` : `${col} = @${key} COLLATE NOCASE`;
+    parts.push(GLOB_CHARS.test(value) ? `lower(${col}) GLOB @${key}` : `${col} = @${key} COLLATE NOCASE`);
+  };
+  const list = (col: string, key: 'role' | 'tag', value: string) => {
+    params[key] = GLOB_CHARS.test(value) ? value : ` ${value.toLowerCase()} `;
+    parts.push(GLOB_CHARS.test(value) ? `token_glob(${col}, @${key})` : `instr(' ' || lower(${col}) || ' ', @${key}) > 0`);
   };
   if (f.name !== undefined) {
-    parts.push(match('s.name', 'name', f.name));
+    column('s.name', 'name', f.name);
     // A literal prefix lets SQLite use the name index instead of scanning.
     const prefix = /^[^*?[]*/.exec(f.name)![0];
     if (prefix && GLOB_CHARS.test(f.name)) {
@@ -254,10 +246,10 @@ function filterSql(f: ServerFilter): { where: string; params: Record<string, str
       parts.push('s.name >= @name_lo COLLATE NOCASE AND s.name < @name_hi COLLATE NOCASE');
     }
   }
-  if (f.status !== undefined) parts.push(match('s.status', 'status', f.status));
-  if (f.dc !== undefined) parts.push(match('s.dc', 'dc', f.dc));
-  if (f.service !== undefined) parts.push(match('s.service', 'service', f.service));
-  if (f.role !== undefined) parts.push(`s.id IN (SELECT server_id FROM server_roles WHERE ${match('role', 'role', f.role)})`);
-  if (f.tag !== undefined) parts.push(`s.id IN (SELECT server_id FROM server_tags WHERE ${match('tag', 'tag', f.tag)})`);
+  if (f.status !== undefined) column('s.status', 'status', f.status);
+  if (f.dc !== undefined) column('s.dc', 'dc', f.dc);
+  if (f.service !== undefined) column('s.service', 'service', f.service);
+  if (f.role !== undefined) list('s.roles', 'role', f.role);
+  if (f.tag !== undefined) list('s.tags', 'tag', f.tag);
   return { where: parts.length ? `WHERE ${parts.join(' AND ')}` : '', params };
 }

@@ -1,0 +1,107 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { buildCore, type Core } from '../src/app.js';
+import { systemClock } from '../src/clock.js';
+import { parseConfig } from '../src/config/load.js';
+import { importServers } from '../src/domain/servers/import.js';
+import { fmtMs, summarize, timeMs, timeMsAsync } from './stats.js';
+
+/**
+ * Issue 2's figures: importing 100,000 generated hosts, and `!server`
+ * lookups by name, IP and glob through the same dispatcher chat uses.
+ * Baseline: the bare prepared-statement lookup by name on the same database,
+ * i.e. what SQLite alone costs.
+ */
+const HOSTS = 100_000;
+const LOOKUPS = 5_000;
+const ROLES = ['web', 'app', 'db', 'cache', 'lb', 'batch', 'mq', 'search'];
+
+export function generateCsv(n: number): string {
+  const lines = ['name,fqdn,ips,roles,service,dc,rack,status,cpu,memory_gb,model,os,tags,notes'];
+  const statuses = ['working', 'working', 'working', 'working', 'standby', 'maintenance', 'poweroff', 'retired'];
+  for (let i = 0; i < n; i++) {
+    const role = ROLES[i % ROLES.length]!;
+    const name = hostName(i);
+    const ip = ipOf(i);
+    lines.push(
+      [name, `${name}.example.net`, `${ip} 2001:db8::${(i >> 16).toString(16)}:${(i & 0xffff).toString(16)}`, `blog:${role} ${role}:${i % 2 ? 'slave' : 'master'}`, `svc${i % 50}`, `dc${i % 6}`, `r${i % 400}`, statuses[i % statuses.length], 8 << (i % 4), 16 << (i % 5), 'Dell R640', 'Debian 12', `t${i % 10} fleet`, ''].join(','),
+    );
+  }
+  return lines.join('\n') + '\n';
+}
+
+function hostName(i: number): string {
+  return `${ROLES[i % ROLES.length]}${String(i).padStart(6, '0')}`;
+}
+
+function ipOf(i: number): string {
+  return `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+}
+
+function freshCore(dir: string, name: string): Core {
+  const config = parseConfig({ database: join(dir, `${name}.db`), timezone: 'UTC' }, {});
+  return buildCore(config, { log: pino({ level: 'silent' }), clock: systemClock });
+}
+
+async function lookups(core: Core, queries: string[]): Promise<number[]> {
+  const samples: number[] = [];
+  for (const q of queries) {
+    samples.push(
+      await timeMsAsync(async () => {
+        const r = await core.dispatcher.handle({ platform: 'console', channel: 'console', user: { name: 'bench', identity: 'console' }, text: `!server ${q}`, receivedAt: new Date() });
+        if (!r?.ok) throw new Error(`lookup of ${q} failed`);
+      }),
+    );
+  }
+  return samples;
+}
+
+export async function benchServers(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'opsbridge-bench-'));
+  try {
+    const csv = generateCsv(HOSTS);
+    console.log(`## servers: ${HOSTS.toLocaleString('en')} generated hosts (${(csv.length / 1e6).toFixed(1)} MB CSV)`);
+
+    const importTimes: number[] = [];
+    let core: Core | undefined;
+    for (let run = 0; run < 3; run++) {
+      core?.close();
+      core = freshCore(dir, `import${run}`);
+      const c = core;
+      importTimes.push(timeMs(() => {
+        const r = importServers(c.services.inventory, csv, 'csv', { actor: 'bench', source: 'bench.csv' });
+        if (r.created !== HOSTS || r.rejected.length) throw new Error(`import created ${r.created}, rejected ${r.rejected.length}`);
+      }));
+    }
+    console.log(`import into an empty store: median ${fmtMs(summarize(importTimes).median)} of 3 runs (target < 5 s)`);
+    const reimport = timeMs(() => importServers(core!.services.inventory, csv, 'csv', { actor: 'bench', source: 'bench.csv' }));
+    console.log(`re-import, all unchanged:   ${fmtMs(reimport)}`);
+
+    const rnd = (k: number) => Math.floor(((k * 2654435761) % 2 ** 32) / 2 ** 32 * HOSTS);
+    const names = Array.from({ length: LOOKUPS }, (_, k) => hostName(rnd(k + 1)));
+    const ips = Array.from({ length: LOOKUPS }, (_, k) => ipOf(rnd(k + 7)));
+    const globs = Array.from({ length: 500 }, (_, k) => `${hostName(rnd(k + 3)).slice(0, -2)}*`);
+    const wideGlobs = Array.from({ length: 50 }, (_, k) => `${ROLES[k % ROLES.length]}*`);
+
+    const byName = core!.db.prepare('SELECT * FROM servers WHERE name = ? COLLATE NOCASE');
+    const baseline = names.map((n) => timeMs(() => byName.get(n)));
+    await lookups(core!, names.slice(0, 500)); // warm up the JIT and the page cache
+    const rows: [string, number[]][] = [
+      ['baseline: bare SQLite SELECT by name', baseline],
+      ['!server NAME', await lookups(core!, names)],
+      ['!server IP', await lookups(core!, ips)],
+      ['!server GLOB (web0123*, ~100 hosts)', await lookups(core!, globs)],
+      ['!server GLOB (web*, 12,500 hosts)', await lookups(core!, wideGlobs)],
+    ];
+    console.log('lookup latency, in-process through the chat dispatcher (target p99 < 1 ms by name or IP):');
+    for (const [label, samples] of rows) {
+      const s = summarize(samples);
+      console.log(`  ${label.padEnd(40)} median ${fmtMs(s.median).padStart(9)}   p99 ${fmtMs(s.p99).padStart(9)}   (n=${s.n})`);
+    }
+    core!.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

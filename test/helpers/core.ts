@@ -1,0 +1,59 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { buildCore, type Core } from '../../src/app.js';
+import type { Reply } from '../../src/chat/command.js';
+import { renderPlain } from '../../src/chat/render/plain.js';
+import { fixedClock } from '../../src/clock.js';
+import { parseConfig } from '../../src/config/load.js';
+
+export interface TestCore extends Core {
+  dir: string;
+  clock: ReturnType<typeof fixedClock>;
+  /** Sends a chat line as a user and returns the reply (null when the bot ignores it). */
+  chat(text: string, user?: { name?: string; identity?: string; channel?: string }): Promise<Reply | null>;
+  /** The reply as plain text; fails the test when the bot ignored the line. */
+  ask(text: string, user?: { name?: string; identity?: string; channel?: string }): Promise<{ text: string; ok: boolean; private: boolean }>;
+  cleanup(): void;
+}
+
+/** A real core (SQLite file, migrations, dispatcher) in a temp directory, with a fixed clock. */
+export function testCore(configOverrides: Record<string, unknown> = {}): TestCore {
+  const dir = mkdtempSync(join(tmpdir(), 'opsbridge-test-'));
+  const config = parseConfig({ database: join(dir, 'test.db'), timezone: 'UTC', ...configOverrides }, {});
+  const clock = fixedClock('2026-11-25T12:00:00Z');
+  const core = buildCore(config, { log: pino({ level: 'silent' }), clock });
+  const chat: TestCore['chat'] = (text, user = {}) =>
+    core.dispatcher.handle({
+      platform: user.channel?.startsWith('irc:') ? 'irc' : 'console',
+      channel: user.channel ?? 'irc:#ops',
+      user: { name: user.name ?? 'alice', ...(user.identity !== undefined && { identity: user.identity }) },
+      text,
+      receivedAt: clock.now(),
+    });
+  return {
+    ...core,
+    dir,
+    clock,
+    chat,
+    async ask(text, user) {
+      const r = await chat(text, user);
+      if (!r) throw new Error(`the bot ignored ${JSON.stringify(text)}`);
+      return { text: renderPlain(r.body), ok: r.ok, private: r.private === true };
+    },
+    cleanup() {
+      core.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A few hosts in the import CSV format. */
+export const SAMPLE_CSV = `name,fqdn,ips,roles,service,dc,rack,status,cpu,memory_gb,model,os,tags,notes
+web01,web01.example.net,10.2.0.11 2001:db8::11,blog:app,blog,tokyo1,r12,working,16,64,Dell R640,Debian 12,frontend,
+web02,web02.example.net,10.2.0.12,blog:app,blog,tokyo1,r12,standby,16,64,Dell R640,Debian 12,frontend,
+web10,web10.example.net,10.2.1.10,blog:app,blog,tokyo1,r13,working,16,64,Dell R640,Debian 12,frontend,
+db12,db12.example.net,10.3.0.12,db:master,blog,osaka1,r02,working,32,256,Dell R740,Debian 12,database,"primary; failover to db13"
+db13,db13.example.net,10.3.0.13,db:slave,blog,osaka1,r02,poweroff,32,256,Dell R740,Debian 12,database,
+`;

@@ -1,0 +1,266 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONFIG_EXIT_CODE, interpolateEnv, loadConfig, parseConfig } from '../../src/config/load.js';
+import { parseListen } from '../../src/config/schema.js';
+import { FatalError } from '../../src/errors.js';
+
+/** The FatalError a call throws; fails the test when it returns or throws something else. */
+function fatalOf(f: () => unknown): FatalError {
+  try {
+    f();
+  } catch (err) {
+    expect(err).toBeInstanceOf(FatalError);
+    return err as FatalError;
+  }
+  throw new Error('expected a FatalError, nothing was thrown');
+}
+
+const problemsOf = (raw: unknown, env: NodeJS.ProcessEnv = {}) => fatalOf(() => parseConfig(raw, env)).message.split('\n');
+
+describe('parseConfig defaults', () => {
+  it('an empty document gives the documented defaults', () => {
+    const c = parseConfig({}, {});
+    expect(c.database).toBe('./data/opsbridge.db');
+    expect(c.http.listen).toBe('127.0.0.1:8080');
+    expect(c.http.token).toBeUndefined();
+    expect(c.commands.prefix).toBe('!');
+    expect(c.roles).toEqual({ default: 'viewer', admin: [], operator: [], viewer: [] });
+    expect(c.log.level).toBe('info');
+    expect(c.timezone).toBe(Intl.DateTimeFormat().resolvedOptions().timeZone);
+  });
+
+  it('a partial section keeps the defaults of its other keys', () => {
+    const c = parseConfig({ http: { token: 'x'.repeat(16) }, roles: { admin: ['console'] } }, {});
+    expect(c.http).toEqual({ listen: '127.0.0.1:8080', token: 'x'.repeat(16) });
+    expect(c.roles).toEqual({ default: 'viewer', admin: ['console'], operator: [], viewer: [] });
+  });
+
+  it('a full valid config comes back as written', () => {
+    const raw = {
+      database: '/var/lib/opsbridge/db.sqlite',
+      timezone: 'Asia/Tokyo',
+      log: { level: 'debug' },
+      http: { listen: '[::1]:9000', token: 'a-very-long-secret-token', public_url: 'https://ops.example.com' },
+      commands: { prefix: '.' },
+      roles: { default: 'operator', admin: ['console', 'irc:account:alice', 'slack:U024BE7LH'], operator: ['irc:account:bob'], viewer: [] },
+    };
+    expect(parseConfig(raw, {})).toEqual(raw);
+  });
+});
+
+describe('parseConfig problems: one line per problem, each naming its key path', () => {
+  it.each<[string, unknown, string[]]>([
+    ['misspelt nested key', { http: { lisen: '0.0.0.0:80' } }, ['http.lisen: unknown key']],
+    ['unknown top-level key', { databse: 'x.db' }, ['databse: unknown key']],
+    ['unknown key deep in roles', { roles: { admins: [] } }, ['roles.admins: unknown key']],
+    ['prefix is a number', { commands: { prefix: 5 } }, ['commands.prefix: expected a string, got 5']],
+    ['database is a list', { database: ['a'] }, ['database: expected a string, got a list']],
+    ['http is a string', { http: '127.0.0.1:80' }, ['http: expected an object, got "127.0.0.1:80"']],
+    ['roles.admin is a string', { roles: { admin: 'console' } }, ['roles.admin: expected an array, got "console"']],
+    ['bad default role', { roles: { default: 'root' } }, ['roles.default: expected one of "viewer", "operator", "admin", got "root"']],
+    ['bad log level', { log: { level: 'loud' } }, [expect.stringMatching(/^log\.level: expected one of "fatal", .*"silent", got "loud"$/) as unknown as string]],
+    ['listen without a port', { http: { listen: 'localhost' } }, ['http.listen: expected HOST:PORT, e.g. 127.0.0.1:8080, got "localhost"']],
+    ['listen with a port too big', { http: { listen: '0.0.0.0:70000' } }, ['http.listen: expected HOST:PORT, e.g. 127.0.0.1:8080, got "0.0.0.0:70000"']],
+    ['bad timezone', { timezone: 'Mars/Olympus' }, ['timezone: expected an IANA time zone such as Asia/Tokyo or UTC, got "Mars/Olympus"']],
+    ['bad identity in roles.admin', { roles: { admin: ['console', 'alice'] } }, ['roles.admin[1]: expected an identity: console, irc:account:NAME or slack:UXXXXXXXX, got "alice"']],
+    ['lower-case Slack id', { roles: { operator: ['slack:u024be7lh'] } }, [expect.stringMatching(/^roles\.operator\[0\]: expected an identity/) as unknown as string]],
+    ['short token', { http: { token: 'short' } }, ['http.token: must be at least 16 characters, got "short"']],
+    ['prefix with a space', { commands: { prefix: '! ' } }, ['commands.prefix: must not contain spaces, got "! "']],
+    ['top level is a list', ['a'], ['(top level): expected an object, got a list']],
+  ])('%s', (_name, raw, expected) => {
+    expect(problemsOf(raw)).toEqual(expected);
+  });
+
+  it('several problems give several lines, in any order, each with its path', () => {
+    const lines = problemsOf({
+      foo: 1,
+      http: { lisen: 'x', listen: 'nope' },
+      commands: { prefix: 5 },
+      timezone: 'Nowhere/Town',
+      roles: { admin: ['bob'] },
+    });
+    expect(lines).toHaveLength(6);
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        'foo: unknown key',
+        'http.lisen: unknown key',
+        expect.stringMatching(/^http\.listen: expected HOST:PORT/),
+        'commands.prefix: expected a string, got 5',
+        expect.stringMatching(/^timezone: expected an IANA time zone/),
+        expect.stringMatching(/^roles\.admin\[0\]: expected an identity/),
+      ]),
+    );
+  });
+
+  it('exits with code 2', () => {
+    const err = fatalOf(() => parseConfig({ nope: true }, {}));
+    expect(CONFIG_EXIT_CODE).toBe(2);
+    expect(err.exitCode).toBe(2);
+  });
+});
+
+describe('parseListen', () => {
+  it.each<[string, { host: string; port: number } | null]>([
+    ['127.0.0.1:8080', { host: '127.0.0.1', port: 8080 }],
+    ['localhost:80', { host: 'localhost', port: 80 }],
+    ['[::1]:8080', { host: '::1', port: 8080 }],
+    ['0.0.0.0:65535', { host: '0.0.0.0', port: 65535 }],
+    ['0.0.0.0:65536', null],
+    [':8080', null],
+    ['::1:8080', null],
+    ['host:', null],
+    ['host:port', null],
+    ['a b:80', null],
+  ])('%j', (s, expected) => {
+    expect(parseListen(s)).toEqual(expected);
+  });
+});
+
+describe('environment interpolation', () => {
+  it.each<[string, string, NodeJS.ProcessEnv, string]>([
+    ['a set variable', '${DB}', { DB: '/srv/x.db' }, '/srv/x.db'],
+    ['inside other text', '/srv/${NAME}/db.sqlite', { NAME: 'prod' }, '/srv/prod/db.sqlite'],
+    ['two variables', '${A}-${B}', { A: '1', B: '2' }, '1-2'],
+    ['fallback when unset', '${DB:-./fallback.db}', {}, './fallback.db'],
+    ['fallback when empty', '${DB:-./fallback.db}', { DB: '' }, './fallback.db'],
+    ['the variable wins over the fallback', '${DB:-./fallback.db}', { DB: '/set.db' }, '/set.db'],
+    ['empty fallback', 'x${DB:-}y', {}, 'xy'],
+    ['$${X} is a literal ${X}', '$${X}', { X: 'no' }, '${X}'],
+    ['$${X:-d} is literal too', 'a$${X:-d}b', {}, 'a${X:-d}b'],
+    ['a lone $ is kept', 'cost: $5', {}, 'cost: $5'],
+    ['$VAR without braces is kept', '$HOME/x', { HOME: '/root' }, '$HOME/x'],
+    ['a variable value is not interpolated again', '${A}', { A: '${B}', B: 'no' }, '${B}'],
+  ])('%s', (_name, value, env, expected) => {
+    expect(parseConfig({ database: value }, env).database).toBe(expected);
+  });
+
+  it('interpolates inside lists and nested objects', () => {
+    const c = parseConfig({ http: { token: '${TOKEN}' }, roles: { admin: ['irc:account:${ADMIN}'] } }, { TOKEN: 't'.repeat(20), ADMIN: 'alice' });
+    expect(c.http.token).toBe('t'.repeat(20));
+    expect(c.roles.admin).toEqual(['irc:account:alice']);
+  });
+
+  it('leaves numbers, booleans and null alone', () => {
+    const problems: string[] = [];
+    expect(interpolateEnv({ a: 1, b: true, c: null, d: ['${X:-y}'] }, {}, [], problems)).toEqual({ a: 1, b: true, c: null, d: ['y'] });
+    expect(problems).toEqual([]);
+  });
+
+  it.each<[string, unknown, string]>([
+    ['top-level key', { database: '${DB_PATH}' }, 'database: environment variable DB_PATH is not set'],
+    ['nested key', { http: { token: '${OPSBRIDGE_TOKEN}' } }, 'http.token: environment variable OPSBRIDGE_TOKEN is not set'],
+    ['list element', { roles: { admin: ['console', 'irc:account:${WHO}'] } }, 'roles.admin[1]: environment variable WHO is not set'],
+  ])('a missing variable names the key path: %s', (_name, raw, start) => {
+    const lines = problemsOf(raw, { OTHER: 'x' });
+    const line = lines.find((l) => l.includes('environment variable'));
+    expect(line?.startsWith(start)).toBe(true);
+    // It says how to give a fallback.
+    expect(line).toMatch(/:-default/);
+  });
+
+  it('does not read process.env when an env is passed', () => {
+    const name = 'OPSBRIDGE_TEST_ONLY_IN_PROCESS_ENV';
+    process.env[name] = '/from/process.db';
+    try {
+      expect(problemsOf({ database: '${' + name + '}' }, {})[0]).toMatch(new RegExp(`^database: environment variable ${name} is not set`));
+    } finally {
+      delete process.env[name];
+    }
+  });
+});
+
+describe('loadConfig', () => {
+  let dir: string;
+  const write = (name: string, text: string) => {
+    const p = join(dir, name);
+    writeFileSync(p, text);
+    return p;
+  };
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'opsbridge-config-'));
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reads a YAML file with interpolation', () => {
+    const file = write(
+      'ok.yaml',
+      [
+        'database: ${DATA:-/tmp}/ops.db',
+        'timezone: Asia/Tokyo',
+        'http:',
+        '  listen: 0.0.0.0:9090',
+        '  token: ${OPSBRIDGE_TOKEN}',
+        'commands:',
+        '  prefix: "!"',
+        'roles:',
+        '  admin: ["console", "irc:account:alice"]',
+        '',
+      ].join('\n'),
+    );
+    const { config, file: from } = loadConfig(file, { OPSBRIDGE_TOKEN: 'secret-token-0123456789' });
+    expect(from).toBe(file);
+    expect(config.database).toBe('/tmp/ops.db');
+    expect(config.timezone).toBe('Asia/Tokyo');
+    expect(config.http).toEqual({ listen: '0.0.0.0:9090', token: 'secret-token-0123456789' });
+    expect(config.roles.admin).toEqual(['console', 'irc:account:alice']);
+    expect(config.roles.default).toBe('viewer');
+  });
+
+  it('an empty file or a comment-only file gives the defaults', () => {
+    for (const [name, text] of [['empty.yaml', ''], ['comments.yaml', '# nothing here\n']] as const) {
+      const { config } = loadConfig(write(name, text), {});
+      expect(config.database).toBe('./data/opsbridge.db');
+      expect(config.http.listen).toBe('127.0.0.1:8080');
+    }
+  });
+
+  it('a missing explicit path is a FatalError with exit code 2 naming the file', () => {
+    const missing = join(dir, 'does-not-exist.yaml');
+    const err = fatalOf(() => loadConfig(missing, {}));
+    expect(err.exitCode).toBe(2);
+    expect(err.message).toContain(missing);
+    expect(err.message).toMatch(/not found/);
+  });
+
+  it.each<[string, string]>([
+    ['unclosed flow sequence', 'roles:\n  admin: [console\nhttp:\n  listen: x\n'],
+    ['bad indentation', 'http:\n  listen: 127.0.0.1:8080\n token: abc\n'],
+    ['duplicate key', 'database: a.db\ndatabase: b.db\n'],
+    ['unclosed quote', 'database: "a.db\n'],
+  ])('YAML syntax error (%s) is a FatalError with exit code 2, each line naming the file', (name, text) => {
+    const file = write(`syntax-${name.replace(/\W+/g, '-')}.yaml`, text);
+    const err = fatalOf(() => loadConfig(file, {}));
+    expect(err.exitCode).toBe(2);
+    const lines = err.message.split('\n');
+    expect(lines.length).toBeGreaterThan(0);
+    for (const l of lines) expect(l.startsWith(`${file}: `)).toBe(true);
+  });
+
+  it('schema problems in a file: exit code 2, one line per problem, each starting with the file', () => {
+    const file = write(
+      'bad.yaml',
+      ['http:', '  lisen: 0.0.0.0:80', 'commands:', '  prefix: 5', 'colour: blue', 'roles:', '  admin: [bob]', 'database: ${NOPE}', ''].join('\n'),
+    );
+    const err = fatalOf(() => loadConfig(file, {}));
+    expect(err.exitCode).toBe(2);
+    const lines = err.message.split('\n');
+    for (const l of lines) expect(l.startsWith(`${file}: `)).toBe(true);
+    const bare = lines.map((l) => l.slice(file.length + 2));
+    expect(bare).toEqual(
+      expect.arrayContaining([
+        'http.lisen: unknown key',
+        'commands.prefix: expected a string, got 5',
+        'colour: unknown key',
+        expect.stringMatching(/^roles\.admin\[0\]: expected an identity/),
+        expect.stringMatching(/^database: environment variable NOPE is not set/),
+      ]),
+    );
+    // Every line is a distinct problem.
+    expect(new Set(lines).size).toBe(lines.length);
+  });
+});

@@ -101,7 +101,7 @@ export function splitArgs(tokens: readonly Token[], onlyOptions?: readonly strin
       optionsEnded = true;
       continue;
     }
-    const dashed = t.value.startsWith('--') && t.value.length > 2 && !t.quoted;
+    const dashed = t.value.startsWith('--') && t.value.length > 2 && (!t.quoted || t.bareKey);
     const body = dashed ? t.value.slice(2) : t.value;
     const eq = body.indexOf('=');
     const key = body.slice(0, eq).toLowerCase();

@@ -45,7 +45,8 @@ export function commandReferenceMarkdown<S>(commands: readonly Command<S>[], pre
     out.push(`### \`${prefix}${c.name}\`${c.aliases?.length ? ` (also ${c.aliases.map((a) => `\`${prefix}${a}\``).join(', ')})` : ''}`, '', c.summary, '');
     out.push('| usage | what it does | role |', '| --- | --- | --- |');
     for (const [label, a] of actions(c)) {
-      out.push(`| \`${prefix}${label}${a.usage ? ' ' + a.usage : ''}\` | ${a.summary.replace(/\|/g, '\\|')} | ${a.role} |`);
+      const cell = (t: string) => t.replace(/\|/g, '\\|');
+      out.push(`| \`${cell(`${prefix}${label}${a.usage ? ' ' + a.usage : ''}`)}\` | ${cell(a.summary)} | ${a.role} |`);
     }
     out.push('');
     for (const [, a] of actions(c)) {

@@ -38,7 +38,12 @@ export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env, 
   const problems: string[] = [];
   const interpolated = interpolateEnv(raw, env, [], problems);
   const result = configSchema.safeParse(interpolated, { reportInput: true });
-  if (!result.success) problems.push(...result.error.issues.flatMap(describeIssue));
+  if (!result.success) {
+    // A key whose variable is unset already has its line: the schema's
+    // complaint about the resulting empty string would be a second one.
+    const reported = new Set(problems.map((p) => p.slice(0, p.indexOf(': '))));
+    problems.push(...result.error.issues.filter((i) => !reported.has(keyPath(i.path))).flatMap(describeIssue));
+  }
   if (problems.length > 0) {
     const where = file ? `${file}: ` : '';
     throw new FatalError(problems.map((p) => where + p).join('\n'), CONFIG_EXIT_CODE);

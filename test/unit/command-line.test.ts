@@ -152,3 +152,15 @@ describe('splitArgs', () => {
     });
   });
 });
+
+describe('splitArgs: --key= with a quoted value', () => {
+  it('keeps --reason="disk full" an option', () => {
+    const args = splitArgs(tokenize(`--reason="disk full" --at='2026-12-01 02:00'`));
+    expect(args.options).toEqual({ reason: 'disk full', at: '2026-12-01 02:00' });
+    expect(args.positional).toEqual([]);
+  });
+
+  it('keeps a fully quoted "--flag" text', () => {
+    expect(splitArgs(tokenize('"--full"')).positional).toEqual(['--full']);
+  });
+});

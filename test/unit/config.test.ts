@@ -264,3 +264,17 @@ describe('loadConfig', () => {
     expect(new Set(lines).size).toBe(lines.length);
   });
 });
+
+describe('an unset variable', () => {
+  it('gives one line for its key, not a second one from the schema', () => {
+    try {
+      parseConfig({ database: '${OPSBRIDGE_NOPE}', http: { token: '${OPSBRIDGE_NOPE2}' } }, {});
+      expect.unreachable('parseConfig accepted unset variables');
+    } catch (err) {
+      expect((err as FatalError).message.split('\n')).toEqual([
+        'database: environment variable OPSBRIDGE_NOPE is not set (use ${OPSBRIDGE_NOPE:-default} for a fallback)',
+        'http.token: environment variable OPSBRIDGE_NOPE2 is not set (use ${OPSBRIDGE_NOPE2:-default} for a fallback)',
+      ]);
+    }
+  });
+});

@@ -243,3 +243,11 @@ describe('JSON array', () => {
     expect(userErrorOf(() => parseServerFile(text, 'json')).message).toMatch(message);
   });
 });
+
+describe('CSV lines with only blanks', () => {
+  it('are not rows, and later line numbers stay right', () => {
+    const r = parseServerFile('name,ips\n   \n,\nweb01,10.0.0.1\n', 'csv');
+    expect(r.errors).toEqual([]);
+    expect(r.rows).toEqual([{ line: 4, fields: { name: 'web01', ips: '10.0.0.1' } }]);
+  });
+});

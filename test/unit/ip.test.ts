@@ -38,8 +38,9 @@ describe('parseIp: IPv6, canonical text per RFC 5952', () => {
     expect(mapped).not.toBeNull();
     expect(mapped!.key).toBe('00000000000000000000ffff01020304');
     expect(mapped!.key).toBe(v4!.key);
-    // Its text is lower case and parses back to the same address.
-    expect(mapped!.text).toBe(mapped!.text.toLowerCase());
+    // RFC 5952 section 5: IPv4-mapped addresses keep the dotted quad.
+    expect(mapped!.text).toBe('::ffff:1.2.3.4');
+    expect(parseIp('::FFFF:0102:0304')?.text).toBe('::ffff:1.2.3.4');
     expect(parseIp(mapped!.text)?.key).toBe(mapped!.key);
   });
 

@@ -124,3 +124,9 @@ describe('renderAnsi', () => {
     });
   });
 });
+
+describe('renderAnsi and 8-bit controls', () => {
+  it('strips C1 controls such as U+009B (8-bit CSI) from user text', () => {
+    expect(renderAnsi(text('a\u009b2Jb'))).toBe('a2Jb');
+  });
+});

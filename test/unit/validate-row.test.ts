@@ -154,3 +154,14 @@ describe('validateRow normalizes good rows', () => {
     expect(row).toEqual(copy);
   });
 });
+
+describe('validateRow rejects JSON values of the wrong kind', () => {
+  it.each<[string, Record<string, unknown>, string]>([
+    ['a list as name', { name: ['web01'] }, 'name must be text'],
+    ['a boolean as name', { name: true }, 'name must be text'],
+    ['a list as status', { name: 'web01', status: ['working'] }, 'status must be text: one of working, standby, maintenance, poweroff, retired'],
+    ['an object as rack', { name: 'web01', rack: { row: 3 } }, 'rack must be text'],
+  ])('%s', (_label, row, reason) => {
+    expect(reasonOf(validateRow(row))).toBe(reason);
+  });
+});

@@ -44,5 +44,6 @@ function inline(i: Inline, outer: string): string {
 /** User data (host notes, alert text) must not move the cursor or recolour the terminal. */
 function stripControls(s: string): string {
   // eslint-disable-next-line no-control-regex
-  return s.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
+  // C0 controls (ESC among them), DEL, and the C1 set: U+009B is an 8-bit CSI.
+  return s.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, '');
 }

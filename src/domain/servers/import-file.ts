@@ -67,10 +67,11 @@ function parseCsvFile(input: string): ParsedFile {
   };
   Papa.parse<string[]>(text, {
     newline: '\n',
-    skipEmptyLines: true,
+    // 'greedy': a line of spaces, or of empty fields only, is not a row.
+    skipEmptyLines: 'greedy',
     step(result, parser) {
       let start = prevEnd;
-      while (text[start] === '\n') start++;
+      while (text[start] === '\n' || text[start] === ' ' || text[start] === '\t' || text[start] === ',') start++;
       prevEnd = result.meta.cursor;
       const at = lineAt(start);
       const record = result.data.map((f) => f.trim());

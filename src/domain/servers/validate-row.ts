@@ -16,6 +16,7 @@ export function validateRow(row: Record<string, unknown>): RowResult {
   for (const key in row) {
     if (!KNOWN.has(key)) return fail(`unknown field '${key}' (fields: ${COLUMNS.join(', ')})`);
   }
+  if (!scalar(row.name)) return fail('name must be text');
   const name = str(row.name);
   if (name === null) return fail('missing name');
   if (!NAME.test(name)) return fail(`bad name '${clip(name)}': letters, digits, '.', '_' and '-' only`);
@@ -24,13 +25,13 @@ export function validateRow(row: Record<string, unknown>): RowResult {
 
   for (const c of ['fqdn', 'service', 'dc', 'rack', 'model', 'os', 'notes'] as const) {
     if (!has(c)) continue;
-    const v = row[c];
-    if (v !== null && v !== undefined && typeof v !== 'string' && typeof v !== 'number') return fail(`${c} must be text`);
-    input[c] = str(v);
+    if (!scalar(row[c])) return fail(`${c} must be text`);
+    input[c] = str(row[c]);
   }
   if (input.fqdn && !/^[A-Za-z0-9.-]+$/.test(input.fqdn)) return fail(`bad fqdn '${clip(input.fqdn)}'`);
 
   if (has('status')) {
+    if (!scalar(row.status)) return fail(`status must be text: one of ${STATUSES.join(', ')}`);
     const s = str(row.status);
     if (s !== null) {
       const lower = s.toLowerCase();
@@ -68,6 +69,11 @@ export function validateRow(row: Record<string, unknown>): RowResult {
     input.memory_gb = n;
   }
   return { ok: true, input };
+}
+
+/** Text in a CSV; in JSON also a number (a rack `12`), never a list, object or boolean. */
+function scalar(v: unknown): boolean {
+  return v === null || v === undefined || typeof v === 'string' || typeof v === 'number';
 }
 
 function fail(reason: string): RowResult {

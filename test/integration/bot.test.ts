@@ -84,10 +84,13 @@ describe('the HTTP API', () => {
   });
 
   it('returns one server with its history, or 404 with suggestions', async () => {
-    const r = await fetch(`${base}/api/v1/servers/web01`);
+    await runCli(['run', 'server set web02 status=maintenance psu swap'], { cwd: dir });
+    const r = await fetch(`${base}/api/v1/servers/web02`);
     const body = (await r.json()) as { server: { name: string; status: string }; history: unknown[] };
-    expect(body.server).toMatchObject({ name: 'web01', status: 'working' });
-    expect(body.history).toHaveLength(1);
+    expect(body.server).toMatchObject({ name: 'web02', status: 'maintenance' });
+    expect(body.history).toEqual([
+      { at: expect.any(String), actor: 'console', from_status: 'standby', to_status: 'maintenance', reason: 'psu swap', maintenance_id: null },
+    ]);
     const miss = await fetch(`${base}/api/v1/servers/web1`);
     expect(miss.status).toBe(404);
     expect(await miss.json()).toEqual({ error: "no server 'web1'", suggestions: ['web01', 'web10'] });

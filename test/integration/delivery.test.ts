@@ -1,0 +1,105 @@
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ChatAdapter, OutboundMessage } from '../../src/adapters/adapter.js';
+import { renderPlain } from '../../src/chat/render/plain.js';
+import { text } from '../../src/chat/rich-text.js';
+import { Delivery } from '../../src/delivery/delivery.js';
+import { testCore, type TestCore } from '../helpers/core.js';
+
+/** An adapter whose connection and failures the test controls. */
+class ScriptedAdapter implements ChatAdapter {
+  readonly platform = 'irc' as const;
+  ready = true;
+  failNext = 0;
+  sent: string[] = [];
+  async start() {}
+  async stop() {}
+  isReady() {
+    return this.ready;
+  }
+  async send(msg: OutboundMessage) {
+    await new Promise((r) => setTimeout(r, 1));
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw new Error('connection reset');
+    }
+    this.sent.push(`${msg.channel} ${renderPlain(msg.body)}`);
+  }
+}
+
+let core: TestCore;
+let delivery: Delivery | undefined;
+afterEach(async () => {
+  await delivery?.stop();
+  core.cleanup();
+});
+
+async function until(cond: () => boolean, what: string) {
+  for (let i = 0; i < 500; i++) {
+    if (cond()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+function start(adapter: ChatAdapter | undefined) {
+  delivery = new Delivery({ outbox: core.outbox, adapterFor: () => adapter, clock: core.clock, log: pino({ level: 'silent' }), pollMs: 20 });
+  delivery.start();
+}
+
+describe('delivery from the outbox', () => {
+  it('delivers each channel in order and marks rows delivered only after the adapter confirms', async () => {
+    core = testCore();
+    const a = new ScriptedAdapter();
+    for (let i = 1; i <= 5; i++) core.outbox.enqueue({ channel: 'irc:#ops', body: text(`ops ${i}`) });
+    for (let i = 1; i <= 3; i++) core.outbox.enqueue({ channel: 'irc:#dev', body: text(`dev ${i}`) });
+    start(a);
+    await until(() => a.sent.length === 8, 'eight messages');
+    expect(a.sent.filter((s) => s.startsWith('irc:#ops'))).toEqual(['irc:#ops ops 1', 'irc:#ops ops 2', 'irc:#ops ops 3', 'irc:#ops ops 4', 'irc:#ops ops 5']);
+    expect(a.sent.filter((s) => s.startsWith('irc:#dev'))).toEqual(['irc:#dev dev 1', 'irc:#dev dev 2', 'irc:#dev dev 3']);
+    await until(() => core.outbox.pendingCount() === 0, 'an empty outbox');
+  });
+
+  it('sends higher priority first within a channel', async () => {
+    core = testCore();
+    const a = new ScriptedAdapter();
+    a.ready = false;
+    start(a);
+    core.outbox.enqueue({ channel: 'irc:#ops', body: text('routine 1') });
+    core.outbox.enqueue({ channel: 'irc:#ops', body: text('routine 2') });
+    core.outbox.enqueue({ channel: 'irc:#ops', body: text('CRITICAL'), priority: 10 });
+    a.ready = true;
+    await until(() => a.sent.length === 3, 'three messages');
+    expect(a.sent).toEqual(['irc:#ops CRITICAL', 'irc:#ops routine 1', 'irc:#ops routine 2']);
+  });
+
+  it('keeps rows while the adapter is down or failing, then sends them in order', async () => {
+    core = testCore();
+    const a = new ScriptedAdapter();
+    a.ready = false;
+    start(a);
+    core.outbox.enqueue({ channel: 'irc:#ops', body: text('one') });
+    core.outbox.enqueue({ channel: 'irc:#ops', body: text('two') });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(a.sent).toEqual([]);
+    expect(core.outbox.pendingCount()).toBe(2);
+
+    a.ready = true;
+    a.failNext = 1;
+    delivery!.kick();
+    await until(() => core.outbox.pending('irc:#ops', 10)[0]?.attempts === 1, 'a failed attempt');
+    expect(a.sent).toEqual([]);
+    core.clock.advance(2_000); // past the retry backoff
+    await until(() => a.sent.length === 2, 'both messages');
+    expect(a.sent).toEqual(['irc:#ops one', 'irc:#ops two']);
+    expect(core.outbox.pendingCount()).toBe(0);
+  });
+
+  it('leaves rows for a channel no adapter serves in the outbox', async () => {
+    core = testCore();
+    start(undefined);
+    core.outbox.enqueue({ channel: 'slack:#ops', body: text('waiting') });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(core.outbox.pending('slack:#ops', 10).map((r) => renderPlain(r.body))).toEqual(['waiting']);
+  });
+});

@@ -5,17 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_EXIT_CODE, interpolateEnv, loadConfig, parseConfig } from '../../src/config/load.js';
 import { parseListen } from '../../src/config/schema.js';
 import { FatalError } from '../../src/errors.js';
+import { thrownBy } from '../helpers/thrown.js';
 
-/** The FatalError a call throws; fails the test when it returns or throws something else. */
-function fatalOf(f: () => unknown): FatalError {
-  try {
-    f();
-  } catch (err) {
-    expect(err).toBeInstanceOf(FatalError);
-    return err as FatalError;
-  }
-  throw new Error('expected a FatalError, nothing was thrown');
-}
+const fatalOf = (f: () => unknown) => thrownBy(FatalError, f);
 
 const problemsOf = (raw: unknown, env: NodeJS.ProcessEnv = {}) => fatalOf(() => parseConfig(raw, env)).message.split('\n');
 

@@ -1,18 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { detectFormat, parseServerFile, type ImportFormat } from '../../src/domain/servers/import-file.js';
+import { thrownBy } from '../helpers/thrown.js';
 
 const lines = (...ls: string[]) => ls.join('\n') + '\n';
 
-function userErrorOf(f: () => unknown): UserError {
-  try {
-    f();
-  } catch (err) {
-    expect(err).toBeInstanceOf(UserError);
-    return err as UserError;
-  }
-  throw new Error('expected a UserError, nothing was thrown');
-}
+const userErrorOf = (f: () => unknown) => thrownBy(UserError, f);
 
 describe('detectFormat', () => {
   it.each<[string, string, ImportFormat]>([

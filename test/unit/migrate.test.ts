@@ -7,6 +7,7 @@ import { FatalError } from '../../src/errors.js';
 import { MIGRATIONS_DIR } from '../../src/paths.js';
 import { openDatabase, type DB } from '../../src/store/database.js';
 import { migrate, readMigrations } from '../../src/store/migrate.js';
+import { thrownBy } from '../helpers/thrown.js';
 
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 
@@ -47,15 +48,7 @@ function fileHashes(): Record<string, string | null> {
   }
   return out;
 }
-function fatalOf(f: () => unknown): FatalError {
-  try {
-    f();
-  } catch (err) {
-    expect(err).toBeInstanceOf(FatalError);
-    return err as FatalError;
-  }
-  throw new Error('expected a FatalError, nothing was thrown');
-}
+const fatalOf = (f: () => unknown) => thrownBy(FatalError, f);
 
 beforeEach(() => {
   root = mkdtempSync(join(tmpdir(), 'opsbridge-migrate-'));

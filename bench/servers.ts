@@ -54,7 +54,7 @@ async function commandTimes(core: Core, lines: string[]): Promise<number[]> {
   for (const text of lines) {
     samples.push(
       await timeMsAsync(async () => {
-        const r = await core.dispatcher.handle({ platform: 'console', channel: 'console', user: { name: 'bench', identity: 'console' }, text, receivedAt: new Date() });
+        const r = await core.dispatcher.handle({ platform: 'console', channel: 'console', user: { id: 'bench', name: 'bench', identity: 'console' }, text, receivedAt: new Date() });
         if (!r?.ok) throw new Error(`${text} failed`);
       }),
     );

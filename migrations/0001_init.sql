@@ -60,6 +60,8 @@ CREATE TABLE outbox (
   thread        TEXT,
   -- set for a private reply to one user of the channel's platform
   recipient     TEXT,
+  -- who asked, for a reply: what does not fit in a channel goes to them
+  asker         TEXT,
   priority      INTEGER NOT NULL DEFAULT 0,
   body          TEXT NOT NULL,
   created_at    TEXT NOT NULL,

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { commands } from '../commands/index.js';
 import type { ChatAdapter } from './adapters/adapter.js';
 import { ConsoleAdapter } from './adapters/console/console-adapter.js';
+import { IrcAdapter } from './adapters/irc/irc-adapter.js';
 import { Dispatcher } from './chat/dispatcher.js';
 import { createInboundHandler } from './chat/inbound.js';
 import { parseChannelAddress } from './chat/message.js';
@@ -84,19 +85,25 @@ export async function startBot(config: Config, opts: BotOptions): Promise<Bot> {
   const { log, outbox, dispatcher } = core;
 
   const adapters = new Map<string, ChatAdapter>();
-  // No chat platform is configurable yet: the console is the chat, and it
-  // shows what the bot sends to every channel.
-  const consoleAdapter = new ConsoleAdapter({
-    input: opts.stdin,
-    output: opts.stdout,
-    clock: core.clock,
-    onClose: () => {
-      if (opts.stdin.isTTY) opts.onConsoleExit?.();
-      else log.info('console input ended; the bot keeps running');
-    },
-  });
-  adapters.set('console', consoleAdapter);
-  const consoleServesAll = opts.forceConsole === true || adapters.size === 1;
+  if (config.irc) {
+    adapters.set('irc', new IrcAdapter({ config: config.irc, clock: core.clock, log, onNick: (nick) => dispatcher.addName(nick) }));
+  }
+  // With no chat platform configured, the console is the chat and shows what
+  // the bot sends to every channel.
+  const consoleServesAll = adapters.size === 0;
+  let consoleAdapter: ConsoleAdapter | undefined;
+  if (consoleServesAll || opts.forceConsole) {
+    consoleAdapter = new ConsoleAdapter({
+      input: opts.stdin,
+      output: opts.stdout,
+      clock: core.clock,
+      onClose: () => {
+        if (opts.stdin.isTTY) opts.onConsoleExit?.();
+        else log.info('console input ended; the bot keeps running');
+      },
+    });
+    adapters.set('console', consoleAdapter);
+  }
 
   const delivery = new Delivery({
     outbox,
@@ -109,7 +116,7 @@ export async function startBot(config: Config, opts: BotOptions): Promise<Bot> {
   });
 
   const router = new Router();
-  healthRoutes(router, core.db);
+  healthRoutes(router, core.db, () => Object.fromEntries([...adapters].map(([name, a]) => [name, a.status()])));
   serverRoutes(router, core.services);
   const http = new HttpServer(router, log);
   const listen = parseListen(config.http.listen)!;
@@ -133,8 +140,9 @@ export async function startBot(config: Config, opts: BotOptions): Promise<Bot> {
     async stop() {
       if (stopped) return;
       stopped = true;
-      await delivery.stop();
+      // Adapters first: they fail what they still hold, so delivery's waits end.
       for (const a of adapters.values()) await a.stop();
+      await delivery.stop();
       await http.close();
       core.close();
     },

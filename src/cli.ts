@@ -85,7 +85,7 @@ program
       const reply = await core.dispatcher.handle({
         platform: 'console',
         channel: 'console',
-        user: { name: 'console', identity: 'console' },
+        user: { id: 'console', name: 'console', identity: 'console' },
         text,
         direct: true,
         receivedAt: core.clock.now(),

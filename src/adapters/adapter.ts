@@ -6,7 +6,12 @@ export interface OutboundMessage {
   channel: string;
   body: RichText;
   thread?: string;
+  /** Deliver privately to this user (IRC nick, Slack user ID) instead of the channel. */
   recipient?: string;
+  /** Who asked, for a reply: receives privately what does not fit in the channel. */
+  asker?: string;
+  /** Above 0: urgent, goes before routine lines waiting for the same connection. */
+  priority: number;
 }
 
 /**
@@ -22,4 +27,13 @@ export interface ChatAdapter {
   isReady(): boolean;
   /** Resolves once the platform accepted the message; rejects when it did not. */
   send(msg: OutboundMessage): Promise<void>;
+  /** For /healthz. */
+  status(): AdapterStatus;
+}
+
+export interface AdapterStatus {
+  connected: boolean;
+  /** Lines or messages waiting inside the adapter (not counting the outbox). */
+  queued: number;
+  [detail: string]: unknown;
 }

@@ -30,7 +30,9 @@ export function createInboundHandler<S>(deps: { dispatcher: Dispatcher<S>; outbo
         channel: msg.channel,
         body: reply.body,
         ...(msg.thread !== undefined && { thread: msg.thread }),
-        ...(reply.private && { recipient: msg.user.identity ?? msg.user.name }),
+        // The asker gets long replies privately, where a platform cuts them short in channel.
+        asker: msg.user.id,
+        ...(reply.private && !msg.direct && { recipient: msg.user.id }),
       });
     } catch (err) {
       // The dispatcher catches command errors; this is the store failing.

@@ -8,6 +8,8 @@
 export type Platform = 'irc' | 'slack' | 'console';
 
 export interface ChatUser {
+  /** How the platform addresses this user for a private reply: IRC nick, Slack user ID. */
+  id: string;
   /** What the platform shows: an IRC nick, a Slack display name. Never used for permissions. */
   name: string;
   /**
@@ -27,6 +29,8 @@ export interface InboundMessage {
   thread?: string;
   /** True for a direct/private message to the bot: no prefix needed. */
   direct?: boolean;
+  /** An IRC /me or a Slack me_message. */
+  action?: boolean;
   receivedAt: Date;
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ROLES } from '../chat/permissions.js';
+import { parseDuration } from '../time/duration.js';
 
 /**
  * The shape of opsbridge.yaml. Every object is strict: a misspelt key is an
@@ -14,6 +15,51 @@ const listenAddress = z.string().refine((s) => parseListen(s) !== null, {
 const identity = z.string().regex(/^(console|irc:account:[^\s]+|slack:[UW][A-Z0-9]+)$/, {
   message: 'expected an identity: console, irc:account:NAME or slack:UXXXXXXXX',
 });
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .refine((v) => parseDuration(v) !== null, { message: 'expected a duration such as 30s, 5m or 2h' })
+    .transform((v) => parseDuration(v)!);
+
+const ircChannel = z.string().regex(/^[#&][^\s,\x07]{1,49}$/, { message: 'expected a channel name such as #ops' });
+const ircNick = z.string().regex(/^[A-Za-z[\]\\`_^{|}][A-Za-z0-9[\]\\`_^{|}-]{0,29}$/, { message: 'expected an IRC nick' });
+
+export const ircSchema = z.strictObject({
+  host: z.string().min(1),
+  port: z.number().int().min(1).max(65535).optional(),
+  tls: z.boolean().default(true),
+  /** Verify the server's certificate (on unless you really mean it). */
+  tls_verify: z.boolean().default(true),
+  /** Extra CA certificate (PEM) to trust, for a network with its own CA. */
+  ca_file: z.string().optional(),
+  /** Server password (PASS). */
+  password: z.string().optional(),
+  nick: ircNick.default('opsbridge'),
+  username: z.string().regex(/^[^\s@]{1,16}$/).default('opsbridge'),
+  realname: z.string().min(1).default('opsbridge ops bot'),
+  /** Services login: SASL PLAIN, or NickServ IDENTIFY when SASL is unavailable or fails. */
+  sasl: z.strictObject({ account: z.string().min(1), password: z.string().min(1) }).optional(),
+  channels: z.array(z.union([ircChannel, z.strictObject({ name: ircChannel, key: z.string().min(1) })])).default([]),
+  /** Command prefix on IRC, when it differs from commands.prefix. */
+  prefix: z.string().min(1).max(3).regex(/^\S+$/).optional(),
+  flood: z
+    .strictObject({
+      burst: z.number().int().min(1).max(100).default(5),
+      rate: z.number().positive().max(100).default(1),
+    })
+    .default({ burst: 5, rate: 1 }),
+  /** Lines a reply may take in a channel; the rest goes to the asker privately. */
+  max_channel_lines: z.number().int().min(1).max(50).default(5),
+  /** IRC colours and bold; false sends plain text. */
+  formatting: z.boolean().default(true),
+  /** Nicks (globs allowed: `*bot`) whose messages are ignored: other bots. */
+  ignore: z.array(z.string().min(1)).default([]),
+  rejoin_delay: duration('5s'),
+});
+
+export type IrcConfig = z.infer<typeof ircSchema>;
 
 const timezone = z.string().refine(isTimeZone, { message: 'expected an IANA time zone such as Asia/Tokyo or UTC' });
 
@@ -45,6 +91,7 @@ export const configSchema = z.strictObject({
       viewer: z.array(identity).default([]),
     })
     .default({ default: 'viewer', admin: [], operator: [], viewer: [] }),
+  irc: ircSchema.optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

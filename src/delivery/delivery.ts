@@ -85,6 +85,8 @@ export class Delivery {
           await adapter.send({
             channel,
             body: row.body,
+            priority: row.priority,
+            ...(row.asker !== null && { asker: row.asker }),
             ...(row.thread !== null && { thread: row.thread }),
             ...(row.recipient !== null && { recipient: row.recipient }),
           });

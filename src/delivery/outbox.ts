@@ -7,6 +7,7 @@ export interface OutboxEntry {
   channel: string;
   thread: string | null;
   recipient: string | null;
+  asker: string | null;
   priority: number;
   body: RichText;
   created_at: string;
@@ -19,6 +20,8 @@ export interface NewOutboxEntry {
   thread?: string;
   /** A private reply to this user (nick or platform user id) of the channel's platform. */
   recipient?: string;
+  /** Who asked, for a reply: a platform may send them what does not fit in the channel. */
+  asker?: string;
   /** Higher goes first within a channel: critical alerts jump the routine backlog. */
   priority?: number;
 }
@@ -36,9 +39,9 @@ export class Outbox {
 
   constructor(db: DB, private readonly clock: Clock) {
     this.q = {
-      insert: db.prepare('INSERT INTO outbox (channel, thread, recipient, priority, body, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      insert: db.prepare('INSERT INTO outbox (channel, thread, recipient, asker, priority, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       channels: db.prepare('SELECT DISTINCT channel FROM outbox WHERE delivered_at IS NULL').pluck(),
-      pending: db.prepare(`SELECT id, channel, thread, recipient, priority, body, created_at, attempts FROM outbox
+      pending: db.prepare(`SELECT id, channel, thread, recipient, asker, priority, body, created_at, attempts FROM outbox
         WHERE delivered_at IS NULL AND channel = ? ORDER BY priority DESC, id LIMIT ?`),
       delivered: db.prepare('UPDATE outbox SET delivered_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?'),
       failed: db.prepare('UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?'),
@@ -48,7 +51,7 @@ export class Outbox {
 
   enqueue(e: NewOutboxEntry): number {
     const id = Number(
-      this.q.insert.run(e.channel, e.thread ?? null, e.recipient ?? null, e.priority ?? 0, JSON.stringify(e.body), this.clock.now().toISOString()).lastInsertRowid,
+      this.q.insert.run(e.channel, e.thread ?? null, e.recipient ?? null, e.asker ?? null, e.priority ?? 0, JSON.stringify(e.body), this.clock.now().toISOString()).lastInsertRowid,
     );
     for (const l of this.listeners) l();
     return id;

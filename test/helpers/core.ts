@@ -28,7 +28,7 @@ export function testCore(configOverrides: Record<string, unknown> = {}): TestCor
     core.dispatcher.handle({
       platform: user.channel?.startsWith('irc:') ? 'irc' : 'console',
       channel: user.channel ?? 'irc:#ops',
-      user: { name: user.name ?? 'alice', ...(user.identity !== undefined && { identity: user.identity }) },
+      user: { id: user.name ?? 'alice', name: user.name ?? 'alice', ...(user.identity !== undefined && { identity: user.identity }) },
       text,
       receivedAt: clock.now(),
     });

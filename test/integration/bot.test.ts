@@ -71,7 +71,7 @@ describe('the HTTP API', () => {
   it('answers /healthz', async () => {
     const r = await fetch(`${base}/healthz`);
     expect(r.status).toBe(200);
-    expect(await r.json()).toEqual({ status: 'ok' });
+    expect(await r.json()).toEqual({ status: 'ok', outbox: 0, chat: { console: { connected: true, queued: 0 } } });
   });
 
   it('lists servers with the same filters as !servers', async () => {

@@ -20,15 +20,17 @@ const write = (name: string, content: string) => {
 
 describe('config errors stop the bot with one line per problem and exit code 2', () => {
   it('names the key path of each problem', async () => {
-    write('opsbridge.yaml', 'database: 5\nhttp:\n  listen: nowhere\n  lisen: x\ncommands:\n  prefix: [1]\nirc:\n  port: six\n');
+    write('opsbridge.yaml', 'database: 5\nhttp:\n  listen: nowhere\n  lisen: x\ncommands:\n  prefix: [1]\nirc:\n  port: six\ncolour: red\n');
     const r = await runCli(['run', 'help'], { cwd: dir });
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n').sort()).toEqual([
+      'opsbridge.yaml: colour: unknown key',
       'opsbridge.yaml: commands.prefix: expected a string, got a list',
       'opsbridge.yaml: database: expected a string, got 5',
       'opsbridge.yaml: http.lisen: unknown key',
       'opsbridge.yaml: http.listen: expected HOST:PORT, e.g. 127.0.0.1:8080, got "nowhere"',
-      'opsbridge.yaml: irc: unknown key',
+      'opsbridge.yaml: irc.host: required',
+      'opsbridge.yaml: irc.port: expected a number, got "six"',
     ]);
   });
 

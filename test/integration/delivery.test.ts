@@ -17,6 +17,9 @@ class ScriptedAdapter implements ChatAdapter {
   isReady() {
     return this.ready;
   }
+  status() {
+    return { connected: this.ready, queued: 0 };
+  }
   async send(msg: OutboundMessage) {
     await new Promise((r) => setTimeout(r, 1));
     if (this.failNext > 0) {

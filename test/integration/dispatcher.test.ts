@@ -46,7 +46,7 @@ function toyDispatcher(prefix = '!') {
     const r = await d.handle({
       platform: 'irc',
       channel: 'irc:#ops',
-      user: { name: 'alice', ...(opts.identity && { identity: opts.identity }) },
+      user: { id: 'alice', name: 'alice', ...(opts.identity && { identity: opts.identity }) },
       text: t,
       receivedAt: new Date(),
       ...(opts.direct && { direct: true }),

@@ -4,7 +4,7 @@ import type { InboundMessage } from '../../chat/message.js';
 import { renderAnsi } from '../../chat/render/ansi.js';
 import { renderPlainLines } from '../../chat/render/plain.js';
 import type { Clock } from '../../clock.js';
-import type { ChatAdapter, OutboundMessage } from '../adapter.js';
+import type { AdapterStatus, ChatAdapter, OutboundMessage } from '../adapter.js';
 
 export interface ConsoleAdapterOptions {
   input: NodeJS.ReadableStream;
@@ -34,7 +34,7 @@ export class ConsoleAdapter implements ChatAdapter {
       onMessage({
         platform: 'console',
         channel: 'console',
-        user: { name: this.user, identity: 'console' },
+        user: { id: 'console', name: this.user, identity: 'console' },
         text,
         direct: true,
         receivedAt: this.opts.clock.now(),
@@ -51,6 +51,10 @@ export class ConsoleAdapter implements ChatAdapter {
 
   isReady(): boolean {
     return true;
+  }
+
+  status(): AdapterStatus {
+    return { connected: true, queued: 0 };
   }
 
   async send(msg: OutboundMessage): Promise<void> {

@@ -1,13 +1,23 @@
+import type { AdapterStatus } from '../../adapters/adapter.js';
 import type { DB } from '../../store/database.js';
 import type { Router } from '../router.js';
 
-export function healthRoutes(router: Router, db: DB): void {
+/**
+ * Liveness and what a person on call wants to know first: is the database
+ * answering, is each chat connected, how much is waiting to go out. A chat
+ * that is down makes the answer `degraded`, not a failure: the bot still
+ * accepts and keeps everything, and restarting it would not help.
+ */
+export function healthRoutes(router: Router, db: DB, chats: () => Record<string, AdapterStatus>): void {
   router.add('GET', '/healthz', () => {
+    let outbox: number;
     try {
-      db.prepare('SELECT 1').get();
-      return { status: 200, body: { status: 'ok' } };
+      outbox = db.prepare('SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL').pluck().get() as number;
     } catch (err) {
       return { status: 503, body: { status: 'error', error: `database: ${(err as Error).message}` } };
     }
+    const chat = chats();
+    const allUp = Object.values(chat).every((c) => c.connected);
+    return { status: 200, body: { status: allUp ? 'ok' : 'degraded', outbox, chat } };
   });
 }

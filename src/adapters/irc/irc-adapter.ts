@@ -1,0 +1,363 @@
+import { readFileSync } from 'node:fs';
+import { Client, type MessageEvent } from 'irc-framework';
+import type { Logger } from 'pino';
+import type { InboundMessage } from '../../chat/message.js';
+import { parseChannelAddress } from '../../chat/message.js';
+import type { Clock } from '../../clock.js';
+import type { IrcConfig } from '../../config/schema.js';
+import type { AdapterStatus, ChatAdapter, OutboundMessage } from '../adapter.js';
+import { AccountCache } from './accounts.js';
+import { reconnectDelay } from './backoff.js';
+import { renderIrc } from './irc-render.js';
+import { splitLine } from './line-split.js';
+import { SendQueue } from './send-queue.js';
+import { transportWithCa } from './tls-transport.js';
+
+export interface IrcAdapterOptions {
+  config: IrcConfig;
+  clock: Clock;
+  log: Logger;
+  /** Told the bot's current nick, so `nick: command` addresses it. */
+  onNick?: (nick: string) => void;
+}
+
+const WHOIS_TIMEOUT_MS = 5_000;
+const REGAIN_NICK_MS = 30_000;
+const REJOIN_CHECK_MS = 60_000;
+/** What the server shows of us before we have seen it: the longest host a server puts in a prefix. */
+const UNKNOWN_USERHOST = 10 + 1 + 63;
+
+/**
+ * IRC through irc-framework: connection, reconnection, identity from
+ * services accounts, and every outgoing line through one throttled queue.
+ * Knows nothing of servers, alerts or tickets.
+ */
+export class IrcAdapter implements ChatAdapter {
+  readonly platform = 'irc' as const;
+  private readonly cfg: IrcConfig;
+  private readonly log: Logger;
+  private client: Client | undefined;
+  private readonly queue: SendQueue;
+  private readonly accounts: AccountCache;
+  private readonly joined = new Set<string>();
+  private readonly channels: Map<string, { name: string; key?: string }>;
+  private onMessage: (msg: InboundMessage) => void = () => {};
+  private registered = false;
+  private stopping = false;
+  private attempt = 0;
+  private saslOk = false;
+  private userhost: string | null = null;
+  private timers = new Set<NodeJS.Timeout>();
+  private intervals: NodeJS.Timeout[] = [];
+  private writingFromQueue = false;
+  private readonly whoisWaiters = new Map<string, ((account: string | null) => void)[]>();
+
+  constructor(private readonly opts: IrcAdapterOptions) {
+    this.cfg = opts.config;
+    this.log = opts.log.child({ adapter: 'irc' });
+    const now = () => opts.clock.now().getTime();
+    this.queue = new SendQueue({ burst: this.cfg.flood.burst, rate: this.cfg.flood.rate });
+    this.accounts = new AccountCache(now);
+    this.channels = new Map(
+      this.cfg.channels.map((c) => (typeof c === 'string' ? { name: c } : c)).map((c) => [c.name.toLowerCase(), c]),
+    );
+    for (const c of this.channels.keys()) this.queue.hold(c);
+  }
+
+  get nick(): string {
+    return this.client?.user.nick ?? this.cfg.nick;
+  }
+
+  async start(onMessage: (msg: InboundMessage) => void): Promise<void> {
+    this.onMessage = onMessage;
+    this.stopping = false;
+    this.connect();
+    this.intervals.push(setInterval(() => this.regainNick(), REGAIN_NICK_MS), setInterval(() => this.joinMissing(), REJOIN_CHECK_MS));
+    for (const i of this.intervals) i.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    for (const i of this.intervals) clearInterval(i);
+    this.intervals = [];
+    this.queue.failAll(new Error('IRC adapter stopped'));
+    const client = this.client;
+    if (client?.connection.connected) {
+      await new Promise<void>((resolve) => {
+        const done = setTimeout(resolve, 2_000);
+        client.once('close', () => {
+          clearTimeout(done);
+          resolve();
+        });
+        client.quit('opsbridge stopping');
+      });
+    }
+    client?.removeAllListeners();
+  }
+
+  isReady(): boolean {
+    return this.registered;
+  }
+
+  status(): AdapterStatus {
+    return {
+      connected: this.registered,
+      queued: this.queue.depth(),
+      nick: this.nick,
+      channels: [...this.joined],
+    };
+  }
+
+  async send(msg: OutboundMessage): Promise<void> {
+    const addr = parseChannelAddress(msg.channel);
+    if (!addr || addr.platform !== 'irc') throw new Error(`not an IRC address: ${msg.channel}`);
+    const target = msg.recipient ?? addr.target;
+    if (!isValidTarget(target)) throw new Error(`not a valid IRC target: ${JSON.stringify(target)}`);
+    if (this.isChannel(target) && !this.channels.has(target.toLowerCase())) {
+      throw new Error(`not configured to be in ${target}: add it to irc.channels`);
+    }
+    const lines = renderIrc(msg.body, { formatting: this.cfg.formatting }).flatMap((l) => splitLine(l, this.maxPayload(target)));
+    const urgent = msg.priority > 0;
+    const max = this.cfg.max_channel_lines;
+    const sends: Promise<void>[] = [];
+    let shown = lines;
+    if (this.isChannel(target) && lines.length > max) {
+      shown = lines.slice(0, max - 1);
+      const rest = lines.length - shown.length;
+      if (msg.asker && isValidTarget(msg.asker) && !this.isChannel(msg.asker)) {
+        shown.push(`…${rest} more lines sent to ${msg.asker} privately`);
+        sends.push(this.queue.enqueue(msg.asker, lines.map((l) => `PRIVMSG ${msg.asker} :${l}`), urgent));
+      } else {
+        shown.push(`…${rest} more lines`);
+      }
+    }
+    sends.unshift(this.queue.enqueue(target, shown.map((l) => `PRIVMSG ${target} :${l}`), urgent));
+    await Promise.all(sends);
+  }
+
+  /** Bytes left for text in `PRIVMSG target :text`, counting the prefix the server adds when relaying. */
+  private maxPayload(target: string): number {
+    const userhost = this.userhost !== null ? Buffer.byteLength(this.userhost) : UNKNOWN_USERHOST;
+    const prefix = 1 + Buffer.byteLength(this.nick) + 1 + userhost + ' PRIVMSG '.length + Buffer.byteLength(target) + ' :'.length;
+    return 512 - 2 - prefix;
+  }
+
+  private isChannel(target: string): boolean {
+    return /^[#&+!]/.test(target);
+  }
+
+  private connect(): void {
+    const cfg = this.cfg;
+    const client = new Client({
+      host: cfg.host,
+      port: cfg.port ?? (cfg.tls ? 6697 : 6667),
+      nick: cfg.nick,
+      username: cfg.username,
+      gecos: cfg.realname,
+      tls: cfg.tls,
+      rejectUnauthorized: cfg.tls_verify,
+      auto_reconnect: false,
+      ping_interval: 30,
+      ping_timeout: 120,
+      version: 'opsbridge',
+      ...(cfg.password !== undefined && { password: cfg.password }),
+      ...(cfg.sasl && { account: { account: cfg.sasl.account, password: cfg.sasl.password } }),
+      ...(cfg.tls && cfg.ca_file && { transport: transportWithCa(readFileSync(cfg.ca_file, 'utf8')) }),
+    });
+    this.client = client;
+    this.saslOk = false;
+    this.bind(client);
+    this.log.info({ host: cfg.host, port: cfg.port, tls: cfg.tls }, 'connecting to IRC');
+    client.connect();
+  }
+
+  private bind(client: Client): void {
+    client.connection.on('raw', (e) => {
+      // Lines the library writes itself (JOIN, PONG, WHOIS) count against the same flood budget.
+      if (!e.from_server && !this.writingFromQueue) this.queue.spend(1);
+    });
+    client.on('loggedin', () => (this.saslOk = true));
+    client.on('sasl failed', (e: { reason: string }) => this.log.warn({ reason: e.reason }, 'SASL login failed; trying NickServ'));
+    client.on('registered', () => this.onRegistered(client));
+    client.on('close', () => this.onClose(client));
+    client.on('socket close', () => this.onClose(client));
+    client.on('nick in use', () => {
+      if (!this.registered) client.changeNick(this.alternateNick(client.user.nick));
+    });
+    client.on('nick', (e: { nick: string; new_nick: string }) => {
+      this.accounts.rename(e.nick, e.new_nick);
+      if (e.new_nick === client.user.nick) this.opts.onNick?.(e.new_nick);
+      if (e.nick.toLowerCase() === this.cfg.nick.toLowerCase()) this.regainNick();
+    });
+    client.on('quit', (e: { nick: string }) => {
+      this.accounts.forget(e.nick);
+      if (e.nick.toLowerCase() === this.cfg.nick.toLowerCase()) this.regainNick();
+    });
+    client.on('join', (e: { nick: string; ident: string; hostname: string; channel: string; account?: string | false }) => {
+      if (e.nick === client.user.nick) {
+        this.userhost = `${e.ident}@${e.hostname}`;
+        this.joined.add(e.channel.toLowerCase());
+        this.queue.release(e.channel);
+        this.log.info({ channel: e.channel }, 'joined');
+        return;
+      }
+      if (e.account !== undefined) this.accounts.set(e.nick, e.account === false ? null : e.account);
+    });
+    client.on('kick', (e: { kicked: string; channel: string; nick: string; message: string }) => {
+      if (e.kicked !== client.user.nick) return;
+      this.leftChannel(e.channel);
+      this.log.warn({ channel: e.channel, by: e.nick, reason: e.message }, 'kicked; rejoining shortly');
+      this.later(() => this.join(e.channel), this.cfg.rejoin_delay);
+    });
+    client.on('part', (e: { nick: string; channel: string }) => {
+      if (e.nick === client.user.nick) this.leftChannel(e.channel);
+    });
+    client.on('account', (e: { nick: string; account: string | false }) => this.accounts.set(e.nick, e.account === false ? null : e.account));
+    client.on('whois', (e: { nick: string; account?: string; error?: string }) => {
+      const account = e.error ? null : (e.account ?? null);
+      this.accounts.setFromWhois(e.nick, account);
+      const waiters = this.whoisWaiters.get(e.nick.toLowerCase()) ?? [];
+      this.whoisWaiters.delete(e.nick.toLowerCase());
+      for (const w of waiters) w(account);
+    });
+    client.on('privmsg', (e: MessageEvent) => void this.onPrivmsg(client, e, false));
+    client.on('action', (e: MessageEvent) => void this.onPrivmsg(client, e, true));
+    client.on('ctcp request', (e: { nick: string; type: string; message: string }) => {
+      // VERSION is answered by irc-framework (the `version` option); PING here. Everything else is ignored.
+      if (e.type === 'PING' && !this.ignored(e.nick)) client.ctcpResponse(e.nick, 'PING', ...e.message.slice(1, -1).split(' ').slice(1));
+    });
+    client.on('irc error', (e: { error: string; channel?: string; reason?: string }) => this.log.warn({ error: e.error, channel: e.channel, reason: e.reason }, 'IRC error'));
+  }
+
+  private onRegistered(client: Client): void {
+    if (client !== this.client) return;
+    this.registered = true;
+    this.attempt = 0;
+    this.log.info({ nick: client.user.nick }, 'registered on IRC');
+    this.opts.onNick?.(client.user.nick);
+    if (this.cfg.sasl && !this.saslOk) {
+      // No SASL on this network, or it failed: the classic way.
+      client.raw('PRIVMSG', 'NickServ', `IDENTIFY ${this.cfg.sasl.account} ${this.cfg.sasl.password}`);
+    }
+    this.queue.setWriter((line, written) => {
+      if (!client.connection.connected) return false;
+      this.writingFromQueue = true;
+      try {
+        client.connection.write(line, written);
+      } finally {
+        this.writingFromQueue = false;
+      }
+      return true;
+    });
+    for (const c of this.channels.values()) this.join(c.name);
+    if (client.user.nick !== this.cfg.nick) this.regainNick();
+  }
+
+  private onClose(client: Client): void {
+    if (client !== this.client) return;
+    const wasRegistered = this.registered;
+    this.registered = false;
+    this.queue.setWriter(null);
+    for (const c of this.joined) this.queue.hold(c);
+    this.joined.clear();
+    this.accounts.clear();
+    this.userhost = null;
+    for (const [, waiters] of this.whoisWaiters) for (const w of waiters) w(null);
+    this.whoisWaiters.clear();
+    client.removeAllListeners();
+    this.client = undefined;
+    if (this.stopping) return;
+    const delay = reconnectDelay(this.attempt++);
+    this.log.warn({ wasRegistered, retryInMs: delay, attempt: this.attempt }, 'IRC connection lost; reconnecting');
+    this.later(() => this.connect(), delay);
+  }
+
+  private async onPrivmsg(client: Client, e: MessageEvent, action: boolean): Promise<void> {
+    if (e.nick.toLowerCase() === client.user.nick.toLowerCase() || this.ignored(e.nick) || !e.nick) return;
+    const isChannel = this.isChannel(e.target);
+    const account = await this.accountOf(client, e);
+    this.onMessage({
+      platform: 'irc',
+      channel: `irc:${isChannel ? e.target : e.nick}`,
+      user: { id: e.nick, name: e.nick, ...(account && { identity: `irc:account:${account}` }) },
+      text: e.message,
+      ...(!isChannel && { direct: true }),
+      ...(action && { action: true }),
+      receivedAt: e.time ? new Date(e.time) : this.opts.clock.now(),
+    });
+  }
+
+  /**
+   * The services account behind a message. With `account-tag` the server
+   * says it on every message (no tag: not logged in); otherwise what
+   * `extended-join`/`account-notify` told us, else a WHOIS (330).
+   */
+  private async accountOf(client: Client, e: MessageEvent): Promise<string | null> {
+    if (client.network.cap.isEnabled('account-tag')) return e.account || null;
+    const known = this.accounts.get(e.nick);
+    if (known !== undefined) return known;
+    return new Promise((resolve) => {
+      const key = e.nick.toLowerCase();
+      const waiters = this.whoisWaiters.get(key);
+      const timer = setTimeout(() => resolve(null), WHOIS_TIMEOUT_MS);
+      const done = (account: string | null) => {
+        clearTimeout(timer);
+        resolve(account);
+      };
+      if (waiters) waiters.push(done);
+      else {
+        this.whoisWaiters.set(key, [done]);
+        client.whois(e.nick);
+      }
+    });
+  }
+
+  private ignored(nick: string): boolean {
+    return this.cfg.ignore.some((glob) => globMatch(glob, nick));
+  }
+
+  private join(channel: string): void {
+    const c = this.channels.get(channel.toLowerCase());
+    if (!c || !this.registered || this.joined.has(channel.toLowerCase())) return;
+    this.client?.join(c.name, c.key);
+  }
+
+  private joinMissing(): void {
+    for (const c of this.channels.values()) this.join(c.name);
+  }
+
+  private leftChannel(channel: string): void {
+    this.joined.delete(channel.toLowerCase());
+    this.queue.hold(channel);
+  }
+
+  private regainNick(): void {
+    const client = this.client;
+    if (!client || !this.registered || client.user.nick === this.cfg.nick) return;
+    client.changeNick(this.cfg.nick);
+  }
+
+  private alternateNick(current: string): string {
+    return current.length < 30 ? current + '_' : current.slice(0, 27) + Math.floor(Math.random() * 1000);
+  }
+
+  private later(fn: () => void, ms: number): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      if (!this.stopping) fn();
+    }, ms);
+    this.timers.add(t);
+  }
+}
+
+/** A nick or channel: no spaces, commas, colons at the start, or control characters. */
+function isValidTarget(t: string): boolean {
+  return /^[^\s,:\x00-\x1f\x7f][^\s,\x00-\x1f\x7f]*$/.test(t) && t.length <= 64;
+}
+
+function globMatch(glob: string, s: string): boolean {
+  const re = new RegExp('^' + glob.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$', 'i');
+  return re.test(s);
+}

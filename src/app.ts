@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { commands } from '../commands/index.js';
-import type { ChatAdapter } from './adapters/adapter.js';
+import type { AdapterStatus, ChatAdapter } from './adapters/adapter.js';
 import { ConsoleAdapter } from './adapters/console/console-adapter.js';
 import { IrcAdapter } from './adapters/irc/irc-adapter.js';
 import { Dispatcher } from './chat/dispatcher.js';
@@ -77,6 +77,8 @@ export interface Bot {
   core: Core;
   /** Where the HTTP API listens (port resolved when 0 was asked for). */
   http: { host: string; port: number };
+  /** Each chat adapter's state, as /healthz shows it. */
+  chatStatus(): Record<string, AdapterStatus>;
   stop(): Promise<void>;
 }
 
@@ -116,7 +118,8 @@ export async function startBot(config: Config, opts: BotOptions): Promise<Bot> {
   });
 
   const router = new Router();
-  healthRoutes(router, core.db, () => Object.fromEntries([...adapters].map(([name, a]) => [name, a.status()])));
+  const chatStatus = () => Object.fromEntries([...adapters].map(([name, a]) => [name, a.status()]));
+  healthRoutes(router, core.db, chatStatus);
   serverRoutes(router, core.services);
   const http = new HttpServer(router, log);
   const listen = parseListen(config.http.listen)!;
@@ -137,6 +140,7 @@ export async function startBot(config: Config, opts: BotOptions): Promise<Bot> {
   return {
     core,
     http: { host: address.address, port: address.port },
+    chatStatus,
     async stop() {
       if (stopped) return;
       stopped = true;

@@ -88,6 +88,17 @@ describe('IRC test network (inspircd + atheme)', { timeout: 30_000 }, () => {
     await expect(network.registerAccount('bob', 'another-pass')).rejects.toThrow(/NickServ said/);
   });
 
+  it('sends account-notify when a user identifies and logs out', async () => {
+    const carol = await network.connectClient('carol');
+    carol.send('JOIN #ops');
+    await carol.waitFor(/ 366 carol #ops /);
+    const since = alice.lines.length;
+    carol.send('PRIVMSG NickServ :IDENTIFY carol pw-carol-secret');
+    await alice.waitFor(/^(?:@\S+ )?:carol!\S+ ACCOUNT :?carol$/, 10_000, since);
+    carol.send('PRIVMSG NickServ :LOGOUT');
+    await alice.waitFor(/^(?:@\S+ )?:carol!\S+ ACCOUNT :?\*$/, 10_000, since);
+  });
+
   it('lets clients flood by default', async () => {
     const since = watcher.lines.length;
     for (let i = 1; i <= 300; i++) impostor.send(`PRIVMSG watcher :burst ${i} ${'x'.repeat(80)}`);

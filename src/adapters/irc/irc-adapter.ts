@@ -50,10 +50,14 @@ export class IrcAdapter implements ChatAdapter {
   private timers = new Set<NodeJS.Timeout>();
   private intervals: NodeJS.Timeout[] = [];
   private writingFromQueue = false;
+  /** Set by stop() to learn when the QUIT has closed the connection. */
+  private onClosed: (() => void) | undefined;
   private readonly whoisWaiters = new Map<string, ((account: string | null) => void)[]>();
+  private readonly ctcpBudget = new TokenBudget(3, 1 / 10);
 
   constructor(private readonly opts: IrcAdapterOptions) {
     this.cfg = opts.config;
+    this.currentNick = this.cfg.nick;
     this.log = opts.log.child({ adapter: 'irc' });
     const now = () => opts.clock.now().getTime();
     this.queue = new SendQueue({ burst: this.cfg.flood.burst, rate: this.cfg.flood.rate });
@@ -64,8 +68,11 @@ export class IrcAdapter implements ChatAdapter {
     for (const c of this.channels.keys()) this.queue.hold(c);
   }
 
+  /** Our nick as the server last confirmed it (irc-framework updates its own copy after our handlers run). */
+  private currentNick: string;
+
   get nick(): string {
-    return this.client?.user.nick ?? this.cfg.nick;
+    return this.currentNick;
   }
 
   async start(onMessage: (msg: InboundMessage) => void): Promise<void> {
@@ -87,10 +94,10 @@ export class IrcAdapter implements ChatAdapter {
     if (client?.connection.connected) {
       await new Promise<void>((resolve) => {
         const done = setTimeout(resolve, 2_000);
-        client.once('close', () => {
+        this.onClosed = () => {
           clearTimeout(done);
           resolve();
-        });
+        };
         client.quit('opsbridge stopping');
       });
     }
@@ -161,7 +168,8 @@ export class IrcAdapter implements ChatAdapter {
       auto_reconnect: false,
       ping_interval: 30,
       ping_timeout: 120,
-      version: 'opsbridge',
+      // VERSION is answered here, through the send queue, not by the library.
+      version: null,
       ...(cfg.password !== undefined && { password: cfg.password }),
       ...(cfg.sasl && { account: { account: cfg.sasl.account, password: cfg.sasl.password } }),
       ...(cfg.tls && cfg.ca_file && { transport: transportWithCa(readFileSync(cfg.ca_file, 'utf8')) }),
@@ -180,15 +188,22 @@ export class IrcAdapter implements ChatAdapter {
     });
     client.on('loggedin', () => (this.saslOk = true));
     client.on('sasl failed', (e: { reason: string }) => this.log.warn({ reason: e.reason }, 'SASL login failed; trying NickServ'));
-    client.on('registered', () => this.onRegistered(client));
+    client.on('registered', (e: { nick: string }) => this.onRegistered(client, e.nick));
     client.on('close', () => this.onClose(client));
     client.on('socket close', () => this.onClose(client));
     client.on('nick in use', () => {
-      if (!this.registered) client.changeNick(this.alternateNick(client.user.nick));
+      if (!this.registered) {
+        this.currentNick = this.alternateNick(this.currentNick);
+        client.changeNick(this.currentNick);
+      }
     });
     client.on('nick', (e: { nick: string; new_nick: string }) => {
       this.accounts.rename(e.nick, e.new_nick);
-      if (e.new_nick === client.user.nick) this.opts.onNick?.(e.new_nick);
+      if (e.nick === this.currentNick) {
+        this.currentNick = e.new_nick;
+        this.opts.onNick?.(e.new_nick);
+        this.log.info({ nick: e.new_nick }, 'nick changed');
+      }
       if (e.nick.toLowerCase() === this.cfg.nick.toLowerCase()) this.regainNick();
     });
     client.on('quit', (e: { nick: string }) => {
@@ -196,7 +211,7 @@ export class IrcAdapter implements ChatAdapter {
       if (e.nick.toLowerCase() === this.cfg.nick.toLowerCase()) this.regainNick();
     });
     client.on('join', (e: { nick: string; ident: string; hostname: string; channel: string; account?: string | false }) => {
-      if (e.nick === client.user.nick) {
+      if (e.nick === this.currentNick) {
         this.userhost = `${e.ident}@${e.hostname}`;
         this.joined.add(e.channel.toLowerCase());
         this.queue.release(e.channel);
@@ -206,13 +221,13 @@ export class IrcAdapter implements ChatAdapter {
       if (e.account !== undefined) this.accounts.set(e.nick, e.account === false ? null : e.account);
     });
     client.on('kick', (e: { kicked: string; channel: string; nick: string; message: string }) => {
-      if (e.kicked !== client.user.nick) return;
+      if (e.kicked !== this.currentNick) return;
       this.leftChannel(e.channel);
       this.log.warn({ channel: e.channel, by: e.nick, reason: e.message }, 'kicked; rejoining shortly');
       this.later(() => this.join(e.channel), this.cfg.rejoin_delay);
     });
     client.on('part', (e: { nick: string; channel: string }) => {
-      if (e.nick === client.user.nick) this.leftChannel(e.channel);
+      if (e.nick === this.currentNick) this.leftChannel(e.channel);
     });
     client.on('account', (e: { nick: string; account: string | false }) => this.accounts.set(e.nick, e.account === false ? null : e.account));
     client.on('whois', (e: { nick: string; account?: string; error?: string }) => {
@@ -224,19 +239,17 @@ export class IrcAdapter implements ChatAdapter {
     });
     client.on('privmsg', (e: MessageEvent) => void this.onPrivmsg(client, e, false));
     client.on('action', (e: MessageEvent) => void this.onPrivmsg(client, e, true));
-    client.on('ctcp request', (e: { nick: string; type: string; message: string }) => {
-      // VERSION is answered by irc-framework (the `version` option); PING here. Everything else is ignored.
-      if (e.type === 'PING' && !this.ignored(e.nick)) client.ctcpResponse(e.nick, 'PING', ...e.message.slice(1, -1).split(' ').slice(1));
-    });
+    client.on('ctcp request', (e: { nick: string; type: string; message: string; target: string }) => this.onCtcp(e));
     client.on('irc error', (e: { error: string; channel?: string; reason?: string }) => this.log.warn({ error: e.error, channel: e.channel, reason: e.reason }, 'IRC error'));
   }
 
-  private onRegistered(client: Client): void {
+  private onRegistered(client: Client, nick: string): void {
     if (client !== this.client) return;
     this.registered = true;
     this.attempt = 0;
-    this.log.info({ nick: client.user.nick }, 'registered on IRC');
-    this.opts.onNick?.(client.user.nick);
+    this.currentNick = nick;
+    this.log.info({ nick }, 'registered on IRC');
+    this.opts.onNick?.(nick);
     if (this.cfg.sasl && !this.saslOk) {
       // No SASL on this network, or it failed: the classic way.
       client.raw('PRIVMSG', 'NickServ', `IDENTIFY ${this.cfg.sasl.account} ${this.cfg.sasl.password}`);
@@ -252,7 +265,7 @@ export class IrcAdapter implements ChatAdapter {
       return true;
     });
     for (const c of this.channels.values()) this.join(c.name);
-    if (client.user.nick !== this.cfg.nick) this.regainNick();
+    if (nick !== this.cfg.nick) this.regainNick();
   }
 
   private onClose(client: Client): void {
@@ -268,6 +281,8 @@ export class IrcAdapter implements ChatAdapter {
     this.whoisWaiters.clear();
     client.removeAllListeners();
     this.client = undefined;
+    this.onClosed?.();
+    this.currentNick = this.cfg.nick;
     if (this.stopping) return;
     const delay = reconnectDelay(this.attempt++);
     this.log.warn({ wasRegistered, retryInMs: delay, attempt: this.attempt }, 'IRC connection lost; reconnecting');
@@ -275,7 +290,7 @@ export class IrcAdapter implements ChatAdapter {
   }
 
   private async onPrivmsg(client: Client, e: MessageEvent, action: boolean): Promise<void> {
-    if (e.nick.toLowerCase() === client.user.nick.toLowerCase() || this.ignored(e.nick) || !e.nick) return;
+    if (!e.nick || e.nick.toLowerCase() === this.currentNick.toLowerCase() || this.ignored(e.nick)) return;
     const isChannel = this.isChannel(e.target);
     const account = await this.accountOf(client, e);
     this.onMessage({
@@ -314,6 +329,21 @@ export class IrcAdapter implements ChatAdapter {
     });
   }
 
+  /**
+   * VERSION and PING get an answer, through the send queue and at most a few
+   * a minute, so a CTCP flood cannot make the bot flood itself off the
+   * server. Everything else is ignored.
+   */
+  private onCtcp(e: { nick: string; type: string; message: string; target: string }): void {
+    if (this.isChannel(e.target) && e.type !== 'VERSION') return;
+    if (this.ignored(e.nick) || !isValidTarget(e.nick) || !this.ctcpBudget.take()) return;
+    let reply: string | null = null;
+    if (e.type === 'VERSION') reply = 'VERSION opsbridge';
+    else if (e.type === 'PING') reply = e.message.slice(0, 64);
+    if (reply === null) return;
+    void this.queue.enqueue(e.nick, [`NOTICE ${e.nick} :\x01${reply.replace(/[\x00-\x1f]/g, '')}\x01`]).catch(() => {});
+  }
+
   private ignored(nick: string): boolean {
     return this.cfg.ignore.some((glob) => globMatch(glob, nick));
   }
@@ -335,7 +365,7 @@ export class IrcAdapter implements ChatAdapter {
 
   private regainNick(): void {
     const client = this.client;
-    if (!client || !this.registered || client.user.nick === this.cfg.nick) return;
+    if (!client || !this.registered || this.currentNick === this.cfg.nick) return;
     client.changeNick(this.cfg.nick);
   }
 
@@ -360,4 +390,23 @@ function isValidTarget(t: string): boolean {
 function globMatch(glob: string, s: string): boolean {
   const re = new RegExp('^' + glob.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$', 'i');
   return re.test(s);
+}
+
+/** Allows `burst` events, then one every 1/rate seconds. */
+class TokenBudget {
+  private tokens: number;
+  private last = Date.now();
+
+  constructor(private readonly burst: number, private readonly ratePerSecond: number) {
+    this.tokens = burst;
+  }
+
+  take(): boolean {
+    const now = Date.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.ratePerSecond);
+    this.last = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
 }

@@ -1,5 +1,10 @@
+import { benchIrc } from './irc.js';
 import { benchServers } from './servers.js';
 
-/** `npm run bench`: every benchmark, one after the other, figures on stdout. */
-console.log(`opsbridge benchmarks — node ${process.version}, ${new Date().toISOString()}\n`);
-await benchServers();
+/** `npm run bench [-- NAME…]`: every benchmark (or the named ones), figures on stdout. */
+const benches: Record<string, () => Promise<void>> = { servers: benchServers, irc: benchIrc };
+const wanted = process.argv.slice(2);
+console.log(`opsbridge benchmarks — node ${process.version}, ${new Date().toISOString()}`);
+for (const [name, run] of Object.entries(benches)) {
+  if (wanted.length === 0 || wanted.includes(name)) await run();
+}

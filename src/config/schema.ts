@@ -46,8 +46,8 @@ export const ircSchema = z.strictObject({
   prefix: z.string().min(1).max(3).regex(/^\S+$/).optional(),
   flood: z
     .strictObject({
-      burst: z.number().int().min(1).max(100).default(5),
-      rate: z.number().positive().max(100).default(1),
+      burst: z.number().int().min(1).max(10_000).default(5),
+      rate: z.number().positive().max(10_000).default(1),
     })
     .default({ burst: 5, rate: 1 }),
   /** Lines a reply may take in a channel; the rest goes to the asker privately. */

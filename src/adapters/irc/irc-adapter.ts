@@ -190,7 +190,7 @@ export class IrcAdapter implements ChatAdapter {
     client.on('sasl failed', (e: { reason: string }) => this.log.warn({ reason: e.reason }, 'SASL login failed; trying NickServ'));
     client.on('registered', (e: { nick: string }) => this.onRegistered(client, e.nick));
     client.on('close', () => this.onClose(client));
-    client.on('socket close', () => this.onClose(client));
+    client.on('socket close', (err?: Error) => this.onClose(client, err));
     client.on('nick in use', () => {
       if (!this.registered) {
         this.currentNick = this.alternateNick(this.currentNick);
@@ -268,7 +268,7 @@ export class IrcAdapter implements ChatAdapter {
     if (nick !== this.cfg.nick) this.regainNick();
   }
 
-  private onClose(client: Client): void {
+  private onClose(client: Client, err?: Error): void {
     if (client !== this.client) return;
     const wasRegistered = this.registered;
     this.registered = false;
@@ -285,7 +285,7 @@ export class IrcAdapter implements ChatAdapter {
     this.currentNick = this.cfg.nick;
     if (this.stopping) return;
     const delay = reconnectDelay(this.attempt++);
-    this.log.warn({ wasRegistered, retryInMs: delay, attempt: this.attempt }, 'IRC connection lost; reconnecting');
+    this.log.warn({ wasRegistered, retryInMs: delay, attempt: this.attempt, error: err?.message }, 'IRC connection lost; reconnecting');
     this.later(() => this.connect(), delay);
   }
 

@@ -272,9 +272,11 @@ describe('splitLine: formatting codes', () => {
       contentsAfterReopen(pieces);
       // Every visible non-space character keeps its style; only cut spaces disappear.
       expect(styledNoSpaces(pieces)).toEqual(styledNoSpaces([line]));
+      // Only spaces at cuts disappear: the one cut at, and one a continuation would start with.
       const droppedSpaces = visible(line).split(' ').length - pieces.map(visible).join('').split(' ').length;
       expect(droppedSpaces).toBeGreaterThanOrEqual(0);
-      expect(droppedSpaces).toBeLessThanOrEqual(pieces.length - 1);
+      expect(droppedSpaces).toBeLessThanOrEqual(2 * (pieces.length - 1));
+      for (const p of pieces.slice(1)) expect(visible(p).startsWith(' ')).toBe(false);
     },
   );
 
@@ -360,5 +362,31 @@ describe('splitLine: generated lines (seeded)', () => {
       if (check(line, 20 + Math.floor(r() * 100))) cut++;
     }
     expect(cut).toBeGreaterThan(1000);
+  });
+});
+
+describe('splitLine: cases that once broke the budget or the words', () => {
+  it.each<[string, number, string[]]>([
+    ['a bcdefghi😀', 10, ['a', 'bcdefghi', '😀']],
+    ['the quick brown fox jumps over the lazy dog', 30, ['the quick brown fox jumps over', 'the lazy dog']],
+    ['aaaa bbbb', 4, ['aaaa', 'bbbb']],
+    ['\x02\x0304ab\x0fcdefgh', 5, ['\x02\x0304a', '\x02\x0304b', 'cdefg', 'h']],
+  ])('%j at %i bytes', (line, max, expected) => {
+    expect(splitLine(line, max)).toEqual(expected);
+  });
+
+  it('keeps a re-opened colour from eating a ",5" that follows it', () => {
+    const line = '\x0304' + Array.from({ length: 30 }, (_, i) => i).join(',');
+    const pieces = splitLine(line, 40);
+    for (const p of pieces) expect(bytes(p)).toBeLessThanOrEqual(40);
+    expect(pieces.map(visible).join('')).toBe(visible(line));
+  });
+
+  it('never emits a piece of codes only', () => {
+    const pieces = splitLine('x\x0304,01y\x0305z\x0306,07w' + 'v'.repeat(10), 10);
+    for (const p of pieces) {
+      expect(bytes(p)).toBeLessThanOrEqual(10);
+      expect(visible(p).length).toBeGreaterThan(0);
+    }
   });
 });

@@ -29,9 +29,11 @@ export class AccountCache {
     return e.account;
   }
 
+  /** The person behind `from` now uses `to`: whatever we knew about `to` was someone else. */
   rename(from: string, to: string): void {
     const e = this.entries.get(from.toLowerCase());
     this.entries.delete(from.toLowerCase());
+    this.entries.delete(to.toLowerCase());
     if (e) this.entries.set(to.toLowerCase(), e);
   }
 

@@ -46,6 +46,8 @@ export class IrcAdapter implements ChatAdapter {
   private stopping = false;
   private attempt = 0;
   private saslOk = false;
+  /** The services account the bot is logged in to, once the server says so. */
+  private account: string | null = null;
   private userhost: string | null = null;
   private timers = new Set<NodeJS.Timeout>();
   private intervals: NodeJS.Timeout[] = [];
@@ -113,6 +115,7 @@ export class IrcAdapter implements ChatAdapter {
       connected: this.registered,
       queued: this.queue.depth(),
       nick: this.nick,
+      account: this.account,
       channels: [...this.joined],
     };
   }
@@ -176,6 +179,7 @@ export class IrcAdapter implements ChatAdapter {
     });
     this.client = client;
     this.saslOk = false;
+    this.account = null;
     this.bind(client);
     this.log.info({ host: cfg.host, port: cfg.port, tls: cfg.tls }, 'connecting to IRC');
     client.connect();
@@ -186,7 +190,11 @@ export class IrcAdapter implements ChatAdapter {
       // Lines the library writes itself (JOIN, PONG, WHOIS) count against the same flood budget.
       if (!e.from_server && !this.writingFromQueue) this.queue.spend(1);
     });
-    client.on('loggedin', () => (this.saslOk = true));
+    client.on('loggedin', (e: { account: string }) => {
+      this.saslOk = true;
+      this.account = e.account;
+      this.log.info({ account: e.account }, 'logged in to services');
+    });
     client.on('sasl failed', (e: { reason: string }) => this.log.warn({ reason: e.reason }, 'SASL login failed; trying NickServ'));
     client.on('registered', (e: { nick: string }) => this.onRegistered(client, e.nick));
     client.on('close', () => this.onClose(client));

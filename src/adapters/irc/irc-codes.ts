@@ -57,3 +57,13 @@ export function openState(state: FormatState): string {
   if (state.fg !== null) out += IRC.color + state.fg.padStart(2, '0') + (state.bg !== null ? ',' + state.bg.padStart(2, '0') : '');
   return out;
 }
+
+// eslint-disable-next-line no-control-regex
+const ANY_CODE = /\x03(?:\d{1,2}(?:,\d{1,2})?)?|[\x02\x0f\x11\x16\x1d\x1e\x1f]/g;
+
+/** The formatting in effect at the end of a line. */
+export function stateAfter(line: string, from: FormatState = PLAIN_STATE): FormatState {
+  let state = from;
+  for (const m of line.matchAll(ANY_CODE)) state = applyCode(state, m[0]);
+  return state;
+}

@@ -1,5 +1,6 @@
 import { plainInline, type Inline, type RichText, type Tone } from '../../chat/rich-text.js';
-import { IRC } from './irc-codes.js';
+import { IRC, openState, PLAIN_STATE, stateAfter } from './irc-codes.js';
+import { guardColors } from './line-split.js';
 
 /** mIRC colour numbers: red critical, yellow warning, green ok. */
 const TONE_COLOR: Record<Tone, string> = {
@@ -23,12 +24,18 @@ export function renderIrc(rt: RichText, opts: { formatting: boolean }): string[]
     if (b.kind === 'line') lines.push(...breakLines(render(b.children)));
     else for (const item of b.items) lines.push(...breakLines('• ' + render(item)));
   }
-  return lines.filter((l) => stripCodes(l).trim() !== '');
+  return lines.filter((l) => stripCodes(l).trim() !== '').map(guardColors);
 }
 
-/** Splits on the line breaks that `clean` turned into \n. */
+/** Splits on the line breaks that `clean` turned into \n; each new line re-opens the formatting in effect. */
 function breakLines(s: string): string[] {
-  return s.split('\n');
+  const parts = s.split('\n');
+  let state = PLAIN_STATE;
+  return parts.map((part, i) => {
+    const line = i === 0 ? part : openState(state) + part;
+    state = stateAfter(line);
+    return line;
+  });
 }
 
 function inlines(children: Inline[], outer: string): string {

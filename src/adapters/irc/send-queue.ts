@@ -168,9 +168,8 @@ export class SendQueue {
     }
     const q = this.byTarget.get(e.target);
     if (q) q.unshift(e);
-    else {
-      this.byTarget.set(e.target, [e]);
-      this.turn.unshift(e.target);
-    }
+    else this.byTarget.set(e.target, [e]);
+    // Its target takes its turn back: next() had sent it to the end of the line.
+    this.turn = [e.target, ...this.turn.filter((t) => t !== e.target)];
   }
 }

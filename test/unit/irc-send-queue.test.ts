@@ -304,7 +304,7 @@ describe('SendQueue: hold, pause, refusal, failure', () => {
     expect(q.depth()).toBe(0);
   });
 
-  it('releaseAll lets every held target go', () => {
+  it('release lets each held target go', () => {
     const q = new SendQueue({ burst: 100, rate: 1, now });
     const r = recorder();
     q.setWriter(r.writer);
@@ -313,7 +313,8 @@ describe('SendQueue: hold, pause, refusal, failure', () => {
     void q.enqueue('#a', ['a1']);
     void q.enqueue('#b', ['b1']);
     expect(r.written).toHaveLength(0);
-    q.releaseAll();
+    q.release('#a');
+    q.release('#b');
     expect(r.lines()).toEqual(['a1', 'b1']);
   });
 
@@ -438,7 +439,7 @@ describe('SendQueue: hold, pause, refusal, failure', () => {
     expect(q.depth()).toBe(0);
     // The pending timer is gone and nothing is left to write.
     vi.advanceTimersByTime(60_000);
-    q.releaseAll();
+    q.release('#d');
     expect(r.lines()).toEqual(['a1']);
     expect(vi.getTimerCount()).toBe(0);
   });
@@ -554,5 +555,52 @@ describe('SendQueue: a refused line keeps its place', () => {
     refuse = false;
     q.setWriter(writer);
     expect(out).toEqual(['a1', 'b1', 'a2', 'b2']);
+  });
+});
+
+describe('SendQueue: confirmation and a lost connection', () => {
+  it('resolves a message only when the writer confirms its last line (an echo, not the socket)', async () => {
+    const q = new SendQueue({ burst: 10, rate: 10, now: () => 0 });
+    const confirms: ((err?: Error | null) => void)[] = [];
+    q.setWriter((_line, confirmed) => {
+      confirms.push(confirmed);
+      return true;
+    });
+    let settled = false;
+    const p = q.enqueue('#a', ['a1', 'a2']).then(() => (settled = true));
+    await Promise.resolve();
+    expect(confirms).toHaveLength(2);
+    confirms[0]!();
+    await Promise.resolve();
+    expect(settled).toBe(false);
+    confirms[1]!();
+    await p;
+    expect(settled).toBe(true);
+  });
+
+  it('fails messages written but unconfirmed when the connection is lost, keeps the ones not started', async () => {
+    const q = new SendQueue({ burst: 2, rate: 1 });
+    const written: string[] = [];
+    q.setWriter((line) => {
+      written.push(line);
+      return true;
+    });
+    const started = q.enqueue('#a', ['a1', 'a2', 'a3']).then(() => 'ok', (e: Error) => e.message);
+    const notStarted = q.enqueue('#a', ['b1']).then(() => 'ok', (e: Error) => e.message);
+    await Promise.resolve();
+    expect(written).toEqual(['a1', 'a2']);
+    q.connectionLost(new Error('connection reset'));
+    expect(await started).toBe('connection reset');
+    // The unsent third line of the failed message is dropped: the outbox resends the whole message.
+    const again: string[] = [];
+    const q2writer = (line: string, confirmed: (err?: Error | null) => void) => {
+      again.push(line);
+      confirmed();
+      return true;
+    };
+    q.setWriter(q2writer);
+    vi.advanceTimersByTime(2_000);
+    expect(await notStarted).toBe('ok');
+    expect(again).toEqual(['b1']);
   });
 });

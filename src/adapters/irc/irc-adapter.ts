@@ -56,6 +56,7 @@ export class IrcAdapter implements ChatAdapter {
   private onClosed: (() => void) | undefined;
   private readonly whoisWaiters = new Map<string, ((account: string | null) => void)[]>();
   private readonly ctcpBudget = new TokenBudget(3, 1 / 10);
+  private readonly echoes = new EchoTracker();
 
   constructor(private readonly opts: IrcAdapterOptions) {
     this.cfg = opts.config;
@@ -91,7 +92,9 @@ export class IrcAdapter implements ChatAdapter {
     this.timers.clear();
     for (const i of this.intervals) clearInterval(i);
     this.intervals = [];
-    this.queue.failAll(new Error('IRC adapter stopped'));
+    const stopped = new Error('IRC adapter stopped');
+    this.echoes.failAll(stopped);
+    this.queue.failAll(stopped);
     const client = this.client;
     if (client?.connection.connected) {
       await new Promise<void>((resolve) => {
@@ -173,6 +176,9 @@ export class IrcAdapter implements ChatAdapter {
       ping_timeout: 120,
       // VERSION is answered here, through the send queue, not by the library.
       version: null,
+      // Where the server offers it, a message counts as delivered only once
+      // the server echoes it back, not when the socket takes it.
+      enable_echomessage: true,
       ...(cfg.password !== undefined && { password: cfg.password }),
       ...(cfg.sasl && { account: { account: cfg.sasl.account, password: cfg.sasl.password } }),
       ...(cfg.tls && cfg.ca_file && { transport: transportWithCa(readFileSync(cfg.ca_file, 'utf8')) }),
@@ -248,7 +254,14 @@ export class IrcAdapter implements ChatAdapter {
     client.on('privmsg', (e: MessageEvent) => void this.onPrivmsg(client, e, false));
     client.on('action', (e: MessageEvent) => void this.onPrivmsg(client, e, true));
     client.on('ctcp request', (e: { nick: string; type: string; message: string; target: string }) => this.onCtcp(e));
-    client.on('irc error', (e: { error: string; channel?: string; reason?: string }) => this.log.warn({ error: e.error, channel: e.channel, reason: e.reason }, 'IRC error'));
+    client.on('irc error', (e: { error: string; channel?: string; nick?: string; reason?: string }) => {
+      this.log.warn({ error: e.error, channel: e.channel, nick: e.nick, reason: e.reason }, 'IRC error');
+      // The server refused a message: no echo will come for it.
+      const target = e.channel ?? e.nick;
+      if (target && ['cannot_send_to_channel', 'cannot_send_to_user', 'no_such_nick'].includes(e.error)) {
+        this.echoes.refused(target, new Error(`${e.error}: ${e.reason ?? target}`));
+      }
+    });
   }
 
   private onRegistered(client: Client, nick: string): void {
@@ -262,11 +275,18 @@ export class IrcAdapter implements ChatAdapter {
       // No SASL on this network, or it failed: the classic way.
       client.raw('PRIVMSG', 'NickServ', `IDENTIFY ${this.cfg.sasl.account} ${this.cfg.sasl.password}`);
     }
-    this.queue.setWriter((line, written) => {
+    const echo = client.network.cap.isEnabled('echo-message');
+    this.queue.setWriter((line, confirmed) => {
       if (!client.connection.connected) return false;
       this.writingFromQueue = true;
       try {
-        client.connection.write(line, written);
+        const privmsg = /^PRIVMSG (\S+) :(.*)$/s.exec(line);
+        if (echo && privmsg) {
+          this.echoes.expect(privmsg[1]!, privmsg[2]!, confirmed);
+          client.connection.write(line);
+        } else {
+          client.connection.write(line, confirmed);
+        }
       } finally {
         this.writingFromQueue = false;
       }
@@ -280,7 +300,9 @@ export class IrcAdapter implements ChatAdapter {
     if (client !== this.client) return;
     const wasRegistered = this.registered;
     this.registered = false;
-    this.queue.setWriter(null);
+    const lost = new Error(`IRC connection lost${err ? `: ${err.message}` : ''}`);
+    this.echoes.failAll(lost);
+    this.queue.connectionLost(lost);
     for (const c of this.joined) this.queue.hold(c);
     this.joined.clear();
     this.accounts.clear();
@@ -298,7 +320,11 @@ export class IrcAdapter implements ChatAdapter {
   }
 
   private async onPrivmsg(client: Client, e: MessageEvent, action: boolean): Promise<void> {
-    if (!e.nick || e.nick.toLowerCase() === this.currentNick.toLowerCase() || this.ignored(e.nick)) return;
+    if (e.nick && e.nick.toLowerCase() === this.currentNick.toLowerCase()) {
+      if (!action) this.echoes.echoed(e.target, e.message);
+      return;
+    }
+    if (!e.nick || this.ignored(e.nick)) return;
     const isChannel = this.isChannel(e.target);
     const account = await this.accountOf(client, e);
     this.onMessage({
@@ -398,6 +424,37 @@ function isValidTarget(t: string): boolean {
 function globMatch(glob: string, s: string): boolean {
   const re = new RegExp('^' + glob.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$', 'i');
   return re.test(s);
+}
+
+/**
+ * With `echo-message`, the server sends our own messages back once it has
+ * processed them: that, not the socket write, confirms delivery. Echoes
+ * arrive in the order the lines were written; a server may alter the text
+ * (stripping colours in a +c channel), so a target's oldest line is taken
+ * when no text matches.
+ */
+class EchoTracker {
+  private readonly waiting: { target: string; text: string; confirmed: (err?: Error | null) => void }[] = [];
+
+  expect(target: string, text: string, confirmed: (err?: Error | null) => void): void {
+    this.waiting.push({ target: target.toLowerCase(), text, confirmed });
+  }
+
+  echoed(target: string, text: string): void {
+    const t = target.toLowerCase();
+    let i = this.waiting.findIndex((w) => w.target === t && w.text === text);
+    if (i < 0) i = this.waiting.findIndex((w) => w.target === t);
+    if (i >= 0) this.waiting.splice(i, 1)[0]!.confirmed();
+  }
+
+  refused(target: string, err: Error): void {
+    const i = this.waiting.findIndex((w) => w.target === target.toLowerCase());
+    if (i >= 0) this.waiting.splice(i, 1)[0]!.confirmed(err);
+  }
+
+  failAll(err: Error): void {
+    for (const w of this.waiting.splice(0)) w.confirmed(err);
+  }
 }
 
 /** Allows `burst` events, then one every 1/rate seconds. */

@@ -3,7 +3,8 @@
  * bucket keeps the bot below what the server processes (ngircd delays a
  * client to ~3 lines/s; InspIRCd disconnects one whose unread input passes
  * its recvq), so a backlog waits here, where it can be ordered, and not in
- * the server's buffer. Channels take turns; urgent lines go first.
+ * the server's buffer. Channels take turns line by line; urgent messages go
+ * first.
  */
 
 export interface SendQueueOptions {
@@ -14,26 +15,36 @@ export interface SendQueueOptions {
   now?: () => number;
 }
 
-/** Writes one line to the socket; calls back once the socket took it. Returns false when not connected. */
-export type LineWriter = (line: string, written: (err?: Error | null) => void) => boolean;
+/**
+ * Writes one line; calls `confirmed` once the server has it (the socket took
+ * it, or the server echoed it back) or with an error when it never will.
+ * Returns false when not connected.
+ */
+export type LineWriter = (line: string, confirmed: (err?: Error | null) => void) => boolean;
 
-interface Entry {
+interface Message {
   target: string;
-  line: string;
   urgent: boolean;
-  /** Set on the last line of a message: settles the promise enqueue returned. */
-  settle?: { resolve: () => void; reject: (e: Error) => void };
+  lines: string[];
+  /** Lines handed to the writer so far. */
+  written: number;
+  confirmed: number;
+  done: boolean;
+  resolve: () => void;
+  reject: (e: Error) => void;
 }
 
 export class SendQueue {
   private tokens: number;
   private last: number;
   private readonly now: () => number;
-  private readonly urgent: Entry[] = [];
-  private readonly byTarget = new Map<string, Entry[]>();
+  private readonly urgent: Message[] = [];
+  private readonly byTarget = new Map<string, Message[]>();
   /** Round-robin order of targets with lines waiting. */
   private turn: string[] = [];
   private readonly held = new Set<string>();
+  /** Messages with lines written but not all confirmed. */
+  private readonly inFlight = new Set<Message>();
   private writer: LineWriter | null = null;
   private timer: NodeJS.Timeout | undefined;
 
@@ -43,18 +54,17 @@ export class SendQueue {
     this.last = this.now();
   }
 
-  /** Queues a message's lines for a target; resolves once its last line was written. */
+  /** Queues a message's lines for a target; resolves once every line is confirmed. */
   enqueue(target: string, lines: readonly string[], urgent = false): Promise<void> {
     if (lines.length === 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const entries: Entry[] = lines.map((line) => ({ target, line, urgent }));
-      entries[entries.length - 1]!.settle = { resolve, reject };
-      if (urgent) this.urgent.push(...entries);
+      const m: Message = { target, urgent, lines: [...lines], written: 0, confirmed: 0, done: false, resolve, reject };
+      if (urgent) this.urgent.push(m);
       else {
         const q = this.byTarget.get(target);
-        if (q) q.push(...entries);
+        if (q) q.push(m);
         else {
-          this.byTarget.set(target, entries);
+          this.byTarget.set(target, [m]);
           this.turn.push(target);
         }
       }
@@ -62,10 +72,22 @@ export class SendQueue {
     });
   }
 
-  /** Where lines go; null while disconnected (lines wait). */
+  /** Where lines go; null while disconnected (unsent messages wait). */
   setWriter(writer: LineWriter | null): void {
     this.writer = writer;
     this.pump();
+  }
+
+  /**
+   * The connection is gone: a message that was partly or wholly written but
+   * not confirmed may not have reached anyone, so it fails as a whole (the
+   * outbox sends it again) and its unsent lines are dropped. Messages not
+   * started wait for the next connection.
+   */
+  connectionLost(err: Error): void {
+    this.writer = null;
+    for (const m of [...this.inFlight]) this.fail(m, err);
+    for (const m of [...this.urgent, ...[...this.byTarget.values()].flat()]) if (m.written > 0) this.fail(m, err);
   }
 
   /** Holds a target's lines (a channel not joined yet) until release. */
@@ -78,32 +100,46 @@ export class SendQueue {
     this.pump();
   }
 
-  releaseAll(): void {
-    this.held.clear();
-    this.pump();
-  }
-
   /** Accounts for a line the IRC library wrote itself (JOIN, PONG, WHOIS), so the bucket matches what the server sees. */
   spend(lines = 1): void {
     this.refill();
     this.tokens -= lines;
   }
 
+  /** Lines not yet written. */
   depth(): number {
-    let n = this.urgent.length;
-    for (const q of this.byTarget.values()) n += q.length;
+    let n = 0;
+    for (const m of [...this.urgent, ...[...this.byTarget.values()].flat()]) n += m.lines.length - m.written;
     return n;
   }
 
   /** Fails every waiting message (the adapter is stopping). */
   failAll(err: Error): void {
-    const all = [...this.urgent, ...[...this.byTarget.values()].flat()];
-    this.urgent.length = 0;
-    this.byTarget.clear();
-    this.turn = [];
-    for (const e of all) e.settle?.reject(err);
+    for (const m of [...this.inFlight, ...this.urgent, ...[...this.byTarget.values()].flat()]) this.fail(m, err);
     clearTimeout(this.timer);
     this.timer = undefined;
+  }
+
+  private fail(m: Message, err: Error): void {
+    if (m.done) return;
+    m.done = true;
+    this.inFlight.delete(m);
+    this.remove(m);
+    m.reject(err);
+  }
+
+  private remove(m: Message): void {
+    const u = this.urgent.indexOf(m);
+    if (u >= 0) this.urgent.splice(u, 1);
+    const q = this.byTarget.get(m.target);
+    const i = q?.indexOf(m) ?? -1;
+    if (q && i >= 0) {
+      q.splice(i, 1);
+      if (q.length === 0) {
+        this.byTarget.delete(m.target);
+        this.turn = this.turn.filter((t) => t !== m.target);
+      }
+    }
   }
 
   private refill(): void {
@@ -112,40 +148,40 @@ export class SendQueue {
     this.last = t;
   }
 
-  private next(): Entry | undefined {
-    const ui = this.urgent.findIndex((e) => !this.held.has(e.target.toLowerCase()));
-    if (ui >= 0) return this.urgent.splice(ui, 1)[0];
-    for (let i = 0; i < this.turn.length; i++) {
-      const target = this.turn[i]!;
-      if (this.held.has(target.toLowerCase())) continue;
-      const q = this.byTarget.get(target)!;
-      const e = q.shift()!;
-      // This target goes to the back of the line: channels take turns.
-      this.turn.splice(i, 1);
-      if (q.length > 0) this.turn.push(target);
-      else this.byTarget.delete(target);
-      return e;
-    }
-    return undefined;
+  private isHeld(target: string): boolean {
+    return this.held.has(target.toLowerCase());
+  }
+
+  /** The message whose next line goes out now; its target then goes to the back of the line. */
+  private next(): Message | undefined {
+    const u = this.urgent.find((m) => !this.isHeld(m.target));
+    if (u) return u;
+    const i = this.turn.findIndex((t) => !this.isHeld(t));
+    if (i < 0) return undefined;
+    const target = this.turn[i]!;
+    this.turn.splice(i, 1);
+    this.turn.push(target);
+    return this.byTarget.get(target)![0];
   }
 
   private pump(): void {
     if (this.timer || !this.writer) return;
     this.refill();
     while (this.tokens >= 1) {
-      const e = this.next();
-      if (!e) return;
-      const ok = this.writer(e.line, (err) => {
-        if (err) e.settle?.reject(err);
-        else e.settle?.resolve();
-      });
+      const m = this.next();
+      if (!m) return;
+      const line = m.lines[m.written]!;
+      const ok = this.writer(line, (err) => this.onConfirmed(m, err));
       if (!ok) {
-        // The connection went away between checks: the line goes back first in line.
-        this.putBack(e);
+        // Not connected after all: nothing was written, the line keeps its place.
+        if (!m.urgent) this.turn = [m.target, ...this.turn.filter((t) => t !== m.target)];
         this.writer = null;
         return;
       }
       this.tokens -= 1;
+      m.written++;
+      this.inFlight.add(m);
+      if (m.written === m.lines.length) this.remove(m);
     }
     if (this.hasSendable()) {
       const wait = Math.ceil(((1 - this.tokens) / this.opts.rate) * 1000);
@@ -156,20 +192,18 @@ export class SendQueue {
     }
   }
 
-  private hasSendable(): boolean {
-    const free = (e: Entry) => !this.held.has(e.target.toLowerCase());
-    return this.urgent.some(free) || this.turn.some((t) => !this.held.has(t.toLowerCase()));
+  private onConfirmed(m: Message, err?: Error | null): void {
+    if (m.done) return;
+    if (err) return this.fail(m, err);
+    m.confirmed++;
+    if (m.confirmed === m.lines.length) {
+      m.done = true;
+      this.inFlight.delete(m);
+      m.resolve();
+    }
   }
 
-  private putBack(e: Entry): void {
-    if (e.urgent) {
-      this.urgent.unshift(e);
-      return;
-    }
-    const q = this.byTarget.get(e.target);
-    if (q) q.unshift(e);
-    else this.byTarget.set(e.target, [e]);
-    // Its target takes its turn back: next() had sent it to the end of the line.
-    this.turn = [e.target, ...this.turn.filter((t) => t !== e.target)];
+  private hasSendable(): boolean {
+    return this.urgent.some((m) => !this.isHeld(m.target)) || this.turn.some((t) => !this.isHeld(t));
   }
 }

@@ -55,6 +55,7 @@ export function buildCore(config: Config, opts: { log: Logger; clock?: Clock }):
     services,
     permissions: new Permissions(config.roles),
     prefix: config.commands.prefix,
+    ...(config.irc?.prefix !== undefined && { platformPrefixes: { irc: config.irc.prefix } }),
     clock,
     log: opts.log,
     post: (channel, body) => outbox.enqueue({ channel, body }),

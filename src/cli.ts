@@ -52,9 +52,10 @@ program
     process.on('SIGINT', () => void shutdown('SIGINT'));
     process.on('SIGTERM', () => void shutdown('SIGTERM'));
     const where = loaded.file ?? 'embedded defaults (no opsbridge.yaml)';
+    const chats = Object.keys(bot.chatStatus());
     process.stdout.write(
-      `opsbridge is running on ${where}: database ${cfg.database}, HTTP API http://${bot.http.host}:${bot.http.port}\n` +
-        `Type ${cfg.commands.prefix}help for commands, Ctrl-D to quit.\n`,
+      `opsbridge is running on ${where}: database ${cfg.database}, HTTP API http://${bot.http.host}:${bot.http.port}, chat: ${chats.join(', ')}\n` +
+        (chats.includes('console') ? `Type ${cfg.commands.prefix}help for commands, Ctrl-D to quit.\n` : ''),
     );
   });
 

@@ -3,7 +3,7 @@ import type { Clock } from '../clock.js';
 import { errorId, UserError } from '../errors.js';
 import type { Command, CommandAction, Reply } from './command.js';
 import { splitArgs, tokenize, type ParsedArgs } from './command-line.js';
-import type { InboundMessage } from './message.js';
+import type { InboundMessage, Platform } from './message.js';
 import { roleAtLeast, type Permissions } from './permissions.js';
 import { text, type RichText } from './rich-text.js';
 import { closest } from './suggest.js';
@@ -13,6 +13,8 @@ export interface DispatcherDeps<S> {
   services: S;
   permissions: Permissions;
   prefix: string;
+  /** A platform whose users type another prefix (`irc.prefix`). */
+  platformPrefixes?: Partial<Record<Platform, string>>;
   clock: Clock;
   log: Logger;
   post(channel: string, body: RichText): void;
@@ -37,8 +39,8 @@ export class Dispatcher<S> {
     }
   }
 
-  get prefix(): string {
-    return this.deps.prefix;
+  prefixFor(platform: Platform): string {
+    return this.deps.platformPrefixes?.[platform] ?? this.deps.prefix;
   }
 
   addName(name: string): void {
@@ -48,8 +50,9 @@ export class Dispatcher<S> {
   /** The command text of a message, or null when the message is not for the bot. */
   commandText(msg: InboundMessage): string | null {
     const t = msg.text.trim();
-    if (t.startsWith(this.deps.prefix)) {
-      const rest = t.slice(this.deps.prefix.length);
+    const prefix = this.prefixFor(msg.platform);
+    if (t.startsWith(prefix)) {
+      const rest = t.slice(prefix.length);
       // "!!!" or "! " is chat, not a command.
       return /^[A-Za-z]/.test(rest) ? rest : null;
     }
@@ -64,12 +67,13 @@ export class Dispatcher<S> {
     const line = this.commandText(msg);
     if (line === null) return null;
     const role = this.deps.permissions.roleOf(msg.user.identity);
+    const prefix = this.prefixFor(msg.platform);
     try {
-      if (line === '') return this.fail(`yes? Try ${this.deps.prefix}help`);
+      if (line === '') return this.fail(`yes? Try ${prefix}help`);
       const tokens = tokenize(line);
       const name = tokens.shift()!.value.toLowerCase();
       const command = this.byName.get(name);
-      if (!command) return this.fail(this.unknownCommand(name));
+      if (!command) return this.fail(this.unknownCommand(name, prefix));
 
       let action: CommandAction<S> = command;
       let label = command.name;
@@ -84,14 +88,14 @@ export class Dispatcher<S> {
         return this.fail(`'${label}' needs the ${action.role} role; ${who}`);
       }
       const args = splitArgs(tokens, action.freeText ? Object.keys(action.options ?? {}) : undefined);
-      checkOptions(args, action, label, this.deps.prefix);
+      checkOptions(args, action, label, prefix);
       return await action.run(
         {
           message: msg,
           role,
           services: this.deps.services,
           clock: this.deps.clock,
-          prefix: this.deps.prefix,
+          prefix,
           commands: this.deps.commands,
           post: this.deps.post,
         },
@@ -105,9 +109,9 @@ export class Dispatcher<S> {
     }
   }
 
-  private unknownCommand(name: string): string {
+  private unknownCommand(name: string, prefix: string): string {
     const hint = closest(name, this.byName.keys(), 1)[0];
-    const help = `(${this.deps.prefix}help lists commands)`;
+    const help = `(${prefix}help lists commands)`;
     return hint ? `unknown command '${name}' — did you mean '${hint}'? ${help}` : `unknown command '${name}' ${help}`;
   }
 

@@ -197,3 +197,17 @@ describe('!say', () => {
     }
   });
 });
+
+describe('a prefix for one platform', () => {
+  it('answers `.` on IRC when irc.prefix says so, and `!` elsewhere', async () => {
+    const core = testCore({ irc: { host: 'irc.example.net', prefix: '.' } });
+    try {
+      expect((await core.ask('.whoami', { channel: 'irc:#ops' })).text).toMatch(/role: viewer/);
+      expect(await core.chat('!whoami', { channel: 'irc:#ops' })).toBeNull();
+      expect((await core.ask('!whoami', { channel: 'console' })).text).toMatch(/role: viewer/);
+      expect((await core.ask('.srever', { channel: 'irc:#ops' })).text).toBe("unknown command 'srever' — did you mean 'server'? (.help lists commands)");
+    } finally {
+      core.cleanup();
+    }
+  });
+});

@@ -189,6 +189,19 @@ describe('connection', () => {
     await alice.waitFor(/:opsbridge!\S+ PRIVMSG #ops :alice is not identified/);
   });
 
+  it('joins a channel that has a key', async () => {
+    const op = await connectRawClient(server.port, 'keyholder');
+    clients.push(op);
+    op.send('JOIN #secret');
+    await op.waitFor(/JOIN :?#secret/);
+    op.send('MODE #secret +k sesame');
+    await op.waitFor(/MODE #secret \+k/);
+    testBot = await startTestBot(ircConfig({ channels: ['#ops', { name: '#secret', key: 'sesame' }] }));
+    await botInChannels(testBot, '#ops', '#secret');
+    testBot.post('irc:#secret', 'inside');
+    await op.waitFor(/:opsbridge!\S+ PRIVMSG #secret :inside/);
+  });
+
   it('rejoins after a kick', async () => {
     const op = await connectRawClient(server.port, 'chanop');
     clients.push(op);

@@ -120,7 +120,7 @@ export async function startBot(config: Config, opts: BotOptions): Promise<Bot> {
 
   const router = new Router();
   const chatStatus = () => Object.fromEntries([...adapters].map(([name, a]) => [name, a.status()]));
-  healthRoutes(router, core.db, chatStatus);
+  healthRoutes(router, core.outbox, chatStatus);
   serverRoutes(router, core.services);
   const http = new HttpServer(router, log);
   const listen = parseListen(config.http.listen)!;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AccountCache } from '../../src/adapters/irc/accounts.js';
 import { reconnectDelay } from '../../src/adapters/irc/backoff.js';
-import { formatDuration, parseDuration } from '../../src/time/duration.js';
+import { parseDuration } from '../../src/time/duration.js';
 
 const fixed = (x: number) => () => x;
 
@@ -273,35 +273,6 @@ describe('parseDuration', () => {
       expect(parseDuration(input)).toBeNull();
     },
   );
-});
-
-describe('formatDuration', () => {
-  it.each<[number, string]>([
-    [0, '0ms'],
-    [250, '250ms'],
-    [999, '999ms'],
-    [1_000, '1s'],
-    [30_000, '30s'],
-    [60_000, '1m'],
-    [90_000, '1m30s'],
-    [5_400_000, '1h30m'],
-    [3_600_000, '1h'],
-    [86_400_000, '1d'],
-    [90_061_000, '1d1h1m1s'],
-    [86_400_000 + 5_000, '1d5s'],
-    [7 * 86_400_000, '7d'],
-    [1_499, '1s'],
-    [1_500, '2s'],
-    [59_999, '1m'],
-  ])('%i ms → %j', (ms, expected) => {
-    expect(formatDuration(ms)).toBe(expected);
-  });
-
-  it.each<string>(['30s', '5m', '2h', '1d', '1h30m', '250ms', '1d2h3m4s', '10d23h59m59s'])('parse(format(parse(%j))) is stable', (input) => {
-    const ms = parseDuration(input)!;
-    expect(ms).not.toBeNull();
-    expect(parseDuration(formatDuration(ms))).toBe(ms);
-  });
 });
 
 describe('AccountCache.rename from an unknown nick', () => {

@@ -1,5 +1,5 @@
 import type { AdapterStatus } from '../../adapters/adapter.js';
-import type { DB } from '../../store/database.js';
+import type { Outbox } from '../../delivery/outbox.js';
 import type { Router } from '../router.js';
 
 /**
@@ -8,11 +8,11 @@ import type { Router } from '../router.js';
  * that is down makes the answer `degraded`, not a failure: the bot still
  * accepts and keeps everything, and restarting it would not help.
  */
-export function healthRoutes(router: Router, db: DB, chats: () => Record<string, AdapterStatus>): void {
+export function healthRoutes(router: Router, outboxTable: Outbox, chats: () => Record<string, AdapterStatus>): void {
   router.add('GET', '/healthz', () => {
     let outbox: number;
     try {
-      outbox = db.prepare('SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL').pluck().get() as number;
+      outbox = outboxTable.pendingCount();
     } catch (err) {
       return { status: 503, body: { status: 'error', error: `database: ${(err as Error).message}` } };
     }

@@ -3,6 +3,7 @@ import { commands } from '../commands/index.js';
 import type { AdapterStatus, ChatAdapter } from './adapters/adapter.js';
 import { ConsoleAdapter } from './adapters/console/console-adapter.js';
 import { IrcAdapter } from './adapters/irc/irc-adapter.js';
+import { SlackAdapter } from './adapters/slack/slack-adapter.js';
 import { Dispatcher } from './chat/dispatcher.js';
 import { createInboundHandler } from './chat/inbound.js';
 import { parseChannelAddress } from './chat/message.js';
@@ -88,6 +89,7 @@ export async function startBot(config: Config, opts: BotOptions): Promise<Bot> {
   const { log, outbox, dispatcher } = core;
 
   const adapters = new Map<string, ChatAdapter>();
+  if (config.slack) adapters.set('slack', new SlackAdapter({ config: config.slack, clock: core.clock, log }));
   if (config.irc) {
     adapters.set('irc', new IrcAdapter({ config: config.irc, clock: core.clock, log, onNick: (nick) => dispatcher.addName(nick) }));
   }

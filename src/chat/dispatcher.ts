@@ -58,7 +58,7 @@ export class Dispatcher<S> {
     }
     const addressed = /^@?([\w[\]\\`^{}|-]+)[:,]\s*(.*)$/s.exec(t);
     if (addressed && this.names.has(addressed[1]!.toLowerCase())) return addressed[2]!.trim();
-    if (msg.direct) return t;
+    if (msg.direct || msg.addressed) return t;
     return null;
   }
 

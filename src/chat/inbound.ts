@@ -32,7 +32,7 @@ export function createInboundHandler<S>(deps: { dispatcher: Dispatcher<S>; outbo
         ...(msg.thread !== undefined && { thread: msg.thread }),
         // The asker gets long replies privately, where a platform cuts them short in channel.
         asker: msg.user.id,
-        ...(reply.private && !msg.direct && { recipient: msg.user.id }),
+        ...(((reply.private && !msg.direct) || msg.privateReply) && { recipient: msg.user.id }),
       });
     } catch (err) {
       // The dispatcher catches command errors; this is the store failing.

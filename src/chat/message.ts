@@ -31,6 +31,10 @@ export interface InboundMessage {
   direct?: boolean;
   /** An IRC /me or a Slack me_message. */
   action?: boolean;
+  /** The bot was addressed by the platform's own means (a Slack mention, a slash command): the text is a command. */
+  addressed?: boolean;
+  /** Answer only the asker (a Slack slash command answers ephemerally). */
+  privateReply?: boolean;
   receivedAt: Date;
 }
 

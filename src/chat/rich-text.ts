@@ -10,6 +10,10 @@ export type Tone = 'critical' | 'warning' | 'info' | 'ok' | 'muted';
 export type Inline =
   | string
   | { kind: 'bold'; children: Inline[] }
+  | { kind: 'italic'; children: Inline[] }
+  | { kind: 'strike'; children: Inline[] }
+  /** A person named by their name on the other side of a bridge; a renderer may turn it into a real mention. */
+  | { kind: 'mention'; name: string }
   | { kind: 'code'; text: string }
   | { kind: 'tone'; tone: Tone; children: Inline[] }
   | { kind: 'link'; url: string; label?: string };
@@ -21,6 +25,9 @@ export interface RichText {
 }
 
 export const bold = (...children: Inline[]): Inline => ({ kind: 'bold', children });
+export const italic = (...children: Inline[]): Inline => ({ kind: 'italic', children });
+export const strike = (...children: Inline[]): Inline => ({ kind: 'strike', children });
+export const mention = (name: string): Inline => ({ kind: 'mention', name });
 export const code = (text: string): Inline => ({ kind: 'code', text });
 export const tone = (t: Tone, ...children: Inline[]): Inline => ({ kind: 'tone', tone: t, children });
 export const link = (url: string, label?: string): Inline => (label === undefined ? { kind: 'link', url } : { kind: 'link', url, label });
@@ -56,6 +63,8 @@ export function plainInline(i: Inline): string {
       return i.text;
     case 'link':
       return i.label === undefined ? i.url : `${i.label} (${i.url})`;
+    case 'mention':
+      return i.name;
     default:
       return i.children.map(plainInline).join('');
   }

@@ -81,8 +81,14 @@ function keyPath(path: readonly PropertyKey[]): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : (i > 0 ? '.' : '') + String(p))).join('');
 }
 
+/** Keys whose values must not be echoed back, even when wrong. */
+const SECRET_KEY = /token|password|secret|key$/i;
+
 function describeIssue(issue: z.core.$ZodIssue): string[] {
   const at = keyPath(issue.path);
+  if (SECRET_KEY.test(String(issue.path.at(-1) ?? '')) && issue.code !== 'unrecognized_keys') {
+    return [`${at}: ${issue.input === undefined ? 'required' : issue.message}`];
+  }
   switch (issue.code) {
     case 'unrecognized_keys':
       return issue.keys.map((k) => `${keyPath([...issue.path, k])}: unknown key`);

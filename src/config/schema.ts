@@ -61,6 +61,30 @@ export const ircSchema = z.strictObject({
 
 export type IrcConfig = z.infer<typeof ircSchema>;
 
+const slackToken = (prefix: string) => z.string().regex(new RegExp(`^${prefix}-\\S+$`), { message: `expected a Slack token starting with ${prefix}-` });
+
+export const slackSchema = z
+  .strictObject({
+    /** Socket Mode: no public URL needed. (The HTTP Events API is planned: issue 4.) */
+    mode: z.literal('socket').default('socket'),
+    bot_token: slackToken('xoxb'),
+    app_token: slackToken('xapp').optional(),
+
+    /** Web API base URL, for a proxy (and the tests). */
+    api_url: z.url().optional(),
+    /** The slash command that runs any chat command: `/ops server web01`. */
+    slash_command: z.string().regex(/^\/[a-z0-9_-]{1,31}$/, { message: 'expected a slash command such as /ops' }).default('/ops'),
+    /** Lines a reply may take in a channel; longer ones continue in a thread. */
+    max_channel_lines: z.number().int().min(1).max(50).default(5),
+    /** Messages per second per channel (Slack allows about one). */
+    rate: z.number().positive().max(100).default(1),
+  })
+  .superRefine((s, ctx) => {
+    if (!s.app_token) ctx.addIssue({ code: 'custom', path: ['app_token'], message: 'required in socket mode (an xapp- token)' });
+  });
+
+export type SlackConfig = z.infer<typeof slackSchema>;
+
 const timezone = z.string().refine(isTimeZone, { message: 'expected an IANA time zone such as Asia/Tokyo or UTC' });
 
 export const configSchema = z.strictObject({
@@ -92,6 +116,7 @@ export const configSchema = z.strictObject({
     })
     .default({ default: 'viewer', admin: [], operator: [], viewer: [] }),
   irc: ircSchema.optional(),
+  slack: slackSchema.optional(),
 });
 
 export type Config = z.infer<typeof configSchema>;

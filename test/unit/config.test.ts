@@ -58,7 +58,7 @@ describe('parseConfig problems: one line per problem, each naming its key path',
     ['bad timezone', { timezone: 'Mars/Olympus' }, ['timezone: expected an IANA time zone such as Asia/Tokyo or UTC, got "Mars/Olympus"']],
     ['bad identity in roles.admin', { roles: { admin: ['console', 'alice'] } }, ['roles.admin[1]: expected an identity: console, irc:account:NAME or slack:UXXXXXXXX, got "alice"']],
     ['lower-case Slack id', { roles: { operator: ['slack:u024be7lh'] } }, [expect.stringMatching(/^roles\.operator\[0\]: expected an identity/) as unknown as string]],
-    ['short token', { http: { token: 'short' } }, ['http.token: must be at least 16 characters, got "short"']],
+    ['short token (its value is not echoed)', { http: { token: 'short' } }, ['http.token: must be at least 16 characters']],
     ['prefix with a space', { commands: { prefix: '! ' } }, ['commands.prefix: must not contain spaces, got "! "']],
     ['top level is a list', ['a'], ['(top level): expected an object, got a list']],
   ])('%s', (_name, raw, expected) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AccountCache } from '../../src/adapters/irc/accounts.js';
-import { reconnectDelay } from '../../src/adapters/irc/backoff.js';
+import { reconnectDelay } from '../../src/adapters/backoff.js';
 import { parseDuration } from '../../src/time/duration.js';
 
 const fixed = (x: number) => () => x;

@@ -7,7 +7,7 @@ import type { Clock } from '../../clock.js';
 import type { IrcConfig } from '../../config/schema.js';
 import type { AdapterStatus, ChatAdapter, OutboundMessage } from '../adapter.js';
 import { AccountCache } from './accounts.js';
-import { reconnectDelay } from './backoff.js';
+import { reconnectDelay } from '../backoff.js';
 import { renderIrc } from './irc-render.js';
 import { splitLine } from './line-split.js';
 import { SendQueue } from './send-queue.js';

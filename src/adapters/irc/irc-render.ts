@@ -51,6 +51,12 @@ function inline(i: Inline, outer: string): string {
   switch (i.kind) {
     case 'bold':
       return IRC.bold + inlines(i.children, outer + IRC.bold) + IRC.reset + outer;
+    case 'italic':
+      return IRC.italic + inlines(i.children, outer + IRC.italic) + IRC.reset + outer;
+    case 'strike':
+      return IRC.strike + inlines(i.children, outer + IRC.strike) + IRC.reset + outer;
+    case 'mention':
+      return clean(i.name);
     case 'code':
       return IRC.monospace + clean(i.text) + IRC.reset + outer;
     case 'tone': {

@@ -32,6 +32,12 @@ function inline(i: Inline, outer: string): string {
   switch (i.kind) {
     case 'bold':
       return BOLD + inlines(i.children, outer + BOLD) + RESET + outer;
+    case 'italic':
+      return '\x1b[3m' + inlines(i.children, outer + '\x1b[3m') + RESET + outer;
+    case 'strike':
+      return '\x1b[9m' + inlines(i.children, outer + '\x1b[9m') + RESET + outer;
+    case 'mention':
+      return stripControls(i.name);
     case 'code':
       return `\x1b[7m${stripControls(i.text)}${RESET}${outer}`;
     case 'tone':

@@ -1,0 +1,62 @@
+import type { App } from '@slack/bolt';
+
+type WebClient = App['client'];
+
+const TTL_MS = 10 * 60_000;
+
+/**
+ * Channel names ↔ IDs and user IDs → display names, cached: refreshed on
+ * `channel_rename` and `user_change`, and after ten minutes.
+ */
+export class SlackDirectory {
+  private channels = new Map<string, string>();
+  private channelsAt = 0;
+  private readonly users = new Map<string, { name: string; at: number }>();
+
+  constructor(private readonly client: WebClient, private readonly now: () => number) {}
+
+  /** `#ops`, `ops` or an ID (C…, G…, D…) → the channel ID. */
+  async channelId(target: string): Promise<string> {
+    if (/^[CGD][A-Z0-9]{2,}$/.test(target)) return target;
+    const name = target.replace(/^#/, '').toLowerCase();
+    if (this.now() - this.channelsAt > TTL_MS || !this.channels.has(name)) await this.loadChannels();
+    const id = this.channels.get(name);
+    if (!id) throw new Error(`no Slack channel #${name} visible to the bot`);
+    return id;
+  }
+
+  channelRenamed(id: string, name: string): void {
+    for (const [n, i] of this.channels) if (i === id) this.channels.delete(n);
+    this.channels.set(name.toLowerCase(), id);
+  }
+
+  async userName(id: string): Promise<string> {
+    const cached = this.users.get(id);
+    if (cached && this.now() - cached.at < TTL_MS) return cached.name;
+    try {
+      const r = await this.client.users.info({ user: id });
+      const u = r.user;
+      const name = u?.profile?.display_name || u?.profile?.real_name || u?.real_name || u?.name || id;
+      this.users.set(id, { name, at: this.now() });
+      return name;
+    } catch {
+      return cached?.name ?? id;
+    }
+  }
+
+  forgetUser(id: string): void {
+    this.users.delete(id);
+  }
+
+  private async loadChannels(): Promise<void> {
+    const next = new Map<string, string>();
+    let cursor: string | undefined;
+    do {
+      const r = await this.client.conversations.list({ types: 'public_channel,private_channel', limit: 200, exclude_archived: true, ...(cursor && { cursor }) });
+      for (const c of r.channels ?? []) if (c.id && c.name) next.set(c.name.toLowerCase(), c.id);
+      cursor = r.response_metadata?.next_cursor || undefined;
+    } while (cursor);
+    this.channels = next;
+    this.channelsAt = this.now();
+  }
+}

@@ -62,6 +62,9 @@ CREATE TABLE outbox (
   recipient     TEXT,
   -- who asked, for a reply: what does not fit in a channel goes to them
   asker         TEXT,
+  -- for a message relayed across a bridge: who wrote it, and whether it was a /me
+  author        TEXT,
+  action        INTEGER NOT NULL DEFAULT 0,
   priority      INTEGER NOT NULL DEFAULT 0,
   body          TEXT NOT NULL,
   created_at    TEXT NOT NULL,

@@ -4,6 +4,7 @@ import type { AdapterStatus, ChatAdapter } from './adapters/adapter.js';
 import { ConsoleAdapter } from './adapters/console/console-adapter.js';
 import { IrcAdapter } from './adapters/irc/irc-adapter.js';
 import { SlackAdapter } from './adapters/slack/slack-adapter.js';
+import { Bridge } from './bridge/bridge.js';
 import { Dispatcher } from './chat/dispatcher.js';
 import { createInboundHandler } from './chat/inbound.js';
 import { parseChannelAddress } from './chat/message.js';
@@ -89,7 +90,7 @@ export async function startBot(config: Config, opts: BotOptions): Promise<Bot> {
   const { log, outbox, dispatcher } = core;
 
   const adapters = new Map<string, ChatAdapter>();
-  if (config.slack) adapters.set('slack', new SlackAdapter({ config: config.slack, clock: core.clock, log }));
+  if (config.slack) adapters.set('slack', new SlackAdapter({ config: config.slack, clock: core.clock, log, people: slackPeople(config) }));
   if (config.irc) {
     adapters.set('irc', new IrcAdapter({ config: config.irc, clock: core.clock, log, onNick: (nick) => dispatcher.addName(nick) }));
   }
@@ -135,7 +136,8 @@ export async function startBot(config: Config, opts: BotOptions): Promise<Bot> {
   }
   log.info({ listen: `${address.address}:${address.port}` }, 'HTTP API listening');
 
-  const onMessage = createInboundHandler({ dispatcher, outbox, log });
+  const bridge = config.bridges.length > 0 ? new Bridge(config.bridges, outbox) : undefined;
+  const onMessage = createInboundHandler({ dispatcher, outbox, log, ...(bridge && { bridge }) });
   for (const a of adapters.values()) await a.start((m) => void onMessage(m));
   delivery.start();
 
@@ -154,4 +156,11 @@ export async function startBot(config: Config, opts: BotOptions): Promise<Bot> {
       core.close();
     },
   };
+}
+
+/** Every name a configured person goes by, lowercased, to their Slack user ID. */
+function slackPeople(config: Config): Map<string, string> {
+  const m = new Map<string, string>();
+  for (const p of config.people) if (p.slack) for (const n of [p.name, p.irc]) if (n) m.set(n.toLowerCase(), p.slack);
+  return m;
 }

@@ -12,6 +12,10 @@ export interface OutboundMessage {
   asker?: string;
   /** Above 0: urgent, goes before routine lines waiting for the same connection. */
   priority: number;
+  /** A message relayed across a bridge: who wrote it on the other side. */
+  author?: string;
+  /** The relayed message was a /me. */
+  action?: boolean;
 }
 
 /**

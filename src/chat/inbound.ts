@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { Bridge } from '../bridge/bridge.js';
 import type { Outbox } from '../delivery/outbox.js';
 import type { Dispatcher } from './dispatcher.js';
 import type { InboundMessage } from './message.js';
@@ -8,7 +9,7 @@ import type { InboundMessage } from './message.js';
  * its reply goes to the outbox, addressed back to where it was typed (or to
  * the user alone when the reply is private). The bridge hooks in here later.
  */
-export function createInboundHandler<S>(deps: { dispatcher: Dispatcher<S>; outbox: Outbox; log: Logger }): (msg: InboundMessage) => Promise<void> {
+export function createInboundHandler<S>(deps: { dispatcher: Dispatcher<S>; outbox: Outbox; bridge?: Bridge; log: Logger }): (msg: InboundMessage) => Promise<void> {
   // Commands from one channel are answered in the order they were typed,
   // even when an earlier one takes longer.
   const queues = new Map<string, Promise<void>>();
@@ -24,8 +25,13 @@ export function createInboundHandler<S>(deps: { dispatcher: Dispatcher<S>; outbo
 
   async function handleOne(msg: InboundMessage): Promise<void> {
     try {
+      // A command typed in a bridged channel is a message too: the other side reads it.
+      deps.bridge?.relayMessage(msg);
+      // An edit is shown to the other side; it does not run the command again.
+      if (msg.edited) return;
       const reply = await deps.dispatcher.handle(msg);
       if (!reply) return;
+      deps.bridge?.relayReply(msg, reply);
       deps.outbox.enqueue({
         channel: msg.channel,
         body: reply.body,

@@ -1,3 +1,5 @@
+import type { RichText } from './rich-text.js';
+
 /**
  * The platform-neutral message model. Adapters turn IRC lines and Slack
  * events into this; the dispatcher, the bridge and the commands only ever
@@ -35,6 +37,12 @@ export interface InboundMessage {
   addressed?: boolean;
   /** Answer only the asker (a Slack slash command answers ephemerally). */
   privateReply?: boolean;
+  /** The text with the platform's formatting read into neutral rich text: what a bridge relays. */
+  rich?: RichText;
+  /** A Slack edit of an earlier message. */
+  edited?: boolean;
+  /** Other addresses of the same channel (`slack:#ops` for `slack:C024BE91L`), as config may name it. */
+  channelAliases?: string[];
   receivedAt: Date;
 }
 

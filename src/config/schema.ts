@@ -76,6 +76,8 @@ export const slackSchema = z
     slash_command: z.string().regex(/^\/[a-z0-9_-]{1,31}$/, { message: 'expected a slash command such as /ops' }).default('/ops'),
     /** Lines a reply may take in a channel; longer ones continue in a thread. */
     max_channel_lines: z.number().int().min(1).max(50).default(5),
+    /** Avatar for relayed messages (shown with the IRC nick as the author). */
+    relay_icon_url: z.url().optional(),
     /** Messages per second per channel (Slack allows about one). */
     rate: z.number().positive().max(100).default(1),
   })
@@ -86,6 +88,34 @@ export const slackSchema = z
 export type SlackConfig = z.infer<typeof slackSchema>;
 
 const timezone = z.string().refine(isTimeZone, { message: 'expected an IANA time zone such as Asia/Tokyo or UTC' });
+
+const channelAddress = z.string().regex(/^(console|irc:[#&][^\s,\x07]{1,49}|slack:#?[a-z0-9][a-z0-9._-]{0,79}|slack:[CG][A-Z0-9]{2,})$/, {
+  message: 'expected a channel address: irc:#name, slack:#name, slack:CXXXX',
+});
+
+/** Each gateway links channels whose messages are relayed to one another. */
+const bridgesSchema = z
+  .array(z.array(channelAddress).min(2, { message: 'a bridge links at least two channels' }))
+  .default([])
+  .superRefine((gateways, ctx) => {
+    const seen = new Map<string, number>();
+    gateways.forEach((g, i) =>
+      g.forEach((addr, j) => {
+        const key = addr.toLowerCase();
+        const before = seen.get(key);
+        if (before !== undefined) ctx.addIssue({ code: 'custom', path: [i, j], message: `${addr} is already in bridge ${before}: a channel belongs to one bridge` });
+        seen.set(key, i);
+      }),
+    );
+  });
+
+const personSchema = z.strictObject({
+  name: z.string().min(1),
+  /** IRC account (and usual nick). */
+  irc: z.string().min(1).optional(),
+  /** Slack user ID. */
+  slack: z.string().regex(/^[UW][A-Z0-9]+$/, { message: 'expected a Slack user ID such as U024BE7LH' }).optional(),
+});
 
 export const configSchema = z.strictObject({
   database: z.string().min(1).default('./data/opsbridge.db'),
@@ -117,6 +147,9 @@ export const configSchema = z.strictObject({
     .default({ default: 'viewer', admin: [], operator: [], viewer: [] }),
   irc: ircSchema.optional(),
   slack: slackSchema.optional(),
+  bridges: bridgesSchema,
+  /** The same person on IRC and Slack: mentions across a bridge (and, later, "mine" for tickets). */
+  people: z.array(personSchema).default([]),
 });
 
 export type Config = z.infer<typeof configSchema>;

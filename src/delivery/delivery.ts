@@ -87,6 +87,8 @@ export class Delivery {
             body: row.body,
             priority: row.priority,
             ...(row.asker !== null && { asker: row.asker }),
+            ...(row.author !== null && { author: row.author }),
+            ...(row.action === 1 && { action: true }),
             ...(row.thread !== null && { thread: row.thread }),
             ...(row.recipient !== null && { recipient: row.recipient }),
           });

@@ -8,6 +8,8 @@ export interface OutboxEntry {
   thread: string | null;
   recipient: string | null;
   asker: string | null;
+  author: string | null;
+  action: number;
   priority: number;
   body: RichText;
   created_at: string;
@@ -22,6 +24,9 @@ export interface NewOutboxEntry {
   recipient?: string;
   /** Who asked, for a reply: a platform may send them what does not fit in the channel. */
   asker?: string;
+  /** A relayed message: its author on the other side, and whether it was a /me. */
+  author?: string;
+  action?: boolean;
   /** Higher goes first within a channel: critical alerts jump the routine backlog. */
   priority?: number;
 }
@@ -39,9 +44,9 @@ export class Outbox {
 
   constructor(db: DB, private readonly clock: Clock) {
     this.q = {
-      insert: db.prepare('INSERT INTO outbox (channel, thread, recipient, asker, priority, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      insert: db.prepare('INSERT INTO outbox (channel, thread, recipient, asker, author, action, priority, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       channels: db.prepare('SELECT DISTINCT channel FROM outbox WHERE delivered_at IS NULL').pluck(),
-      pending: db.prepare(`SELECT id, channel, thread, recipient, asker, priority, body, created_at, attempts FROM outbox
+      pending: db.prepare(`SELECT id, channel, thread, recipient, asker, author, action, priority, body, created_at, attempts FROM outbox
         WHERE delivered_at IS NULL AND channel = ? ORDER BY priority DESC, id LIMIT ?`),
       delivered: db.prepare('UPDATE outbox SET delivered_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?'),
       failed: db.prepare('UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?'),
@@ -51,7 +56,7 @@ export class Outbox {
 
   enqueue(e: NewOutboxEntry): number {
     const id = Number(
-      this.q.insert.run(e.channel, e.thread ?? null, e.recipient ?? null, e.asker ?? null, e.priority ?? 0, JSON.stringify(e.body), this.clock.now().toISOString()).lastInsertRowid,
+      this.q.insert.run(e.channel, e.thread ?? null, e.recipient ?? null, e.asker ?? null, e.author ?? null, e.action ? 1 : 0, e.priority ?? 0, JSON.stringify(e.body), this.clock.now().toISOString()).lastInsertRowid,
     );
     for (const l of this.listeners) l();
     return id;

@@ -38,7 +38,7 @@ describe('parseConfig defaults', () => {
       commands: { prefix: '.' },
       roles: { default: 'operator', admin: ['console', 'irc:account:alice', 'slack:U024BE7LH'], operator: ['irc:account:bob'], viewer: [] },
     };
-    expect(parseConfig(raw, {})).toEqual(raw);
+    expect(parseConfig(raw, {})).toEqual({ ...raw, bridges: [], people: [] });
   });
 });
 

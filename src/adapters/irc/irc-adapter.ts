@@ -8,7 +8,9 @@ import type { IrcConfig } from '../../config/schema.js';
 import type { AdapterStatus, ChatAdapter, OutboundMessage } from '../adapter.js';
 import { AccountCache } from './accounts.js';
 import { reconnectDelay } from '../backoff.js';
+import { inlinesFromIrc } from './from-irc.js';
 import { renderIrc } from './irc-render.js';
+import { line, mention, richText, type Inline } from '../../chat/rich-text.js';
 import { splitLine } from './line-split.js';
 import { SendQueue } from './send-queue.js';
 import { transportWithCa } from './tls-transport.js';
@@ -131,7 +133,10 @@ export class IrcAdapter implements ChatAdapter {
     if (this.isChannel(target) && !this.channels.has(target.toLowerCase())) {
       throw new Error(`not configured to be in ${target}: add it to irc.channels`);
     }
-    const lines = renderIrc(msg.body, { formatting: this.cfg.formatting }).flatMap((l) => splitLine(l, this.maxPayload(target)));
+    // A relayed message shows its author: `<name> text`, or `* name text` for a /me.
+    const author = msg.author === undefined ? '' : msg.action ? `* ${noPing(msg.author)} ` : `<${noPing(msg.author)}> `;
+    const budget = this.maxPayload(target) - Buffer.byteLength(author);
+    const lines = renderIrc(msg.body, { formatting: this.cfg.formatting }).flatMap((l) => splitLine(l, budget).map((piece) => author + piece));
     const urgent = msg.priority > 0;
     const max = this.cfg.max_channel_lines;
     const sends: Promise<void>[] = [];
@@ -330,6 +335,7 @@ export class IrcAdapter implements ChatAdapter {
     this.onMessage({
       platform: 'irc',
       channel: `irc:${isChannel ? e.target : e.nick}`,
+      rich: richText(line(...leadingMention(inlinesFromIrc(e.message)))),
       user: { id: e.nick, name: e.nick, ...(account && { identity: `irc:account:${account}` }) },
       text: e.message,
       ...(!isChannel && { direct: true }),
@@ -474,4 +480,22 @@ class TokenBudget {
     this.tokens -= 1;
     return true;
   }
+}
+
+/**
+ * A zero-width space after the first character: the relayed name reads the
+ * same but no longer highlights the IRC user who has that nick.
+ */
+function noPing(name: string): string {
+  const chars = [...name.replace(/[\x00-\x1f\x7f]/g, '')];
+  return chars.length > 1 ? chars[0] + '\u200b' + chars.slice(1).join('') : chars.join('');
+}
+
+/** `alice: text` addresses alice: a bridge can turn that into a real mention on the other side. */
+function leadingMention(inlines: Inline[]): Inline[] {
+  const [first, ...rest] = inlines;
+  if (typeof first !== 'string') return inlines;
+  const m = /^([A-Za-z[\]\\`_^{|}][\w[\]\\`^{|}-]*)[:,]\s+/.exec(first);
+  if (!m) return inlines;
+  return [mention(m[1]!), ': ', first.slice(m[0].length), ...rest];
 }

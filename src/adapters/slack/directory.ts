@@ -12,6 +12,8 @@ export class SlackDirectory {
   private channels = new Map<string, string>();
   private channelsAt = 0;
   private readonly users = new Map<string, { name: string; at: number }>();
+  private byName: Map<string, string> | null = null;
+  private byNameAt = 0;
 
   constructor(private readonly client: WebClient, private readonly now: () => number) {}
 
@@ -23,6 +25,17 @@ export class SlackDirectory {
     const id = this.channels.get(name);
     if (!id) throw new Error(`no Slack channel #${name} visible to the bot`);
     return id;
+  }
+
+  cachedChannelName(id: string): string | undefined {
+    return [...this.channels].find(([, i]) => i === id)?.[0];
+  }
+
+  /** The channel's name, when the bot can see it (not for direct messages). */
+  async channelName(id: string): Promise<string | undefined> {
+    const find = () => [...this.channels].find(([, i]) => i === id)?.[0];
+    if (find() === undefined && this.now() - this.channelsAt > 30_000) await this.loadChannels();
+    return find();
   }
 
   channelRenamed(id: string, name: string): void {
@@ -46,6 +59,26 @@ export class SlackDirectory {
 
   forgetUser(id: string): void {
     this.users.delete(id);
+    this.byName = null;
+  }
+
+  /** A user ID by display name, real name or handle (case-insensitive), from users.list. */
+  async userIdByName(name: string): Promise<string | undefined> {
+    if (!this.byName || this.now() - this.byNameAt > TTL_MS) {
+      const map = new Map<string, string>();
+      let cursor: string | undefined;
+      do {
+        const r = await this.client.users.list({ limit: 200, ...(cursor && { cursor }) });
+        for (const u of r.members ?? []) {
+          if (!u.id || u.deleted || u.is_bot) continue;
+          for (const n of [u.profile?.display_name, u.profile?.real_name, u.name]) if (n && !map.has(n.toLowerCase())) map.set(n.toLowerCase(), u.id);
+        }
+        cursor = r.response_metadata?.next_cursor || undefined;
+      } while (cursor);
+      this.byName = map;
+      this.byNameAt = this.now();
+    }
+    return this.byName.get(name.toLowerCase());
   }
 
   private async loadChannels(): Promise<void> {

@@ -5,7 +5,9 @@ import { parseChannelAddress } from '../../chat/message.js';
 import type { Clock } from '../../clock.js';
 import type { SlackConfig } from '../../config/schema.js';
 import type { AdapterStatus, ChatAdapter, OutboundMessage } from '../adapter.js';
-import { renderMrkdwn } from './mrkdwn.js';
+import { richTextFromSlack } from './from-slack.js';
+import { escapeMrkdwn, renderMrkdwn } from './mrkdwn.js';
+import type { Inline, RichText } from '../../chat/rich-text.js';
 import { SlackDirectory } from './directory.js';
 import { reconnectDelay } from '../backoff.js';
 
@@ -13,6 +15,8 @@ export interface SlackAdapterOptions {
   config: SlackConfig;
   clock: Clock;
   log: Logger;
+  /** Names (IRC accounts, nicks, people's names) known to be a Slack user: for mentions across a bridge. */
+  people?: ReadonlyMap<string, string>;
 }
 
 /** A Slack message event, as far as this adapter reads it. */
@@ -26,6 +30,8 @@ interface MessageEvent {
   text?: string;
   ts: string;
   thread_ts?: string;
+  message?: MessageEvent;
+  previous_message?: MessageEvent;
 }
 
 /**
@@ -41,6 +47,7 @@ export class SlackAdapter implements ChatAdapter {
   private directory: SlackDirectory | undefined;
   private botUserId = '';
   private connected = false;
+  private customizeDenied = false;
   private stopping = false;
   private retry: NodeJS.Timeout | undefined;
   private sending = 0;
@@ -139,10 +146,16 @@ export class SlackAdapter implements ChatAdapter {
     const addr = parseChannelAddress(msg.channel);
     if (!app || !this.directory || !addr || addr.platform !== 'slack') throw new Error(`cannot send to ${msg.channel}`);
     const channel = await this.directory.channelId(addr.target);
-    const lines = renderMrkdwn(msg.body);
+    const mentionIds = await this.resolveMentions(msg.body);
+    let lines = renderMrkdwn(msg.body, (name) => mentionIds.get(name.toLowerCase()));
+    if (msg.action) lines = lines.map((l) => `_${l}_`);
     this.sending++;
     try {
       await this.slot(channel);
+      if (msg.author !== undefined && !msg.recipient) {
+        await this.postAs(channel, msg.author, lines.join('\n'), msg.thread);
+        return;
+      }
       if (msg.recipient) {
         await app.client.chat.postEphemeral({ channel, user: msg.recipient, text: lines.join('\n'), ...(msg.thread && { thread_ts: msg.thread }) });
         return;
@@ -162,6 +175,37 @@ export class SlackAdapter implements ChatAdapter {
     }
   }
 
+  /**
+   * A relayed message, shown with its author's name (`chat:write.customize`);
+   * where the app may not customize, the name goes in front of the text.
+   */
+  private async postAs(channel: string, author: string, text: string, thread: string | undefined): Promise<void> {
+    const app = this.app!;
+    const base = { channel, ...(thread && { thread_ts: thread }) };
+    if (!this.customizeDenied) {
+      try {
+        await app.client.chat.postMessage({ ...base, text, username: author, ...(this.cfg.relay_icon_url && { icon_url: this.cfg.relay_icon_url }) });
+        return;
+      } catch (err) {
+        if ((err as { data?: { error?: string } }).data?.error !== 'missing_scope') throw err;
+        this.customizeDenied = true;
+        this.log.warn('no chat:write.customize scope: relayed messages carry the author in the text');
+      }
+    }
+    await app.client.chat.postMessage({ ...base, text: `<${escapeMrkdwn(author)}> ${text}` });
+  }
+
+  /** Slack user IDs for the mentions in a message: configured people first, then display names. */
+  private async resolveMentions(body: RichText): Promise<Map<string, string>> {
+    const ids = new Map<string, string>();
+    for (const name of mentionNames(body)) {
+      const key = name.toLowerCase();
+      const id = this.opts.people?.get(key) ?? (await this.directory!.userIdByName(name));
+      if (id) ids.set(key, id);
+    }
+    return ids;
+  }
+
   /** Waits for the channel's next one-per-second slot (429s are retried by the Web API client after Retry-After). */
   private async slot(channel: string): Promise<void> {
     const now = this.opts.clock.now().getTime();
@@ -170,10 +214,14 @@ export class SlackAdapter implements ChatAdapter {
     if (at > now) await new Promise((r) => setTimeout(r, at - now));
   }
 
-  private async onSlackMessage(m: MessageEvent, onMessage: (msg: InboundMessage) => void): Promise<void> {
+  private async onSlackMessage(event: MessageEvent, onMessage: (msg: InboundMessage) => void): Promise<void> {
+    // An edit carries the new message inside; deletions and other subtypes are not relayed.
+    const edited = event.subtype === 'message_changed';
+    const m: MessageEvent = edited ? { ...event.message!, channel: event.channel, channel_type: event.channel_type ?? '', ts: event.ts } : event;
+    if (edited && event.message?.text === event.previous_message?.text) return; // an unfurl, not an edit
     // The bot's own posts come back as events, as do other bots': never answer them.
     if (m.bot_id || !m.user || m.user === this.botUserId) return;
-    if (m.subtype !== undefined && m.subtype !== 'me_message' && m.subtype !== 'thread_broadcast') return;
+    if (m.subtype !== undefined && !['me_message', 'thread_broadcast', 'file_share'].includes(m.subtype)) return;
     const key = `${m.channel}/${m.ts}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
@@ -183,15 +231,23 @@ export class SlackAdapter implements ChatAdapter {
     const mention = `<@${this.botUserId}>`;
     const addressed = text.startsWith(mention);
     if (addressed) text = text.slice(mention.length).replace(/^[\s:,]+/, '');
-    const name = await this.directory!.userName(m.user);
+    const directory = this.directory!;
+    const name = await directory.userName(m.user);
+    const channelName = m.channel_type === 'im' ? undefined : await directory.channelName(m.channel);
+    const mentioned = [...text.matchAll(/<@([UW][A-Z0-9]+)>/g)].map((x) => x[1]!);
+    const names = new Map<string, string>();
+    for (const id of mentioned) names.set(id, await directory.userName(id));
     onMessage({
       platform: 'slack',
       channel: `slack:${m.channel}`,
+      ...(channelName && { channelAliases: [`slack:#${channelName}`] }),
+      rich: richTextFromSlack(text, { user: (id) => names.get(id) ?? id, channel: (id) => directory.cachedChannelName(id) }),
       user: { id: m.user, name, identity: `slack:${m.user}` },
       text: unescapeSlack(text),
       ...(m.channel_type === 'im' && { direct: true }),
       ...(addressed && { addressed: true }),
       ...(m.subtype === 'me_message' && { action: true }),
+      ...(edited && { edited: true }),
       ...(m.thread_ts && { thread: m.thread_ts }),
       receivedAt: new Date(Number(m.ts) * 1000),
     });
@@ -201,4 +257,15 @@ export class SlackAdapter implements ChatAdapter {
 /** Slack escapes &, < and > in message text; commands want what the user typed. */
 function unescapeSlack(s: string): string {
   return s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
+function mentionNames(rt: RichText): string[] {
+  const out: string[] = [];
+  const walk = (i: Inline) => {
+    if (typeof i === 'string') return;
+    if (i.kind === 'mention') out.push(i.name);
+    else if ('children' in i) i.children.forEach(walk);
+  };
+  for (const b of rt.blocks) (b.kind === 'line' ? [b.children] : b.items).forEach((c) => c.forEach(walk));
+  return out;
 }

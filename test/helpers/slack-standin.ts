@@ -53,6 +53,8 @@ export interface SocketEnvelope {
   type: 'events_api' | 'slash_commands' | string;
   payload: Record<string, unknown>;
   accepts_response_payload: boolean;
+  /** 0 for the first delivery; redeliveries after a dropped connection count up. */
+  retry_attempt?: number;
   sentAt: number;
   acked: boolean;
   /** `payload` of the client's ack message (`undefined` when the ack carried none). */
@@ -147,6 +149,8 @@ interface Conn {
 
 interface Pending {
   record: SocketEnvelope;
+  conn: Conn;
+  deadline: number;
   resolve: (r: SocketEnvelope) => void;
   reject: (e: Error) => void;
   timer: NodeJS.Timeout;
@@ -519,6 +523,57 @@ export async function startSlackStandin(opts: StandinOptions = {}): Promise<Slac
     });
   }
 
+  function activeConn(): Conn | undefined {
+    const a = activeConns();
+    return a[a.length - 1];
+  }
+
+  function deliver(p: Pending, conn: Conn, attempt: number): void {
+    const rec: SocketEnvelope = {
+      envelope_id: randomUUID(),
+      type: p.record.type,
+      payload: p.record.payload,
+      accepts_response_payload: p.record.accepts_response_payload,
+      retry_attempt: attempt,
+      sentAt: Date.now(),
+      acked: false,
+    };
+    pending.delete(p.record.envelope_id);
+    p.record = rec;
+    p.conn = conn;
+    envelopes.push(rec);
+    pending.set(rec.envelope_id, p);
+    conn.ws.send(
+      JSON.stringify({
+        envelope_id: rec.envelope_id,
+        payload: rec.payload,
+        type: rec.type,
+        accepts_response_payload: rec.accepts_response_payload,
+        retry_attempt: attempt,
+        retry_reason: attempt === 0 ? '' : 'timeout',
+      }),
+    );
+  }
+
+  /**
+   * Like Slack, an events_api envelope left unacked when its connection drops is redelivered (new
+   * envelope_id, same event_id, retry_attempt + 1, retry_reason 'timeout') on the next connection, up
+   * to 3 retries, within the original ack deadline. Slash commands are not redelivered.
+   */
+  function redeliver(p: Pending): void {
+    const attempt = (p.record.retry_attempt ?? 0) + 1;
+    if (p.record.type !== 'events_api' || attempt > 3 || stopped) return;
+    const remaining = p.deadline - Date.now();
+    if (remaining <= 0) return;
+    const envelopeId = p.record.envelope_id;
+    waitFor(activeConn, ['connection'], remaining, 'a connection to redeliver an envelope').then(
+      (conn) => {
+        if (pending.get(envelopeId) === p) deliver(p, conn, attempt);
+      },
+      () => undefined,
+    );
+  }
+
   async function sendEnvelope(
     type: string,
     payload: Json,
@@ -527,40 +582,20 @@ export async function startSlackStandin(opts: StandinOptions = {}): Promise<Slac
   ): Promise<SocketEnvelope> {
     if (stopped) throw new Error('slack stand-in: stopped');
     const deadline = Date.now() + timeoutMs;
-    const conn = await waitFor(
-      () => {
-        const a = activeConns();
-        return a[a.length - 1];
-      },
-      ['connection'],
-      timeoutMs,
-      `a Socket Mode connection to deliver a ${type} envelope`,
-    );
-    const rec: SocketEnvelope = {
-      envelope_id: randomUUID(),
-      type,
-      payload,
-      accepts_response_payload: acceptsResponsePayload,
-      sentAt: Date.now(),
-      acked: false,
-    };
-    envelopes.push(rec);
+    const conn = await waitFor(activeConn, ['connection'], timeoutMs, `a Socket Mode connection to deliver a ${type} envelope`);
     return new Promise<SocketEnvelope>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        pending.delete(rec.envelope_id);
-        reject(new Error(`slack stand-in: no ack for ${type} envelope ${rec.envelope_id} within ${timeoutMs} ms`));
-      }, Math.max(1, deadline - Date.now()));
-      pending.set(rec.envelope_id, { record: rec, resolve, reject, timer });
-      conn.ws.send(
-        JSON.stringify({
-          envelope_id: rec.envelope_id,
-          payload,
-          type,
-          accepts_response_payload: acceptsResponsePayload,
-          retry_attempt: 0,
-          retry_reason: '',
-        }),
-      );
+      const p: Pending = {
+        record: { envelope_id: '', type, payload, accepts_response_payload: acceptsResponsePayload, sentAt: 0, acked: false },
+        conn,
+        deadline,
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          pending.delete(p.record.envelope_id);
+          reject(new Error(`slack stand-in: no ack for ${type} envelope ${p.record.envelope_id} within ${timeoutMs} ms`));
+        }, Math.max(1, deadline - Date.now())),
+      };
+      deliver(p, conn, 0);
     });
   }
 
@@ -648,6 +683,7 @@ export async function startSlackStandin(opts: StandinOptions = {}): Promise<Slac
     });
     ws.on('close', () => {
       conns.delete(conn);
+      for (const p of [...pending.values()]) if (p.conn === conn) redeliver(p);
       emitter.emit('close');
     });
     ws.send(

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { App, LogLevel, webApi } from '@slack/bolt';
+import { WebSocket as WsClient } from 'ws';
 import { startSlackStandin, type SlackStandin } from '../helpers/slack-standin.js';
 
 const { WebClient, ErrorCode } = webApi;
@@ -179,6 +180,9 @@ describe('Slack stand-in driven by the real Bolt App (socket mode)', () => {
   });
 
   it('disconnect(): the client reconnects via apps.connections.open and still receives events', async () => {
+    // Let in-flight echoes be acked first: an ack racing the close handshake is lost (Bolt logs
+    // SMSendWhileNotReadyError) and the stand-in would redeliver the event, as Slack does.
+    await until(() => standin.envelopes.every((e) => e.acked), 5000, 'all envelopes acked');
     const opens = standin.calls.filter((c) => c.method === 'apps.connections.open').length;
     standin.disconnect();
     expect(standin.connections()).toBe(0);
@@ -272,5 +276,47 @@ describe('Slack stand-in Web API (plain WebClient)', () => {
       ['chat.postEphemeral', 'only you'],
     ]);
     expect(standin.posted.at(-1)?.user).toBe('UCAROL001');
+  });
+
+  it('speaks Socket Mode: hello, envelopes, acks, redelivery of an unacked event after a dropped connection', async () => {
+    const open = async (): Promise<{ ws: WsClient; frames: Raw[] }> => {
+      const res = await new WebClient(standin.appToken, { slackApiUrl: standin.apiUrl, logLevel: LogLevel.ERROR }).apps.connections.open();
+      expect(res.url).toMatch(/^ws:\/\/127\.0\.0\.1:\d+\/link\/\?ticket=/);
+      const ws = new WsClient(res.url ?? '');
+      const frames: Raw[] = [];
+      ws.on('message', (d) => frames.push(JSON.parse(d.toString()) as Raw));
+      await new Promise((resolve, reject) => {
+        ws.once('open', resolve);
+        ws.once('error', reject);
+      });
+      await until(() => frames.length > 0, 2000, 'hello');
+      return { ws, frames };
+    };
+    const first = await open();
+    expect(first.frames[0]).toEqual({
+      type: 'hello',
+      num_connections: 1,
+      debug_info: { host: 'standin', approximate_connection_time: 18060 },
+      connection_info: { app_id: 'A00000001' },
+    });
+    const delivered = standin.sendEvent({ type: 'reaction_added', user: 'UCAROL001', reaction: 'eyes', item: { type: 'message', channel: 'C00000001', ts: '1.000001' } });
+    await until(() => first.frames.length > 1, 2000, 'the envelope');
+    const env = first.frames[1] as Raw & { payload: Raw };
+    expect(env).toMatchObject({ type: 'events_api', accepts_response_payload: false, retry_attempt: 0, retry_reason: '' });
+    expect(env.payload).toMatchObject({ type: 'event_callback', team_id: 'T00000001', event: { type: 'reaction_added', reaction: 'eyes' } });
+    // Drop the connection without acking: the event comes again on the next connection.
+    first.ws.terminate();
+    const second = await open();
+    await until(() => second.frames.length > 1, 3000, 'the redelivered envelope');
+    const again = second.frames[1] as Raw & { payload: Raw };
+    expect(again).toMatchObject({ type: 'events_api', retry_attempt: 1, retry_reason: 'timeout' });
+    expect(again.envelope_id).not.toBe(env.envelope_id);
+    expect(again.payload.event_id).toBe(env.payload.event_id);
+    second.ws.send(JSON.stringify({ envelope_id: again.envelope_id, payload: {} }));
+    await delivered;
+    standin.disconnect();
+    await until(() => second.frames.some((f) => f.type === 'disconnect'), 2000, 'the disconnect message');
+    expect(second.frames.find((f) => f.type === 'disconnect')).toMatchObject({ reason: 'refresh_requested' });
+    second.ws.close();
   });
 });

@@ -1,4 +1,4 @@
-import { App, LogLevel } from '@slack/bolt';
+import { App, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { InboundMessage } from '../../chat/message.js';
 import { parseChannelAddress } from '../../chat/message.js';
@@ -47,6 +47,7 @@ export class SlackAdapter implements ChatAdapter {
   private directory: SlackDirectory | undefined;
   private botUserId = '';
   private connected = false;
+  private onMessage: (msg: InboundMessage) => void = () => {};
   private customizeDenied = false;
   private stopping = false;
   private retry: NodeJS.Timeout | undefined;
@@ -62,22 +63,47 @@ export class SlackAdapter implements ChatAdapter {
   }
 
   async start(onMessage: (msg: InboundMessage) => void): Promise<void> {
-    const clientOptions = this.cfg.api_url ? { slackApiUrl: this.cfg.api_url } : {};
+    this.onMessage = onMessage;
+    // The bot runs on when Slack is unreachable; it keeps trying, and
+    // messages for Slack wait in the outbox meanwhile.
+    void this.connect(0);
+  }
+
+  private async connect(attempt: number): Promise<void> {
+    if (this.stopping) return;
+    const app = this.createApp();
+    try {
+      const auth = await app.client.auth.test();
+      this.botUserId = String(auth.user_id ?? '');
+      await app.start();
+      this.app = app;
+      this.connected = true;
+      this.log.info({ botUserId: this.botUserId }, 'connected to Slack');
+    } catch (err) {
+      const delay = reconnectDelay(attempt);
+      this.log.warn({ err: (err as Error).message, retryInMs: delay }, 'cannot connect to Slack; retrying');
+      this.retry = setTimeout(() => void this.connect(attempt + 1), delay);
+    }
+  }
+
+  /** A fresh Bolt app for each connection attempt: one whose start failed keeps failing. */
+  private createApp(): App {
+    // Separate objects: the Socket Mode client writes its own retry policy into the one it gets.
+    const apiUrl = this.cfg.api_url ? { slackApiUrl: this.cfg.api_url } : {};
     const app = new App({
       token: this.cfg.bot_token,
       appToken: this.cfg.app_token,
       socketMode: true,
-      clientOptions,
+      clientOptions: { ...apiUrl },
       // The Socket Mode client makes its own Web API calls (apps.connections.open).
-      installerOptions: { clientOptions },
-      logLevel: LogLevel.ERROR,
+      installerOptions: { clientOptions: { ...apiUrl } },
+      logger: boltLogger(this.log),
     });
-    this.app = app;
     this.directory = new SlackDirectory(app.client, () => this.opts.clock.now().getTime());
+    const onMessage = this.onMessage;
 
     app.message(async ({ message }) => {
-      const m = message as unknown as MessageEvent;
-      await this.onSlackMessage(m, onMessage);
+      await this.onSlackMessage(message as unknown as MessageEvent, onMessage);
     });
     app.event('app_mention', async ({ event }) => {
       await this.onSlackMessage({ ...(event as unknown as MessageEvent), type: 'message' }, onMessage);
@@ -105,25 +131,7 @@ export class SlackAdapter implements ChatAdapter {
     app.error(async (err) => {
       this.log.error({ err }, 'Slack handler failed');
     });
-
-    // The bot runs on when Slack is unreachable; it keeps trying, and
-    // messages for Slack wait in the outbox meanwhile.
-    void this.connect(app, 0);
-  }
-
-  private async connect(app: App, attempt: number): Promise<void> {
-    if (this.stopping) return;
-    try {
-      const auth = await app.client.auth.test();
-      this.botUserId = String(auth.user_id ?? '');
-      await app.start();
-      this.connected = true;
-      this.log.info({ botUserId: this.botUserId }, 'connected to Slack');
-    } catch (err) {
-      const delay = reconnectDelay(attempt);
-      this.log.warn({ err: (err as Error).message, retryInMs: delay }, 'cannot connect to Slack; retrying');
-      this.retry = setTimeout(() => void this.connect(app, attempt + 1), delay);
-    }
+    return app;
   }
 
   async stop(): Promise<void> {
@@ -268,4 +276,22 @@ function mentionNames(rt: RichText): string[] {
   };
   for (const b of rt.blocks) (b.kind === 'line' ? [b.children] : b.items).forEach((c) => c.forEach(walk));
   return out;
+}
+
+/** Bolt's logs into ours (JSON on stderr), at warn and above: its info is chatter. */
+function boltLogger(log: Logger): BoltLogger {
+  const child = log.child({ lib: 'bolt' });
+  let level = LogLevel.WARN;
+  const text = (msgs: unknown[]) => msgs.map((m) => (m instanceof Error ? m.message : String(m))).join(' ');
+  return {
+    debug: () => {},
+    info: () => {},
+    warn: (...msgs: unknown[]) => child.warn(text(msgs)),
+    error: (...msgs: unknown[]) => child.error(text(msgs)),
+    setLevel: (l: LogLevel) => {
+      level = l;
+    },
+    getLevel: () => level,
+    setName: () => {},
+  };
 }

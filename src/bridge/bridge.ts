@@ -29,7 +29,8 @@ export class Bridge {
   relayMessage(msg: InboundMessage): void {
     if (msg.direct) return;
     const body: RichText = msg.rich ?? richText(line(msg.text));
-    const marked = msg.edited ? prefixed(body, '(edit) ') : body;
+    let marked = msg.edited ? prefixed(body, '(edit) ') : body;
+    if (msg.threadTitle !== undefined) marked = prefixed(marked, `(in thread “${msg.threadTitle}”) `);
     for (const to of this.peersOf(msg)) {
       this.outbox.enqueue({ channel: to, body: marked, author: msg.user.name, ...(msg.action && { action: true }) });
     }

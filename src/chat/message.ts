@@ -41,6 +41,8 @@ export interface InboundMessage {
   rich?: RichText;
   /** A Slack edit of an earlier message. */
   edited?: boolean;
+  /** For a reply in a thread: the first words of the thread's first message, as a marker for the other side. */
+  threadTitle?: string;
   /** Other addresses of the same channel (`slack:#ops` for `slack:C024BE91L`), as config may name it. */
   channelAliases?: string[];
   receivedAt: Date;

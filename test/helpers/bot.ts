@@ -17,9 +17,11 @@ export interface TestBot {
   stop(): Promise<void>;
 }
 
-/** The whole bot in-process (store, dispatcher, delivery, adapters, HTTP on a free port) with a temp database. */
-export async function startTestBot(config: Record<string, unknown>): Promise<TestBot> {
-  const dir = mkdtempSync(join(tmpdir(), 'opsbridge-bot-'));
+/**
+ * The whole bot in-process (store, dispatcher, delivery, adapters, HTTP on a
+ * free port) with a temp database; `dir` reuses an earlier bot's database.
+ */
+export async function startTestBot(config: Record<string, unknown>, dir = mkdtempSync(join(tmpdir(), 'opsbridge-bot-'))): Promise<TestBot> {
   const logs: Record<string, unknown>[] = [];
   const log: Logger = pino({ level: 'debug' }, { write: (s: string) => void logs.push(JSON.parse(s) as Record<string, unknown>) });
   const cfg = parseConfig({ database: join(dir, 'bot.db'), timezone: 'UTC', http: { listen: '127.0.0.1:0' }, ...config }, {});

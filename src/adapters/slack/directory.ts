@@ -34,7 +34,10 @@ export class SlackDirectory {
   /** The channel's name, when the bot can see it (not for direct messages). */
   async channelName(id: string): Promise<string | undefined> {
     const find = () => [...this.channels].find(([, i]) => i === id)?.[0];
-    if (find() === undefined && this.now() - this.channelsAt > 30_000) await this.loadChannels();
+    if (find() === undefined && this.now() - this.channelsAt > 30_000) {
+      // Without the list the message still goes through, under its ID only.
+      await this.loadChannels().catch(() => undefined);
+    }
     return find();
   }
 

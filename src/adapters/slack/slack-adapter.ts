@@ -7,7 +7,7 @@ import type { SlackConfig } from '../../config/schema.js';
 import type { AdapterStatus, ChatAdapter, OutboundMessage } from '../adapter.js';
 import { richTextFromSlack } from './from-slack.js';
 import { escapeMrkdwn, renderMrkdwn } from './mrkdwn.js';
-import type { Inline, RichText } from '../../chat/rich-text.js';
+import { line, link, type Inline, type RichText } from '../../chat/rich-text.js';
 import { SlackDirectory } from './directory.js';
 import { reconnectDelay } from '../backoff.js';
 
@@ -30,6 +30,7 @@ interface MessageEvent {
   text?: string;
   ts: string;
   thread_ts?: string;
+  files?: { name?: string; title?: string; permalink?: string }[];
   message?: MessageEvent;
   previous_message?: MessageEvent;
 }
@@ -200,7 +201,7 @@ export class SlackAdapter implements ChatAdapter {
         this.log.warn('no chat:write.customize scope: relayed messages carry the author in the text');
       }
     }
-    await app.client.chat.postMessage({ ...base, text: `<${escapeMrkdwn(author)}> ${text}` });
+    await app.client.chat.postMessage({ ...base, text: `&lt;${escapeMrkdwn(author)}&gt; ${text}` });
   }
 
   /** Slack user IDs for the mentions in a message: configured people first, then display names. */
@@ -214,6 +215,21 @@ export class SlackAdapter implements ChatAdapter {
     return ids;
   }
 
+  /** Recent messages' text by channel and ts: a thread reply is relayed with its thread's first words. */
+  private readonly recent = new Map<string, string>();
+
+  private remember(m: MessageEvent): void {
+    this.recent.set(`${m.channel}/${m.ts}`, m.text ?? '');
+    if (this.recent.size > 2000) this.recent.delete(this.recent.keys().next().value!);
+  }
+
+  private threadTitle(channel: string, threadTs: string): string {
+    const first = this.recent.get(`${channel}/${threadTs}`);
+    if (first === undefined) return '…';
+    const words = first.replace(/<[^>]*>/g, '').split(/\s+/).filter(Boolean);
+    return words.slice(0, 5).join(' ') + (words.length > 5 ? '…' : '');
+  }
+
   /** Waits for the channel's next one-per-second slot (429s are retried by the Web API client after Retry-After). */
   private async slot(channel: string): Promise<void> {
     const now = this.opts.clock.now().getTime();
@@ -222,11 +238,28 @@ export class SlackAdapter implements ChatAdapter {
     if (at > now) await new Promise((r) => setTimeout(r, at - now));
   }
 
-  private async onSlackMessage(event: MessageEvent, onMessage: (msg: InboundMessage) => void): Promise<void> {
+  /**
+   * Events of one channel are handed on in the order they arrived, though
+   * looking up names may take longer for one than for the next.
+   */
+  private onSlackMessage(event: MessageEvent, onMessage: (msg: InboundMessage) => void): Promise<void> {
+    const prev = this.inOrder.get(event.channel) ?? Promise.resolve();
+    const next = prev.then(() => this.handleSlackMessage(event, onMessage)).catch((err: unknown) => this.log.error({ err }, 'Slack message dropped by an error'));
+    this.inOrder.set(event.channel, next);
+    void next.then(() => {
+      if (this.inOrder.get(event.channel) === next) this.inOrder.delete(event.channel);
+    });
+    return next;
+  }
+
+  private readonly inOrder = new Map<string, Promise<void>>();
+
+  private async handleSlackMessage(event: MessageEvent, onMessage: (msg: InboundMessage) => void): Promise<void> {
     // An edit carries the new message inside; deletions and other subtypes are not relayed.
     const edited = event.subtype === 'message_changed';
     const m: MessageEvent = edited ? { ...event.message!, channel: event.channel, channel_type: event.channel_type ?? '', ts: event.ts } : event;
     if (edited && event.message?.text === event.previous_message?.text) return; // an unfurl, not an edit
+    this.remember(m);
     // The bot's own posts come back as events, as do other bots': never answer them.
     if (m.bot_id || !m.user || m.user === this.botUserId) return;
     if (m.subtype !== undefined && !['me_message', 'thread_broadcast', 'file_share'].includes(m.subtype)) return;
@@ -245,11 +278,16 @@ export class SlackAdapter implements ChatAdapter {
     const mentioned = [...text.matchAll(/<@([UW][A-Z0-9]+)>/g)].map((x) => x[1]!);
     const names = new Map<string, string>();
     for (const id of mentioned) names.set(id, await directory.userName(id));
+    const rich = richTextFromSlack(text, { user: (id) => names.get(id) ?? id, channel: (id) => directory.cachedChannelName(id) });
+    // Files and images travel as their name and permalink.
+    for (const f of m.files ?? []) if (f.permalink) rich.blocks.push(line(`${f.name ?? f.title ?? 'file'}: `, link(f.permalink)));
+    const inThread = m.thread_ts !== undefined && m.thread_ts !== m.ts;
     onMessage({
       platform: 'slack',
       channel: `slack:${m.channel}`,
       ...(channelName && { channelAliases: [`slack:#${channelName}`] }),
-      rich: richTextFromSlack(text, { user: (id) => names.get(id) ?? id, channel: (id) => directory.cachedChannelName(id) }),
+      ...(inThread && { threadTitle: this.threadTitle(m.channel, m.thread_ts!) }),
+      rich,
       user: { id: m.user, name, identity: `slack:${m.user}` },
       text: unescapeSlack(text),
       ...(m.channel_type === 'im' && { direct: true }),

@@ -65,10 +65,13 @@ const slackToken = (prefix: string) => z.string().regex(new RegExp(`^${prefix}-\
 
 export const slackSchema = z
   .strictObject({
-    /** Socket Mode: no public URL needed. (The HTTP Events API is planned: issue 4.) */
-    mode: z.literal('socket').default('socket'),
+    /** Socket Mode needs no public URL; the HTTP Events API needs one, and a signing secret. */
+    mode: z.enum(['socket', 'http']).default('socket'),
     bot_token: slackToken('xoxb'),
     app_token: slackToken('xapp').optional(),
+    signing_secret: z.string().min(1).optional(),
+    /** Where the HTTP Events API listens (http mode): events and slash commands POST to /slack/events. */
+    listen: listenAddress.default('127.0.0.1:3000'),
 
     /** Web API base URL, for a proxy (and the tests). */
     api_url: z.url().optional(),
@@ -79,10 +82,11 @@ export const slackSchema = z
     /** Avatar for relayed messages (shown with the IRC nick as the author). */
     relay_icon_url: z.url().optional(),
     /** Messages per second per channel (Slack allows about one). */
-    rate: z.number().positive().max(100).default(1),
+    rate: z.number().positive().max(10_000).default(1),
   })
   .superRefine((s, ctx) => {
-    if (!s.app_token) ctx.addIssue({ code: 'custom', path: ['app_token'], message: 'required in socket mode (an xapp- token)' });
+    if (s.mode === 'socket' && !s.app_token) ctx.addIssue({ code: 'custom', path: ['app_token'], message: 'required in socket mode (an xapp- token)' });
+    if (s.mode === 'http' && !s.signing_secret) ctx.addIssue({ code: 'custom', path: ['signing_secret'], message: 'required in http mode' });
   });
 
 export type SlackConfig = z.infer<typeof slackSchema>;

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { InboundMessage } from '../../chat/message.js';
 import { parseChannelAddress } from '../../chat/message.js';
 import type { Clock } from '../../clock.js';
-import type { SlackConfig } from '../../config/schema.js';
+import { parseListen, type SlackConfig } from '../../config/schema.js';
 import type { AdapterStatus, ChatAdapter, OutboundMessage } from '../adapter.js';
 import { richTextFromSlack } from './from-slack.js';
 import { escapeMrkdwn, renderMrkdwn } from './mrkdwn.js';
@@ -76,7 +76,12 @@ export class SlackAdapter implements ChatAdapter {
     try {
       const auth = await app.client.auth.test();
       this.botUserId = String(auth.user_id ?? '');
-      await app.start();
+      if (this.cfg.mode === 'http') {
+        const { host, port } = parseListen(this.cfg.listen)!;
+        await app.start({ host, port });
+      } else {
+        await app.start();
+      }
       this.app = app;
       this.connected = true;
       this.log.info({ botUserId: this.botUserId }, 'connected to Slack');
@@ -91,15 +96,20 @@ export class SlackAdapter implements ChatAdapter {
   private createApp(): App {
     // Separate objects: the Socket Mode client writes its own retry policy into the one it gets.
     const apiUrl = this.cfg.api_url ? { slackApiUrl: this.cfg.api_url } : {};
-    const app = new App({
-      token: this.cfg.bot_token,
-      appToken: this.cfg.app_token,
-      socketMode: true,
-      clientOptions: { ...apiUrl },
-      // The Socket Mode client makes its own Web API calls (apps.connections.open).
-      installerOptions: { clientOptions: { ...apiUrl } },
-      logger: boltLogger(this.log),
-    });
+    const app =
+      this.cfg.mode === 'http'
+        ? // Bolt's HTTP receiver checks the signing secret (constant-time) and
+          // refuses requests more than 5 minutes old.
+          new App({ token: this.cfg.bot_token, signingSecret: this.cfg.signing_secret!, clientOptions: { ...apiUrl }, logger: boltLogger(this.log) })
+        : new App({
+            token: this.cfg.bot_token,
+            appToken: this.cfg.app_token,
+            socketMode: true,
+            clientOptions: { ...apiUrl },
+            // The Socket Mode client makes its own Web API calls (apps.connections.open).
+            installerOptions: { clientOptions: { ...apiUrl } },
+            logger: boltLogger(this.log),
+          });
     this.directory = new SlackDirectory(app.client, () => this.opts.clock.now().getTime());
     const onMessage = this.onMessage;
 

@@ -27,8 +27,8 @@ export function createInboundHandler<S>(deps: { dispatcher: Dispatcher<S>; outbo
     try {
       // A command typed in a bridged channel is a message too: the other side reads it.
       deps.bridge?.relayMessage(msg);
-      // An edit is shown to the other side; it does not run the command again.
-      if (msg.edited) return;
+      // An edit is shown to the other side; it does not run the command again. Bots never run commands.
+      if (msg.edited || msg.fromBot) return;
       const reply = await deps.dispatcher.handle(msg);
       if (!reply) return;
       deps.bridge?.relayReply(msg, reply);

@@ -35,6 +35,8 @@ export interface InboundMessage {
   action?: boolean;
   /** The bot was addressed by the platform's own means (a Slack mention, a slash command): the text is a command. */
   addressed?: boolean;
+  /** Posted by another bot: may be relayed, never run as a command. */
+  fromBot?: boolean;
   /** Answer only the asker (a Slack slash command answers ephemerally). */
   privateReply?: boolean;
   /** The text with the platform's formatting read into neutral rich text: what a bridge relays. */

@@ -79,6 +79,8 @@ export const slackSchema = z
     slash_command: z.string().regex(/^\/[a-z0-9_-]{1,31}$/, { message: 'expected a slash command such as /ops' }).default('/ops'),
     /** Lines a reply may take in a channel; longer ones continue in a thread. */
     max_channel_lines: z.number().int().min(1).max(50).default(5),
+    /** Relay other bots' posts across bridges (never run as commands). The bot's own posts are never relayed. */
+    relay_bots: z.boolean().default(false),
     /** Avatar for relayed messages (shown with the IRC nick as the author). */
     relay_icon_url: z.url().optional(),
     /** Messages per second per channel (Slack allows about one). */

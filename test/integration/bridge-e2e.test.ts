@@ -146,6 +146,30 @@ describe('no loops, no echoes, commands answered once', () => {
   });
 });
 
+describe("other bots' posts", () => {
+  it('are not relayed unless relay_bots is set, and then never run as commands', async () => {
+    const botPost = (text: string) =>
+      slack.sendEvent({ type: 'message', subtype: 'bot_message', bot_id: 'BOTHER001', username: 'deploybot', text, channel: 'C0OPS0001', channel_type: 'channel', ts: `${Date.now() / 1000}` });
+    await botPost('deploy finished');
+    carol.send('PRIVMSG #ops :marker');
+    await slack.waitForPost((p) => p.text === 'marker');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(ircSees()).toEqual([]);
+
+    await testBot.stop();
+    testBot = await startTestBot({
+      irc: { host: '127.0.0.1', port: irc.port, tls: false, channels: ['#ops'] },
+      slack: { bot_token: slack.botToken, app_token: slack.appToken, api_url: slack.apiUrl, relay_bots: true },
+      bridges: [['irc:#ops', 'slack:#ops']],
+    });
+    await eventually(() => testBot.bot.chatStatus().slack!.connected === true && (testBot.bot.chatStatus().irc!.channels as string[]).includes('#ops'), 'the bot back');
+    await botPost('!servers');
+    await eventually(() => ircSees().includes('<d\u200beploybot> !servers'), 'the relayed bot post');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(slackSees().filter((p) => p.text.includes('servers'))).toEqual([]);
+  });
+});
+
 describe('nothing lost', () => {
   it('keeps Slack messages while IRC is down and delivers them in order after it comes back', async () => {
     await irc.kill();

@@ -81,6 +81,20 @@ describe('commands in Slack', () => {
     await eventually(() => testBot.bot.core.outbox.pendingCount() === 0, 'both rows delivered');
   }, 30_000);
 
+  it('follows a channel rename without waiting for the cache to expire', async () => {
+    testBot.post('slack:#ops', 'before');
+    await slack.waitForPost((p) => p.text === 'before');
+    await slack.renameChannel('C0OPS0001', 'operations');
+    await new Promise((r) => setTimeout(r, 100));
+    // The cache is fresh and held #ops: only the channel_rename event can have dropped it.
+    testBot.post('slack:#ops', 'to the old name');
+    await eventually(() => testBot.logs.some((l) => String((l.err as { message?: string } | undefined)?.message ?? '').includes('no Slack channel #ops')), 'the old name refused');
+    expect(slack.posted.some((m) => m.text === 'to the old name')).toBe(false);
+    testBot.post('slack:#operations', 'after');
+    const p = await slack.waitForPost((m) => m.text === 'after');
+    expect(p.channel).toBe('C0OPS0001');
+  });
+
   it('answers garbage with a clear error and keeps running', async () => {
     await slack.sendMessage({ channel: 'C0OPS0001', user: 'UALICE01', text: '!server "unterminated' });
     await slack.waitForPost((p) => p.text.startsWith('unterminated double quote'));

@@ -31,6 +31,7 @@ interface MessageEvent {
   ts: string;
   thread_ts?: string;
   files?: { name?: string; title?: string; permalink?: string }[];
+  username?: string;
   message?: MessageEvent;
   previous_message?: MessageEvent;
 }
@@ -47,6 +48,7 @@ export class SlackAdapter implements ChatAdapter {
   private app: App | undefined;
   private directory: SlackDirectory | undefined;
   private botUserId = '';
+  private botId = '';
   private connected = false;
   private onMessage: (msg: InboundMessage) => void = () => {};
   private customizeDenied = false;
@@ -76,6 +78,7 @@ export class SlackAdapter implements ChatAdapter {
     try {
       const auth = await app.client.auth.test();
       this.botUserId = String(auth.user_id ?? '');
+      this.botId = String(auth.bot_id ?? '');
       if (this.cfg.mode === 'http') {
         const { host, port } = parseListen(this.cfg.listen)!;
         await app.start({ host, port });
@@ -270,9 +273,14 @@ export class SlackAdapter implements ChatAdapter {
     const m: MessageEvent = edited ? { ...event.message!, channel: event.channel, channel_type: event.channel_type ?? '', ts: event.ts } : event;
     if (edited && event.message?.text === event.previous_message?.text) return; // an unfurl, not an edit
     this.remember(m);
-    // The bot's own posts come back as events, as do other bots': never answer them.
-    if (m.bot_id || !m.user || m.user === this.botUserId) return;
-    if (m.subtype !== undefined && !['me_message', 'thread_broadcast', 'file_share'].includes(m.subtype)) return;
+    // The bot's own posts come back as events: never relay or answer them.
+    // Other bots' posts only with relay_bots, and then only for relaying.
+    const ownPost = m.user === this.botUserId || (m.bot_id !== undefined && m.bot_id === this.botId);
+    if (ownPost) return;
+    const fromBot = m.bot_id !== undefined || m.subtype === 'bot_message';
+    if (fromBot && !this.cfg.relay_bots) return;
+    if (!fromBot && !m.user) return;
+    if (m.subtype !== undefined && !['me_message', 'thread_broadcast', 'file_share', 'bot_message'].includes(m.subtype)) return;
     const key = `${m.channel}/${m.ts}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
@@ -283,7 +291,7 @@ export class SlackAdapter implements ChatAdapter {
     const addressed = text.startsWith(mention);
     if (addressed) text = text.slice(mention.length).replace(/^[\s:,]+/, '');
     const directory = this.directory!;
-    const name = await directory.userName(m.user);
+    const name = m.user ? await directory.userName(m.user) : (m.username ?? 'bot');
     const channelName = m.channel_type === 'im' ? undefined : await directory.channelName(m.channel);
     const mentioned = [...text.matchAll(/<@([UW][A-Z0-9]+)>/g)].map((x) => x[1]!);
     const names = new Map<string, string>();
@@ -298,7 +306,8 @@ export class SlackAdapter implements ChatAdapter {
       ...(channelName && { channelAliases: [`slack:#${channelName}`] }),
       ...(inThread && { threadTitle: this.threadTitle(m.channel, m.thread_ts!) }),
       rich,
-      user: { id: m.user, name, identity: `slack:${m.user}` },
+      user: { id: m.user ?? m.bot_id!, name, ...(m.user && !fromBot && { identity: `slack:${m.user}` }) },
+      ...(fromBot && { fromBot: true }),
       text: unescapeSlack(text),
       ...(m.channel_type === 'im' && { direct: true }),
       ...(addressed && { addressed: true }),

@@ -1,5 +1,5 @@
 import { applyCode, COLOR_CODE, PLAIN_STATE, type FormatState } from './irc-codes.js';
-import { bold, code, italic, strike, type Inline } from '../../chat/rich-text.js';
+import { bold, code, italic, mention, strike, type Inline } from '../../chat/rich-text.js';
 
 const CODE_AT = /[\x02\x03\x0f\x11\x16\x1d\x1e\x1f]/;
 
@@ -35,4 +35,13 @@ export function inlinesFromIrc(text: string): Inline[] {
   }
   flush();
   return out;
+}
+
+/** `alice: text` addresses alice: a bridge can turn that into a real mention on the other side. */
+export function leadingMention(inlines: Inline[]): Inline[] {
+  const [first, ...rest] = inlines;
+  if (typeof first !== 'string') return inlines;
+  const m = /^([A-Za-z[\]\\`_^{|}][\w[\]\\`^{|}-]*)[:,]\s+/.exec(first);
+  if (!m) return inlines;
+  return [mention(m[1]!), ': ', first.slice(m[0].length), ...rest];
 }

@@ -8,9 +8,11 @@ import type { IrcConfig } from '../../config/schema.js';
 import type { AdapterStatus, ChatAdapter, OutboundMessage } from '../adapter.js';
 import { AccountCache } from './accounts.js';
 import { reconnectDelay } from '../backoff.js';
-import { inlinesFromIrc } from './from-irc.js';
-import { renderIrc } from './irc-render.js';
-import { line, mention, richText, type Inline } from '../../chat/rich-text.js';
+import { line, richText } from '../../chat/rich-text.js';
+import { EchoTracker } from './echo-tracker.js';
+import { inlinesFromIrc, leadingMention } from './from-irc.js';
+import { noPing, renderIrc } from './irc-render.js';
+import { TokenBudget } from './token-budget.js';
 import { splitLine } from './line-split.js';
 import { SendQueue } from './send-queue.js';
 import { transportWithCa } from './tls-transport.js';
@@ -430,72 +432,4 @@ function isValidTarget(t: string): boolean {
 function globMatch(glob: string, s: string): boolean {
   const re = new RegExp('^' + glob.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$', 'i');
   return re.test(s);
-}
-
-/**
- * With `echo-message`, the server sends our own messages back once it has
- * processed them: that, not the socket write, confirms delivery. Echoes
- * arrive in the order the lines were written; a server may alter the text
- * (stripping colours in a +c channel), so a target's oldest line is taken
- * when no text matches.
- */
-class EchoTracker {
-  private readonly waiting: { target: string; text: string; confirmed: (err?: Error | null) => void }[] = [];
-
-  expect(target: string, text: string, confirmed: (err?: Error | null) => void): void {
-    this.waiting.push({ target: target.toLowerCase(), text, confirmed });
-  }
-
-  echoed(target: string, text: string): void {
-    const t = target.toLowerCase();
-    let i = this.waiting.findIndex((w) => w.target === t && w.text === text);
-    if (i < 0) i = this.waiting.findIndex((w) => w.target === t);
-    if (i >= 0) this.waiting.splice(i, 1)[0]!.confirmed();
-  }
-
-  refused(target: string, err: Error): void {
-    const i = this.waiting.findIndex((w) => w.target === target.toLowerCase());
-    if (i >= 0) this.waiting.splice(i, 1)[0]!.confirmed(err);
-  }
-
-  failAll(err: Error): void {
-    for (const w of this.waiting.splice(0)) w.confirmed(err);
-  }
-}
-
-/** Allows `burst` events, then one every 1/rate seconds. */
-class TokenBudget {
-  private tokens: number;
-  private last = Date.now();
-
-  constructor(private readonly burst: number, private readonly ratePerSecond: number) {
-    this.tokens = burst;
-  }
-
-  take(): boolean {
-    const now = Date.now();
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.ratePerSecond);
-    this.last = now;
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
-  }
-}
-
-/**
- * A zero-width space after the first character: the relayed name reads the
- * same but no longer highlights the IRC user who has that nick.
- */
-function noPing(name: string): string {
-  const chars = [...name.replace(/[\x00-\x1f\x7f]/g, '')];
-  return chars.length > 1 ? chars[0] + '\u200b' + chars.slice(1).join('') : chars.join('');
-}
-
-/** `alice: text` addresses alice: a bridge can turn that into a real mention on the other side. */
-function leadingMention(inlines: Inline[]): Inline[] {
-  const [first, ...rest] = inlines;
-  if (typeof first !== 'string') return inlines;
-  const m = /^([A-Za-z[\]\\`_^{|}][\w[\]\\`^{|}-]*)[:,]\s+/.exec(first);
-  if (!m) return inlines;
-  return [mention(m[1]!), ': ', first.slice(m[0].length), ...rest];
 }

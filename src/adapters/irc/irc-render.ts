@@ -80,3 +80,12 @@ const CODES = /\x03(\d{1,2}(,\d{1,2})?)?|[\x02\x0f\x11\x16\x1d\x1e\x1f]/g;
 export function stripCodes(s: string): string {
   return s.replace(CODES, '');
 }
+
+/**
+ * A zero-width space after the first character: the relayed name reads the
+ * same but no longer highlights the IRC user who has that nick.
+ */
+export function noPing(name: string): string {
+  const chars = [...name.replace(/[\x00-\x1f\x7f]/g, '')];
+  return chars.length > 1 ? chars[0] + '\u200b' + chars.slice(1).join('') : chars.join('');
+}

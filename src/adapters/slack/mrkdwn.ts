@@ -3,23 +3,31 @@ import type { Inline, RichText } from '../../chat/rich-text.js';
 /**
  * Neutral rich text as Slack mrkdwn, one string per line. Text is escaped
  * (`&`, `<`, `>`) so user data can never become a mention, a link or a
- * channel ping. Slack text has no colours: critical text is bold.
+ * channel ping. Slack text has no colours: critical text is bold. A
+ * mention becomes a real one when `mentionId` knows the name.
  */
 export function renderMrkdwn(rt: RichText, mentionId: (name: string) => string | undefined = () => undefined): string[] {
   const inlines = (children: Inline[]): string => children.map(inline).join('');
   const inline = (i: Inline): string => {
     if (typeof i === 'string') return escapeMrkdwn(i);
     switch (i.kind) {
-      case 'mention': {
-        const id = mentionId(i.name);
-        return id ? `<@${id}>` : escapeMrkdwn(i.name);
-      }
+      case 'bold':
+        return wrap('*', inlines(i.children));
       case 'italic':
         return wrap('_', inlines(i.children));
       case 'strike':
         return wrap('~', inlines(i.children));
-      default:
-        return styled(i, inlines);
+      case 'code':
+        // Backticks inside would end the span early; Slack has no escape for them.
+        return wrap('`', escapeMrkdwn(i.text.replace(/`/g, 'ˋ')));
+      case 'tone':
+        return i.tone === 'critical' ? wrap('*', inlines(i.children)) : inlines(i.children);
+      case 'link':
+        return `<${escapeMrkdwn(i.url)}${i.label !== undefined ? `|${escapeMrkdwn(i.label)}` : ''}>`;
+      case 'mention': {
+        const id = mentionId(i.name);
+        return id ? `<@${id}>` : escapeMrkdwn(i.name);
+      }
     }
   };
   const lines: string[] = [];
@@ -28,22 +36,6 @@ export function renderMrkdwn(rt: RichText, mentionId: (name: string) => string |
     else for (const item of b.items) lines.push(`• ${inlines(item)}`);
   }
   return lines;
-}
-
-function styled(i: Exclude<Inline, string>, inlines: (c: Inline[]) => string): string {
-  switch (i.kind) {
-    case 'bold':
-      return wrap('*', inlines(i.children));
-    case 'code':
-      // Backticks inside would end the span early; Slack has no escape for them.
-      return wrap('`', escapeMrkdwn(i.text.replace(/`/g, 'ˋ')));
-    case 'tone':
-      return i.tone === 'critical' ? wrap('*', inlines(i.children)) : inlines(i.children);
-    case 'link':
-      return `<${escapeMrkdwn(i.url)}${i.label !== undefined ? `|${escapeMrkdwn(i.label)}` : ''}>`;
-    default:
-      return '';
-  }
 }
 
 /** Markers only work around non-empty text that does not start or end with a space. */

@@ -69,7 +69,9 @@ CREATE TABLE outbox (
   body          TEXT NOT NULL,
   created_at    TEXT NOT NULL,
   delivered_at  TEXT,
+  -- set when a message can never be delivered as addressed (no such channel or user)
+  undeliverable_at TEXT,
   attempts      INTEGER NOT NULL DEFAULT 0,
   last_error    TEXT
 );
-CREATE INDEX outbox_pending ON outbox (channel, priority DESC, id) WHERE delivered_at IS NULL;
+CREATE INDEX outbox_pending ON outbox (channel, priority DESC, id) WHERE delivered_at IS NULL AND undeliverable_at IS NULL;

@@ -41,3 +41,12 @@ export interface AdapterStatus {
   queued: number;
   [detail: string]: unknown;
 }
+
+/**
+ * A message that can never be delivered as addressed (the channel does not
+ * exist, the user has left): retrying would only block the channel, so
+ * delivery sets it aside, logged, and moves on.
+ */
+export class PermanentDeliveryError extends Error {
+  override readonly name = 'PermanentDeliveryError';
+}

@@ -27,7 +27,8 @@ export class Bridge {
 
   /** A person's message: to every other channel of its bridge, with the author's name. */
   relayMessage(msg: InboundMessage): void {
-    if (msg.direct) return;
+    // Private exchanges stay private: DMs and slash commands (answered ephemerally).
+    if (msg.direct || msg.privateReply) return;
     const body: RichText = msg.rich ?? richText(line(msg.text));
     let marked = msg.edited ? prefixed(body, '(edit) ') : body;
     if (msg.threadTitle !== undefined) marked = prefixed(marked, `(in thread “${msg.threadTitle}”) `);

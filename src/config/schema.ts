@@ -41,6 +41,11 @@ export const ircSchema = z.strictObject({
   realname: z.string().min(1).default('opsbridge ops bot'),
   /** Services login: SASL PLAIN, or NickServ IDENTIFY when SASL is unavailable or fails. */
   sasl: z.strictObject({ account: z.string().min(1), password: z.string().min(1) }).optional(),
+  /**
+   * Where IDENTIFY goes when SASL is missing or fails. `NickServ@services.example.net`
+   * makes sure the password reaches the services server, not whoever took the nick.
+   */
+  nickserv: z.string().regex(/^[^\s,]+$/).default('NickServ'),
   channels: z.array(z.union([ircChannel, z.strictObject({ name: ircChannel, key: z.string().min(1) })])).default([]),
   /** Command prefix on IRC, when it differs from commands.prefix. */
   prefix: z.string().min(1).max(3).regex(/^\S+$/).optional(),

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { ChatAdapter } from '../adapters/adapter.js';
+import { PermanentDeliveryError, type ChatAdapter } from '../adapters/adapter.js';
 import type { Clock } from '../clock.js';
 import type { Outbox } from './outbox.js';
 
@@ -51,7 +51,15 @@ export class Delivery {
   /** Starts delivery for every channel with pending rows that is not already being served. */
   kick(): void {
     if (!this.running) return;
-    for (const channel of this.deps.outbox.channelsWithPending()) {
+    let channels: string[];
+    try {
+      channels = this.deps.outbox.channelsWithPending();
+    } catch (err) {
+      // A locked or failing database: the next poll tries again.
+      this.deps.log.error({ err }, 'cannot read the outbox');
+      return;
+    }
+    for (const channel of channels) {
       if (this.busy.has(channel)) continue;
       const retry = this.retryAt.get(channel);
       if (retry && retry.at > this.deps.clock.now().getTime()) continue;
@@ -65,12 +73,25 @@ export class Delivery {
       }
       if (!adapter.isReady()) continue;
       this.busy.add(channel);
-      const p = this.deliverChannel(channel, adapter).finally(() => {
+      const p = this.deliverChannel(channel, adapter)
+        .catch((err: unknown) => {
+          // The store failed under us (locked, disk full): back off, the rows are still there.
+          this.deps.log.error({ err, channel }, 'delivery stopped by a store error; retrying');
+          this.backOff(channel);
+        })
+        .finally(() => {
         this.busy.delete(channel);
         this.inFlight.delete(p);
       });
       this.inFlight.add(p);
     }
+  }
+
+  private backOff(channel: string): number {
+    const prev = this.retryAt.get(channel)?.delay ?? RETRY_MIN_MS / 2;
+    const delay = Math.min(prev * 2, RETRY_MAX_MS);
+    this.retryAt.set(channel, { at: this.deps.clock.now().getTime() + delay, delay });
+    return delay;
   }
 
   /** Delivers until the channel is empty or a send fails. */
@@ -93,10 +114,13 @@ export class Delivery {
             ...(row.recipient !== null && { recipient: row.recipient }),
           });
         } catch (err) {
+          if (err instanceof PermanentDeliveryError) {
+            outbox.markUndeliverable(row.id, err.message);
+            log.error({ channel, outboxId: row.id, error: err.message }, 'message cannot be delivered as addressed; set aside');
+            continue;
+          }
           outbox.markFailed(row.id, String((err as Error)?.message ?? err));
-          const prev = this.retryAt.get(channel)?.delay ?? RETRY_MIN_MS / 2;
-          const delay = Math.min(prev * 2, RETRY_MAX_MS);
-          this.retryAt.set(channel, { at: this.deps.clock.now().getTime() + delay, delay });
+          const delay = this.backOff(channel);
           log.warn({ channel, outboxId: row.id, err, retryInMs: delay }, 'delivery failed; the message stays in the outbox');
           return;
         }

@@ -45,12 +45,13 @@ export class Outbox {
   constructor(db: DB, private readonly clock: Clock) {
     this.q = {
       insert: db.prepare('INSERT INTO outbox (channel, thread, recipient, asker, author, action, priority, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
-      channels: db.prepare('SELECT DISTINCT channel FROM outbox WHERE delivered_at IS NULL').pluck(),
+      channels: db.prepare('SELECT DISTINCT channel FROM outbox WHERE delivered_at IS NULL AND undeliverable_at IS NULL').pluck(),
       pending: db.prepare(`SELECT id, channel, thread, recipient, asker, author, action, priority, body, created_at, attempts FROM outbox
-        WHERE delivered_at IS NULL AND channel = ? ORDER BY priority DESC, id LIMIT ?`),
+        WHERE delivered_at IS NULL AND undeliverable_at IS NULL AND channel = ? ORDER BY priority DESC, id LIMIT ?`),
       delivered: db.prepare('UPDATE outbox SET delivered_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?'),
       failed: db.prepare('UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?'),
-      count: db.prepare('SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL').pluck(),
+      undeliverable: db.prepare('UPDATE outbox SET attempts = attempts + 1, last_error = ?, undeliverable_at = ? WHERE id = ?'),
+      count: db.prepare('SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL AND undeliverable_at IS NULL').pluck(),
     };
   }
 
@@ -82,6 +83,11 @@ export class Outbox {
 
   markDelivered(id: number): void {
     this.q.delivered.run(this.clock.now().toISOString(), id);
+  }
+
+  /** Set aside for good: kept for the record, no longer pending. */
+  markUndeliverable(id: number, error: string): void {
+    this.q.undeliverable.run(error.slice(0, 500), this.clock.now().toISOString(), id);
   }
 
   markFailed(id: number, error: string): void {

@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ChatAdapter, OutboundMessage } from '../../src/adapters/adapter.js';
+import { PermanentDeliveryError, type ChatAdapter, type OutboundMessage } from '../../src/adapters/adapter.js';
 import { renderPlain } from '../../src/chat/render/plain.js';
 import { text } from '../../src/chat/rich-text.js';
 import { Delivery } from '../../src/delivery/delivery.js';
@@ -96,6 +96,25 @@ describe('delivery from the outbox', () => {
     await until(() => a.sent.length === 2, 'both messages');
     expect(a.sent).toEqual(['irc:#ops one', 'irc:#ops two']);
     expect(core.outbox.pendingCount()).toBe(0);
+  });
+
+  it('sets aside a message that can never be delivered and goes on with the next', async () => {
+    core = testCore();
+    const a = new ScriptedAdapter();
+    const send = a.send.bind(a);
+    a.send = async (msg) => {
+      if (renderPlain(msg.body) === 'to nobody') throw new PermanentDeliveryError('no_such_nick: gone');
+      return send(msg);
+    };
+    core.outbox.enqueue({ channel: 'irc:#ops', body: text('to nobody') });
+    core.outbox.enqueue({ channel: 'irc:#ops', body: text('next') });
+    start(a);
+    await until(() => a.sent.length === 1, 'the next message');
+    expect(a.sent).toEqual(['irc:#ops next']);
+    expect(core.outbox.pendingCount()).toBe(0);
+    const row = core.db.prepare("SELECT last_error, undeliverable_at FROM outbox WHERE body LIKE '%to nobody%'").get() as { last_error: string; undeliverable_at: string | null };
+    expect(row.last_error).toBe('no_such_nick: gone');
+    expect(row.undeliverable_at).not.toBeNull();
   });
 
   it('leaves rows for a channel no adapter serves in the outbox', async () => {

@@ -108,6 +108,20 @@ describe('on a network without account-tag (accounts from WHOIS)', () => {
   });
 
   identityScenarios(() => ({ net, bot }));
+
+  it('forgets an account once its holder leaves, so a later owner of the nick gets no role', async () => {
+    const bob = await inOps(await net.connectClient('bob', { saslAccount: 'bob', saslPassword: PASSWORDS.bob }));
+    expect(await ask(bob, '!whoami')).toBe('bob is irc:account:bob; role: operator');
+    bob.send('PART #ops');
+    await bob.waitFor(/:bob!\S+ PART :?#ops/);
+    await bob.close();
+    const impostor = await net.connectClient('bob');
+    const since = impostor.lines.length;
+    impostor.send('PRIVMSG opsbridge :whoami');
+    const m = await impostor.waitFor(/:opsbridge!\S+ PRIVMSG bob :(.*)$/, 10_000, since);
+    expect(stripCodes(m[1]!)).toBe('bob is not identified (not logged in to an account); role: viewer');
+    await impostor.close();
+  });
 });
 
 describe('on a network without SASL', () => {

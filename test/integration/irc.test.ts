@@ -114,6 +114,17 @@ describe('commands from IRC', () => {
     expect(fromBot(bob, '#dev').join(' ')).toBe(long);
   });
 
+  it('cuts a grapheme wider than a line between code points instead of being disconnected for it', async () => {
+    testBot = await startTestBot(ircConfig());
+    const bob = await engineer('bob', ['#dev']);
+    await botInChannels(testBot, '#dev');
+    testBot.post('irc:#dev', 'hello ' + 'e' + '\u0301'.repeat(300) + ' world');
+    testBot.post('irc:#dev', 'still connected');
+    await bob.waitFor(/PRIVMSG #dev :still connected/);
+    expect(statusOf(testBot).connected).toBe(true);
+    expect(testBot.logs.some((l) => l.msg === 'IRC connection lost; reconnecting')).toBe(false);
+  });
+
   it('keeps formatting across a split', async () => {
     testBot = await startTestBot(ircConfig());
     const bob = await engineer('bob', ['#dev']);

@@ -88,7 +88,7 @@ describe('commands in Slack', () => {
     await new Promise((r) => setTimeout(r, 100));
     // The cache is fresh and held #ops: only the channel_rename event can have dropped it.
     testBot.post('slack:#ops', 'to the old name');
-    await eventually(() => testBot.logs.some((l) => String((l.err as { message?: string } | undefined)?.message ?? '').includes('no Slack channel #ops')), 'the old name refused');
+    await eventually(() => testBot.logs.some((l) => String(l.error ?? '').includes('no Slack channel #ops')), 'the old name refused and set aside');
     expect(slack.posted.some((m) => m.text === 'to the old name')).toBe(false);
     testBot.post('slack:#operations', 'after');
     const p = await slack.waitForPost((m) => m.text === 'after');

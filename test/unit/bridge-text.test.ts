@@ -45,3 +45,11 @@ describe('IRC text to Slack', () => {
     expect(stripCodes(renderIrc(rt, { formatting: true })[0]!)).toBe('alice: ping');
   });
 });
+
+describe('Slack text as typed, for commands', () => {
+  it('undoes auto-links, mentions and entities', async () => {
+    const { plainFromSlack } = await import('../../src/adapters/slack/from-slack.js');
+    expect(plainFromSlack('!server <http://web01.example.com|web01.example.com>', names)).toBe('!server web01.example.com');
+    expect(plainFromSlack('!say <#C1> hi <@U1> &lt;3 <mailto:a@b.c|a@b.c> <https://x.io>', names)).toBe('!say #ops hi @alice <3 a@b.c https://x.io');
+  });
+});

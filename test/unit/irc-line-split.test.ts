@@ -390,3 +390,12 @@ describe('splitLine: cases that once broke the budget or the words', () => {
     }
   });
 });
+
+describe('splitLine: a grapheme wider than a line', () => {
+  it('is cut between code points so no piece exceeds the budget', () => {
+    const line = 'hello ' + 'e' + '\u0301'.repeat(300) + ' world';
+    const pieces = splitLine(line, 400);
+    for (const p of pieces) expect(bytes(p)).toBeLessThanOrEqual(400);
+    expect(pieces.join('').replace(/ /g, '')).toBe(line.replace(/ /g, ''));
+  });
+});

@@ -5,7 +5,8 @@ import type { InboundMessage } from '../../chat/message.js';
 import { parseChannelAddress } from '../../chat/message.js';
 import type { Clock } from '../../clock.js';
 import type { IrcConfig } from '../../config/schema.js';
-import type { AdapterStatus, ChatAdapter, OutboundMessage } from '../adapter.js';
+import { PermanentDeliveryError, type AdapterStatus, type ChatAdapter, type OutboundMessage } from '../adapter.js';
+import { FatalError } from '../../errors.js';
 import { AccountCache } from './accounts.js';
 import { reconnectDelay } from '../backoff.js';
 import { line, richText } from '../../chat/rich-text.js';
@@ -65,6 +66,14 @@ export class IrcAdapter implements ChatAdapter {
   constructor(private readonly opts: IrcAdapterOptions) {
     this.cfg = opts.config;
     this.currentNick = this.cfg.nick;
+    // Read once: a file gone at reconnect time must not kill the process.
+    if (this.cfg.tls && this.cfg.ca_file) {
+      try {
+        this.ca = readFileSync(this.cfg.ca_file, 'utf8');
+      } catch (err) {
+        throw new FatalError(`irc.ca_file: cannot read ${this.cfg.ca_file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, 2);
+      }
+    }
     this.log = opts.log.child({ adapter: 'irc' });
     const now = () => opts.clock.now().getTime();
     this.queue = new SendQueue({ burst: this.cfg.flood.burst, rate: this.cfg.flood.rate });
@@ -77,6 +86,7 @@ export class IrcAdapter implements ChatAdapter {
 
   /** Our nick as the server last confirmed it (irc-framework updates its own copy after our handlers run). */
   private currentNick: string;
+  private readonly ca: string | undefined;
 
   get nick(): string {
     return this.currentNick;
@@ -131,9 +141,9 @@ export class IrcAdapter implements ChatAdapter {
     const addr = parseChannelAddress(msg.channel);
     if (!addr || addr.platform !== 'irc') throw new Error(`not an IRC address: ${msg.channel}`);
     const target = msg.recipient ?? addr.target;
-    if (!isValidTarget(target)) throw new Error(`not a valid IRC target: ${JSON.stringify(target)}`);
+    if (!isValidTarget(target)) throw new PermanentDeliveryError(`not a valid IRC target: ${JSON.stringify(target)}`);
     if (this.isChannel(target) && !this.channels.has(target.toLowerCase())) {
-      throw new Error(`not configured to be in ${target}: add it to irc.channels`);
+      throw new PermanentDeliveryError(`not configured to be in ${target}: add it to irc.channels`);
     }
     // A relayed message shows its author: `<name> text`, or `* name text` for a /me.
     const author = msg.author === undefined ? '' : msg.action ? `* ${noPing(msg.author)} ` : `<${noPing(msg.author)}> `;
@@ -141,20 +151,21 @@ export class IrcAdapter implements ChatAdapter {
     const lines = renderIrc(msg.body, { formatting: this.cfg.formatting }).flatMap((l) => splitLine(l, budget).map((piece) => author + piece));
     const urgent = msg.priority > 0;
     const max = this.cfg.max_channel_lines;
-    const sends: Promise<void>[] = [];
     let shown = lines;
     if (this.isChannel(target) && lines.length > max) {
       shown = lines.slice(0, max - 1);
       const rest = lines.length - shown.length;
       if (msg.asker && isValidTarget(msg.asker) && !this.isChannel(msg.asker)) {
         shown.push(`…${rest} more lines sent to ${msg.asker} privately`);
-        sends.push(this.queue.enqueue(msg.asker, lines.map((l) => `PRIVMSG ${msg.asker} :${l}`), urgent));
+        // The copy for the asker is a courtesy: if they have left, the channel's message still stands.
+        const asker = msg.asker;
+        const copy = renderIrc(msg.body, { formatting: this.cfg.formatting }).flatMap((l) => splitLine(l, this.maxPayload(asker)));
+        void this.queue.enqueue(asker, copy.map((l) => `PRIVMSG ${asker} :${l}`), urgent).catch((err: Error) => this.log.info({ asker, err: err.message }, 'private copy not delivered'));
       } else {
         shown.push(`…${rest} more lines`);
       }
     }
-    sends.unshift(this.queue.enqueue(target, shown.map((l) => `PRIVMSG ${target} :${l}`), urgent));
-    await Promise.all(sends);
+    await this.queue.enqueue(target, shown.map((l) => `PRIVMSG ${target} :${l}`), urgent);
   }
 
   /** Bytes left for text in `PRIVMSG target :text`, counting the prefix the server adds when relaying. */
@@ -188,7 +199,7 @@ export class IrcAdapter implements ChatAdapter {
       enable_echomessage: true,
       ...(cfg.password !== undefined && { password: cfg.password }),
       ...(cfg.sasl && { account: { account: cfg.sasl.account, password: cfg.sasl.password } }),
-      ...(cfg.tls && cfg.ca_file && { transport: transportWithCa(readFileSync(cfg.ca_file, 'utf8')) }),
+      ...(cfg.tls && this.ca !== undefined && { transport: transportWithCa(this.ca) }),
     });
     this.client = client;
     this.saslOk = false;
@@ -212,6 +223,12 @@ export class IrcAdapter implements ChatAdapter {
     client.on('registered', (e: { nick: string }) => this.onRegistered(client, e.nick));
     client.on('close', () => this.onClose(client));
     client.on('socket close', (err?: Error) => this.onClose(client, err));
+    client.on('nick invalid', () => {
+      // Too long for this server (ngircd cuts at 9 by default): shorten and retry.
+      if (this.registered) return;
+      this.currentNick = this.currentNick.length > 2 ? this.currentNick.slice(0, -2) + '_' : `ob${Math.floor(Math.random() * 1000)}`;
+      client.changeNick(this.currentNick);
+    });
     client.on('nick in use', () => {
       if (!this.registered) {
         this.currentNick = this.alternateNick(this.currentNick);
@@ -242,13 +259,18 @@ export class IrcAdapter implements ChatAdapter {
       if (e.account !== undefined) this.accounts.set(e.nick, e.account === false ? null : e.account);
     });
     client.on('kick', (e: { kicked: string; channel: string; nick: string; message: string }) => {
-      if (e.kicked !== this.currentNick) return;
+      // Someone the bot may no longer share a channel with: no notification
+      // will tell us if they log out or someone else takes the nick.
+      if (e.kicked !== this.currentNick) return this.accounts.forget(e.kicked);
+      this.accounts.clear();
       this.leftChannel(e.channel);
       this.log.warn({ channel: e.channel, by: e.nick, reason: e.message }, 'kicked; rejoining shortly');
       this.later(() => this.join(e.channel), this.cfg.rejoin_delay);
     });
     client.on('part', (e: { nick: string; channel: string }) => {
-      if (e.nick === this.currentNick) this.leftChannel(e.channel);
+      if (e.nick !== this.currentNick) return this.accounts.forget(e.nick);
+      this.accounts.clear();
+      this.leftChannel(e.channel);
     });
     client.on('account', (e: { nick: string; account: string | false }) => this.accounts.set(e.nick, e.account === false ? null : e.account));
     client.on('whois', (e: { nick: string; account?: string; error?: string }) => {
@@ -258,15 +280,17 @@ export class IrcAdapter implements ChatAdapter {
       this.whoisWaiters.delete(e.nick.toLowerCase());
       for (const w of waiters) w(account);
     });
-    client.on('privmsg', (e: MessageEvent) => void this.onPrivmsg(client, e, false));
-    client.on('action', (e: MessageEvent) => void this.onPrivmsg(client, e, true));
+    client.on('privmsg', (e: MessageEvent) => this.inOrder(client, e, false));
+    client.on('action', (e: MessageEvent) => this.inOrder(client, e, true));
     client.on('ctcp request', (e: { nick: string; type: string; message: string; target: string }) => this.onCtcp(e));
     client.on('irc error', (e: { error: string; channel?: string; nick?: string; reason?: string }) => {
       this.log.warn({ error: e.error, channel: e.channel, nick: e.nick, reason: e.reason }, 'IRC error');
       // The server refused a message: no echo will come for it.
       const target = e.channel ?? e.nick;
       if (target && ['cannot_send_to_channel', 'cannot_send_to_user', 'no_such_nick'].includes(e.error)) {
-        this.echoes.refused(target, new Error(`${e.error}: ${e.reason ?? target}`));
+        // A nick that is gone or refuses us will not change its mind; a channel may (+m, bans).
+        const reason = `${e.error}: ${e.reason ?? target}`;
+        this.echoes.refused(target, e.error === 'cannot_send_to_channel' ? new Error(reason) : new PermanentDeliveryError(reason));
       }
     });
   }
@@ -280,7 +304,7 @@ export class IrcAdapter implements ChatAdapter {
     this.opts.onNick?.(nick);
     if (this.cfg.sasl && !this.saslOk) {
       // No SASL on this network, or it failed: the classic way.
-      client.raw('PRIVMSG', 'NickServ', `IDENTIFY ${this.cfg.sasl.account} ${this.cfg.sasl.password}`);
+      client.raw('PRIVMSG', this.cfg.nickserv, `IDENTIFY ${this.cfg.sasl.account} ${this.cfg.sasl.password}`);
     }
     const echo = client.network.cap.isEnabled('echo-message');
     this.queue.setWriter((line, confirmed) => {
@@ -326,12 +350,29 @@ export class IrcAdapter implements ChatAdapter {
     this.later(() => this.connect(), delay);
   }
 
+  /**
+   * Messages of one channel are handed on in the order they arrived, even
+   * when one waits for a WHOIS and the next does not: a bridged
+   * conversation must read the same on the other side.
+   */
+  private inOrder(client: Client, e: MessageEvent, action: boolean): void {
+    const key = (this.isChannel(e.target) ? e.target : e.nick ?? '').toLowerCase();
+    const next = (this.channelOrder.get(key) ?? Promise.resolve()).then(() => this.onPrivmsg(client, e, action)).catch((err: unknown) => this.log.error({ err }, 'IRC message dropped by an error'));
+    this.channelOrder.set(key, next);
+    void next.then(() => {
+      if (this.channelOrder.get(key) === next) this.channelOrder.delete(key);
+    });
+  }
+
+  private readonly channelOrder = new Map<string, Promise<void>>();
+
   private async onPrivmsg(client: Client, e: MessageEvent, action: boolean): Promise<void> {
     if (e.nick && e.nick.toLowerCase() === this.currentNick.toLowerCase()) {
       if (!action) this.echoes.echoed(e.target, e.message);
       return;
     }
-    if (!e.nick || this.ignored(e.nick)) return;
+    // `PRIVMSG @#ops` is for channel operators only: never relay or answer it in the open.
+    if (!e.nick || this.ignored(e.nick) || (e as MessageEvent & { group?: string }).group) return;
     const isChannel = this.isChannel(e.target);
     const account = await this.accountOf(client, e);
     this.onMessage({
@@ -366,7 +407,8 @@ export class IrcAdapter implements ChatAdapter {
       if (waiters) waiters.push(done);
       else {
         this.whoisWaiters.set(key, [done]);
-        client.whois(e.nick);
+        // Through the send queue: twenty new speakers must not mean twenty lines at once.
+        void this.queue.enqueue('*whois', [`WHOIS ${e.nick}`]).catch(() => done(null));
       }
     });
   }

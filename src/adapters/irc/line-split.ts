@@ -33,8 +33,8 @@ const isText = (a: Atom): a is Extract<Atom, { text: string }> => 'text' in a;
  * Cuts one formatted line into pieces of at most `maxBytes` UTF-8 bytes.
  * Cuts fall on a space when the piece has one (the space is dropped), never
  * inside a character or a formatting code; each continuation re-opens the
- * formatting in effect where the cut fell. A single character wider than
- * the budget is the only thing that can exceed it.
+ * formatting in effect where the cut fell; a grapheme wider than the
+ * budget is cut between its code points.
  */
 export function splitLine(line: string, maxBytes: number): string[] {
   if (Buffer.byteLength(line) <= maxBytes) return [line];
@@ -67,6 +67,13 @@ export function splitLine(line: string, maxBytes: number): string[] {
 
   while (pending.length > 0) {
     const a = pending.shift()!;
+    // A grapheme wider than a whole line (a letter under hundreds of
+    // combining marks) is cut between code points: the server would refuse
+    // the line, and the bot would be disconnected over and over.
+    if (isText(a) && a.bytes > maxBytes && [...a.text].length > 1) {
+      pending.unshift(...[...a.text].map((cp) => ({ text: cp, bytes: Buffer.byteLength(cp), space: false })));
+      continue;
+    }
     // A continuation never starts with the space it was cut at.
     if (isText(a) && a.space && !cur.some(isText) && pieces.length > 0) continue;
     if (bytes + a.bytes > maxBytes && cur.length > 0 && !cur.some(isText)) {

@@ -23,7 +23,7 @@ export class SlackDirectory {
     const name = target.replace(/^#/, '').toLowerCase();
     if (this.now() - this.channelsAt > TTL_MS || !this.channels.has(name)) await this.loadChannels();
     const id = this.channels.get(name);
-    if (!id) throw new Error(`no Slack channel #${name} visible to the bot`);
+    if (!id) throw new UnknownChannelError(`no Slack channel #${name} visible to the bot`);
     return id;
   }
 
@@ -95,4 +95,8 @@ export class SlackDirectory {
     this.channels = next;
     this.channelsAt = this.now();
   }
+}
+
+export class UnknownChannelError extends Error {
+  override readonly name = 'UnknownChannelError';
 }

@@ -50,3 +50,19 @@ function inlines(text: string, names: SlackNames): Inline[] {
 function unescape(s: string): string {
   return s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }
+
+/**
+ * The text as the user meant it, for running a command: Slack turns a typed
+ * `web01.example.com` into `<http://web01.example.com|web01.example.com>`,
+ * and names into `<@U…>`.
+ */
+export function plainFromSlack(text: string, names: SlackNames): string {
+  return unescape(
+    text.replace(/<([@#!]?)([^>|]+)(?:\|([^>]*))?>/g, (_m, sigil: string, body: string, label?: string) => {
+      if (sigil === '@') return '@' + names.user(body);
+      if (sigil === '#') return '#' + (label || names.channel(body) || body);
+      if (sigil === '!') return '@' + (label || body.split('^')[0]);
+      return label || body.replace(/^mailto:/, '');
+    }),
+  );
+}

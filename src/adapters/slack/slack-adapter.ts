@@ -4,11 +4,11 @@ import type { InboundMessage } from '../../chat/message.js';
 import { parseChannelAddress } from '../../chat/message.js';
 import type { Clock } from '../../clock.js';
 import { parseListen, type SlackConfig } from '../../config/schema.js';
-import type { AdapterStatus, ChatAdapter, OutboundMessage } from '../adapter.js';
-import { richTextFromSlack } from './from-slack.js';
+import { PermanentDeliveryError, type AdapterStatus, type ChatAdapter, type OutboundMessage } from '../adapter.js';
+import { plainFromSlack, richTextFromSlack } from './from-slack.js';
 import { escapeMrkdwn, renderMrkdwn } from './mrkdwn.js';
 import { line, link, type Inline, type RichText } from '../../chat/rich-text.js';
-import { SlackDirectory } from './directory.js';
+import { SlackDirectory, UnknownChannelError } from './directory.js';
 import { reconnectDelay } from '../backoff.js';
 
 export interface SlackAdapterOptions {
@@ -164,6 +164,18 @@ export class SlackAdapter implements ChatAdapter {
   }
 
   async send(msg: OutboundMessage): Promise<void> {
+    try {
+      await this.post(msg);
+    } catch (err) {
+      const code = (err as { data?: { error?: string } }).data?.error;
+      if (err instanceof UnknownChannelError || (code !== undefined && PERMANENT_ERRORS.has(code))) {
+        throw new PermanentDeliveryError(`${msg.channel}: ${code ?? (err as Error).message}`);
+      }
+      throw err;
+    }
+  }
+
+  private async post(msg: OutboundMessage): Promise<void> {
     const app = this.app;
     const addr = parseChannelAddress(msg.channel);
     if (!app || !this.directory || !addr || addr.platform !== 'slack') throw new Error(`cannot send to ${msg.channel}`);
@@ -296,7 +308,8 @@ export class SlackAdapter implements ChatAdapter {
     const mentioned = [...text.matchAll(/<@([UW][A-Z0-9]+)>/g)].map((x) => x[1]!);
     const names = new Map<string, string>();
     for (const id of mentioned) names.set(id, await directory.userName(id));
-    const rich = richTextFromSlack(text, { user: (id) => names.get(id) ?? id, channel: (id) => directory.cachedChannelName(id) });
+    const slackNames = { user: (id: string) => names.get(id) ?? id, channel: (id: string) => directory.cachedChannelName(id) };
+    const rich = richTextFromSlack(text, slackNames);
     // Files and images travel as their name and permalink.
     for (const f of m.files ?? []) if (f.permalink) rich.blocks.push(line(`${f.name ?? f.title ?? 'file'}: `, link(f.permalink)));
     const inThread = m.thread_ts !== undefined && m.thread_ts !== m.ts;
@@ -308,7 +321,7 @@ export class SlackAdapter implements ChatAdapter {
       rich,
       user: { id: m.user ?? m.bot_id!, name, ...(m.user && !fromBot && { identity: `slack:${m.user}` }) },
       ...(fromBot && { fromBot: true }),
-      text: unescapeSlack(text),
+      text: plainFromSlack(text, slackNames),
       ...(m.channel_type === 'im' && { direct: true }),
       ...(addressed && { addressed: true }),
       ...(m.subtype === 'me_message' && { action: true }),
@@ -319,10 +332,6 @@ export class SlackAdapter implements ChatAdapter {
   }
 }
 
-/** Slack escapes &, < and > in message text; commands want what the user typed. */
-function unescapeSlack(s: string): string {
-  return s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-}
 
 function mentionNames(rt: RichText): string[] {
   const out: string[] = [];
@@ -352,3 +361,6 @@ function boltLogger(log: Logger): BoltLogger {
     setName: () => {},
   };
 }
+
+/** Slack errors that no retry will fix: the message is set aside instead of blocking its channel. */
+const PERMANENT_ERRORS = new Set(['channel_not_found', 'not_in_channel', 'is_archived', 'user_not_in_channel', 'user_not_found', 'msg_too_long', 'no_text', 'invalid_blocks', 'cannot_dm_bot']);

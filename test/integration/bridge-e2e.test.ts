@@ -185,9 +185,10 @@ describe('nothing lost', () => {
   it('rides out a 429 storm on the Slack side', async () => {
     slack.rateLimit(4, 1, 'chat.postMessage');
     for (let i = 1; i <= 4; i++) carol.send(`PRIVMSG #ops :storm ${i}`);
-    await eventually(() => slackSees().filter((p) => p.text.startsWith('storm')).length === 4, 'four posts', 30_000);
+    await eventually(() => slackSees().filter((p) => p.text.startsWith('storm')).length === 4, 'four posts', 50_000);
     expect(slackSees().map((p) => p.text)).toEqual(['storm 1', 'storm 2', 'storm 3', 'storm 4']);
-  }, 40_000);
+    expect(slack.calls.filter((c) => c.method === 'chat.postMessage' && c.status === 429)).toHaveLength(4);
+  }, 60_000);
 
   it('delivers after a restart what was accepted while it was down', async () => {
     const dir = testBot.dir;

@@ -99,16 +99,20 @@ export class SlackAdapter implements ChatAdapter {
   private createApp(): App {
     // Separate objects: the Socket Mode client writes its own retry policy into the one it gets.
     const apiUrl = this.cfg.api_url ? { slackApiUrl: this.cfg.api_url } : {};
+    // A 429 is retried after its Retry-After with little extra backoff: Slack
+    // said when. Past a few tries the send fails and the outbox, which keeps
+    // the message, retries it later.
+    const clientOptions = { ...apiUrl, retryConfig: { retries: 5, factor: 2, minTimeout: 200, maxTimeout: 5_000 } };
     const app =
       this.cfg.mode === 'http'
         ? // Bolt's HTTP receiver checks the signing secret (constant-time) and
           // refuses requests more than 5 minutes old.
-          new App({ token: this.cfg.bot_token, signingSecret: this.cfg.signing_secret!, clientOptions: { ...apiUrl }, logger: boltLogger(this.log) })
+          new App({ token: this.cfg.bot_token, signingSecret: this.cfg.signing_secret!, clientOptions, logger: boltLogger(this.log) })
         : new App({
             token: this.cfg.bot_token,
             appToken: this.cfg.app_token,
             socketMode: true,
-            clientOptions: { ...apiUrl },
+            clientOptions,
             // The Socket Mode client makes its own Web API calls (apps.connections.open).
             installerOptions: { clientOptions: { ...apiUrl } },
             logger: boltLogger(this.log),

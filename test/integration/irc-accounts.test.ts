@@ -67,11 +67,12 @@ function identityScenarios(get: () => { net: IrcNetwork; bot: TestBot }) {
   });
 }
 
-describe('on a network with account-tag, extended-join and account-notify', () => {
+/** A network with accounts, the bot logged in and two hosts in its inventory, for one describe block. */
+function networkWithBot(opts: Parameters<typeof startIrcNetwork>[0] = {}): () => { net: IrcNetwork; bot: TestBot } {
   let net: IrcNetwork;
   let bot: TestBot;
   beforeAll(async () => {
-    net = await startIrcNetwork();
+    net = await startIrcNetwork(opts);
     await setUp(net);
     bot = await startTestBot(botConfig(net));
     importServers(bot.bot.core.services.inventory, 'name,status\nweb01,working\nweb02,working\n', 'csv', { actor: 't', source: 't' });
@@ -81,35 +82,28 @@ describe('on a network with account-tag, extended-join and account-notify', () =
     await bot?.stop();
     await net?.stop();
   });
+  return () => ({ net, bot });
+}
+
+describe('on a network with account-tag, extended-join and account-notify', () => {
+  const get = networkWithBot();
 
   it('logs in with SASL: the network shows its account', async () => {
-    const watcher = await net.connectClient('watcher');
+    const watcher = await get().net.connectClient('watcher');
     watcher.send('WHOIS opsbridge');
     await watcher.waitFor(/ 330 watcher opsbridge opsbridge /);
     await watcher.close();
   });
 
-  identityScenarios(() => ({ net, bot }));
+  identityScenarios(get);
 });
 
 describe('on a network without account-tag (accounts from WHOIS)', () => {
-  let net: IrcNetwork;
-  let bot: TestBot;
-  beforeAll(async () => {
-    net = await startIrcNetwork({ withoutModules: ['ircv3_accounttag'] });
-    await setUp(net);
-    bot = await startTestBot(botConfig(net));
-    importServers(bot.bot.core.services.inventory, 'name,status\nweb01,working\nweb02,working\n', 'csv', { actor: 't', source: 't' });
-    await botReady(bot);
-  }, 60_000);
-  afterAll(async () => {
-    await bot?.stop();
-    await net?.stop();
-  });
-
-  identityScenarios(() => ({ net, bot }));
+  const get = networkWithBot({ withoutModules: ['ircv3_accounttag'] });
+  identityScenarios(get);
 
   it('forgets an account once its holder leaves, so a later owner of the nick gets no role', async () => {
+    const { net } = get();
     const bob = await inOps(await net.connectClient('bob', { saslAccount: 'bob', saslPassword: PASSWORDS.bob }));
     expect(await ask(bob, '!whoami')).toBe('bob is irc:account:bob; role: operator');
     bob.send('PART #ops');

@@ -35,7 +35,8 @@ export const servers: Command<Services> = {
     const total = counts.reduce((n, c) => n + c.count, 0);
     const described = Object.entries(args.options).map(([k, v]) => `${k}=${v}`).join(' ');
     if (total === 0) return reply(richText(line(`no servers${described ? ` match ${described}` : ' in the inventory yet (opsbridge servers import FILE)'}`)));
-    const { servers: first } = inventory.list(filter, NAMES_SHOWN);
+    // The counts above already give the total: only the first names are needed.
+    const first = inventory.page(filter, NAMES_SHOWN);
     const byStatus: Inline[] = counts.flatMap((c, i) => [i > 0 ? ', ' : '', `${c.count} `, statusLabel(c.status)]);
     const head = line(bold(`${total} server${total === 1 ? '' : 's'}`), described ? ` (${described})` : '', ': ', ...byStatus);
     const names = line(first.map((s) => s.name).join(', '));

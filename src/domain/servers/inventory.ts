@@ -91,10 +91,16 @@ export class Inventory {
   list(filter: ServerFilter, limit: number, offset = 0): { total: number; servers: Server[] } {
     const { where, params } = filterSql(filter);
     const total = this.db.prepare(`SELECT COUNT(*) FROM servers s ${where}`).pluck().get(params) as number;
+    return { total, servers: this.page(filter, limit, offset) };
+  }
+
+  /** One page of matching hosts, sorted by name, without counting them all (a filter may scan). */
+  page(filter: ServerFilter, limit: number, offset = 0): Server[] {
+    const { where, params } = filterSql(filter);
     const rows = this.db
       .prepare(`SELECT * FROM servers s ${where} ORDER BY s.name COLLATE NOCASE LIMIT @limit OFFSET @offset`)
       .all({ ...params, limit, offset }) as ServerRow[];
-    return { total, servers: rows.map(fromRow) };
+    return rows.map(fromRow);
   }
 
   countByStatus(filter: ServerFilter): StatusCount[] {

@@ -1,15 +1,19 @@
 import { reply, type Command, type CommandContext } from '../src/chat/command.js';
 import { bold, join, line, list, richText, text } from '../src/chat/rich-text.js';
+import { alertBrief } from '../src/domain/alerts/format.js';
 import { lookupServers } from '../src/domain/servers/lookup.js';
 import { isStatus, STATUSES, type Server } from '../src/domain/servers/model.js';
 import { UserError } from '../src/errors.js';
 import type { Services } from '../src/services.js';
 import { formatTime } from '../src/time/format.js';
 import { serverBrief, serverLine, statusLabel } from './format/server.js';
+import { actorOf } from './format/actor.js';
 import { moreLine } from './format/more.js';
 
 /** Lines a reply may take in a channel before the rest is "…and N more". */
 const CHANNEL_LINES = 5;
+/** Firing alerts shown under a host. */
+const ALERTS_SHOWN = 3;
 
 function requireServer(ctx: CommandContext<Services>, name: string | undefined, usage: string): Server {
   if (!name) throw new UserError(`usage: ${ctx.prefix}${usage}`);
@@ -36,8 +40,13 @@ export const server: Command<Services> = {
     if (!query || args.positional.length > 1) throw new UserError(`usage: ${ctx.prefix}server NAME|IP|CIDR|GLOB (e.g. ${ctx.prefix}server web01)`);
     const r = lookupServers(ctx.services.inventory, query, CHANNEL_LINES);
     switch (r.kind) {
-      case 'one':
-        return reply(richText(line(...serverLine(r.server))));
+      case 'one': {
+        const firing = ctx.services.alertStore.firingForServer(r.server.id, ALERTS_SHOWN + 1);
+        const now = ctx.clock.now();
+        const alertLines = firing.length === 0 ? [] : [list(firing.slice(0, ALERTS_SHOWN).map((a) => alertBrief(a, now)))];
+        if (firing.length > ALERTS_SHOWN) alertLines.push(line(`…more: ${ctx.prefix}alerts ${r.server.name}`));
+        return reply(richText(line(...serverLine(r.server)), ...alertLines));
+      }
       case 'none':
         return { body: text(notFound(query, r.suggestions)), ok: false };
       case 'many': {
@@ -62,9 +71,7 @@ export const server: Command<Services> = {
         const status = args.options.status?.toLowerCase();
         if (!status) throw new UserError(`usage: ${ctx.prefix}${usage} (status is one of ${STATUSES.join(', ')})`);
         if (!isStatus(status)) throw new UserError(`unknown status '${status}' — use one of ${STATUSES.join(', ')}`);
-        const { user, platform } = ctx.message;
-        const actor = user.identity ?? `${platform}:nick:${user.name}`;
-        const change = ctx.services.inventory.setStatus(host.id, status, actor, reason.join(' ') || null);
+        const change = ctx.services.inventory.setStatus(host.id, status, actorOf(ctx), reason.join(' ') || null);
         if (!change) return reply(text(`${host.name} is already ${status}`));
         return reply(richText(line(...join([bold(host.name), statusLabel(change.from_status!), '→', statusLabel(status), change.reason && `(${change.reason})`]))));
       },

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Installs the system packages the tests run against, when missing:
-# real IRC servers (ngircd, inspircd) and IRC services (atheme-services).
+# real IRC servers (ngircd, inspircd), IRC services (atheme-services),
+# Prometheus Alertmanager and logger (syslog).
 # Needs root (or sudo) and apt-get; does nothing when all are present.
 set -eu
 
@@ -9,6 +10,8 @@ command -v ngircd >/dev/null 2>&1 || [ -x /usr/sbin/ngircd ] || missing="$missin
 command -v inspircd >/dev/null 2>&1 || [ -x /usr/sbin/inspircd ] || missing="$missing inspircd"
 command -v atheme-services >/dev/null 2>&1 || [ -x /usr/bin/atheme-services ] || missing="$missing atheme-services"
 command -v openssl >/dev/null 2>&1 || missing="$missing openssl"
+command -v prometheus-alertmanager >/dev/null 2>&1 || [ -x /usr/bin/prometheus-alertmanager ] || missing="$missing prometheus-alertmanager"
+command -v logger >/dev/null 2>&1 || missing="$missing bsdutils"
 [ -z "$missing" ] && exit 0
 
 echo "installing test dependencies:$missing" >&2

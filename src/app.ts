@@ -13,7 +13,19 @@ import { systemClock, type Clock } from './clock.js';
 import { parseListen, type Config } from './config/schema.js';
 import { Delivery } from './delivery/delivery.js';
 import { Outbox } from './delivery/outbox.js';
+import { AlertService } from './domain/alerts/service.js';
+import { SilenceStore } from './domain/alerts/silences.js';
+import { AlertStore } from './domain/alerts/store.js';
+import { LogService } from './domain/logs/service.js';
+import { Routes } from './domain/routing/routes.js';
 import { Inventory } from './domain/servers/inventory.js';
+import { alertRoutes } from './http/routes/alerts.js';
+import { ingestRoutes } from './http/routes/ingest.js';
+import { metricsRoutes } from './http/routes/metrics.js';
+import { resolveToken } from './http/token.js';
+import { SyslogListener } from './ingest/syslog/listener.js';
+import { syslogToLog } from './ingest/syslog/to-log.js';
+import { Metrics } from './metrics.js';
 import { HttpServer } from './http/server.js';
 import { Router } from './http/router.js';
 import { healthRoutes } from './http/routes/health.js';
@@ -31,6 +43,7 @@ export interface Core {
   log: Logger;
   clock: Clock;
   outbox: Outbox;
+  metrics: Metrics;
   services: Services;
   dispatcher: Dispatcher<Services>;
   close(): void;
@@ -47,8 +60,25 @@ export function buildCore(config: Config, opts: { log: Logger; clock?: Clock }):
     throw err;
   }
   const outbox = new Outbox(db, clock);
+  const metrics = new Metrics(outbox, clock);
+  const inventory = new Inventory(db, clock);
+  const alertStore = new AlertStore(db, clock);
+  const silences = new SilenceStore(db, clock);
+  const publicUrl = config.http.public_url;
+  const alerts = new AlertService({
+    db, clock, store: alertStore, silences, inventory, outbox, metrics, log: opts.log,
+    routes: new Routes(config.alerts.routes, config.alerts.default),
+    dedupWindowMs: config.alerts.dedup_window,
+    repeatIntervalMs: config.alerts.repeat_interval,
+    ...(publicUrl !== undefined && { publicUrl }),
+  });
+  const logs = new LogService({ db, clock, outbox, metrics, routes: new Routes(config.logs.routes, config.logs.default) });
   const services: Services = {
-    inventory: new Inventory(db, clock),
+    inventory,
+    alerts,
+    alertStore,
+    silences,
+    logs,
     timezone: config.timezone,
     ...(config.http.public_url !== undefined && { publicUrl: config.http.public_url }),
   };
@@ -62,8 +92,11 @@ export function buildCore(config: Config, opts: { log: Logger; clock?: Clock }):
     log: opts.log,
     post: (channel, body) => outbox.enqueue({ channel, body }),
   });
-  return { config, db, log: opts.log, clock, outbox, services, dispatcher, close: () => db.close() };
+  return { config, db, log: opts.log, clock, outbox, metrics, services, dispatcher, close: () => db.close() };
 }
+
+/** How often unacknowledged critical alerts are checked for a reminder. */
+const REMINDER_CHECK_MS = 30_000;
 
 export interface BotOptions {
   log: Logger;
@@ -111,10 +144,14 @@ export async function startBot(config: Config, opts: BotOptions): Promise<Bot> {
     adapters.set('console', consoleAdapter);
   }
 
+  const { metrics } = core;
   const delivery = new Delivery({
     outbox,
     clock: core.clock,
     log,
+    digestAfterMs: config.alerts.digest_after,
+    onDelivered: (channel) => metrics.delivered.inc({ channel }),
+    onCondensed: (channel, rows) => metrics.condensed.inc({ channel }, rows),
     adapterFor: (channel) => {
       const platform = parseChannelAddress(channel)?.platform;
       return (platform && adapters.get(platform)) ?? (consoleServesAll ? consoleAdapter : undefined);
@@ -123,9 +160,15 @@ export async function startBot(config: Config, opts: BotOptions): Promise<Bot> {
 
   const router = new Router();
   const chatStatus = () => Object.fromEntries([...adapters].map(([name, a]) => [name, a.status()]));
+  const token = resolveToken(config, { create: true })!;
+  if (token.file) log.info({ file: token.file }, 'HTTP write API token (no http.token in the config) is in this file');
+  const { services } = core;
   healthRoutes(router, core.outbox, chatStatus);
-  serverRoutes(router, core.services);
-  const http = new HttpServer(router, log);
+  serverRoutes(router, services);
+  alertRoutes(router, { alerts: services.alerts, store: services.alertStore, token: token.token, sources: { hostLabels: config.alerts.host_labels } });
+  ingestRoutes(router, { logs: services.logs, outbox, token: token.token });
+  metricsRoutes(router, metrics);
+  const http = new HttpServer(router, log, { maxBodyBytes: config.http.max_body_bytes });
   const listen = parseListen(config.http.listen)!;
   let address;
   try {
@@ -136,10 +179,19 @@ export async function startBot(config: Config, opts: BotOptions): Promise<Bot> {
   }
   log.info({ listen: `${address.address}:${address.port}` }, 'HTTP API listening');
 
+  const syslog = await startSyslog(config, core, log);
   const bridge = config.bridges.length > 0 ? new Bridge(config.bridges, outbox) : undefined;
   const onMessage = createInboundHandler({ dispatcher, outbox, log, ...(bridge && { bridge }) });
   for (const a of adapters.values()) await a.start((m) => void onMessage(m));
   delivery.start();
+  const reminders = setInterval(() => {
+    try {
+      services.alerts.remindUnacknowledged();
+    } catch (err) {
+      log.error({ err }, 'cannot post alert reminders');
+    }
+  }, REMINDER_CHECK_MS);
+  reminders.unref();
 
   let stopped = false;
   return {
@@ -149,6 +201,8 @@ export async function startBot(config: Config, opts: BotOptions): Promise<Bot> {
     async stop() {
       if (stopped) return;
       stopped = true;
+      clearInterval(reminders);
+      await syslog?.stop();
       // Adapters first: they fail what they still hold, so delivery's waits end.
       for (const a of adapters.values()) await a.stop();
       await delivery.stop();
@@ -156,6 +210,28 @@ export async function startBot(config: Config, opts: BotOptions): Promise<Bot> {
       core.close();
     },
   };
+}
+
+/** The syslog listeners, when `syslog.udp` or `syslog.tcp` is set: every message is stored (unparsable ones as they came). */
+async function startSyslog(config: Config, core: Core, log: Logger): Promise<SyslogListener | undefined> {
+  const { udp, tcp } = config.syslog;
+  if (!udp && !tcp) return undefined;
+  const { logs } = core.services;
+  const counter = core.metrics.syslogLines;
+  const listener = new SyslogListener({
+    ...(udp && { udp: parseListen(udp)! }),
+    ...(tcp && { tcp: parseListen(tcp)! }),
+    timezone: config.syslog.timezone ?? config.timezone,
+    now: () => core.clock.now(),
+    log,
+    sink: (messages, transport) => {
+      logs.ingest(messages.map(syslogToLog));
+      for (const m of messages) counter.inc({ transport, result: m.malformed ? 'malformed' : 'parsed' });
+    },
+  });
+  const addr = await listener.start();
+  log.info({ udp: addr.udp && `${addr.udp.address}:${addr.udp.port}`, tcp: addr.tcp && `${addr.tcp.address}:${addr.tcp.port}` }, 'syslog listening');
+  return listener;
 }
 
 /** Every name a configured person goes by, lowercased, to their Slack user ID. */

@@ -5,7 +5,9 @@ import { Command, Option } from 'commander';
 import { buildCore, startBot } from './app.js';
 import { renderAnsi } from './chat/render/ansi.js';
 import { renderPlain } from './chat/render/plain.js';
+import { postToBot } from './cli/api-client.js';
 import { progressBar } from './cli/progress.js';
+import { explainRoutes } from './cli/routes-test.js';
 import { loadConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { detectFormat, type ImportFormat } from './domain/servers/import-file.js';
@@ -97,6 +99,70 @@ program
     } finally {
       core.close();
     }
+  });
+
+const apiOptions = (c: Command) =>
+  c
+    .option('--url <url>', "the bot's HTTP API (default: from http.listen)")
+    .option('--token <token>', 'API token (default: http.token, $OPSBRIDGE_TOKEN, or the token file next to the database)');
+
+apiOptions(
+  program
+    .command('send')
+    .description('post a message to a channel through the running bot')
+    .requiredOption('--channel <address>', 'irc:#name, slack:#name or console')
+    .argument('<text...>', 'the message'),
+).action(async (words: string[], opts: { channel: string; url?: string; token?: string }) => {
+  const r = (await postToBot(config(), '/api/v1/messages', { channel: opts.channel, text: words.join(' ') }, opts)) as { id: number };
+  process.stdout.write(`queued for ${opts.channel} (#${r.id})\n`);
+});
+
+apiOptions(
+  program
+    .command('alert')
+    .description('raise (or resolve) an alert through the running bot, as any monitoring script would')
+    .requiredOption('--severity <severity>', 'critical, error, warning or info')
+    .option('--host <host>', 'the host it is about')
+    .option('--text <text>', 'details')
+    .option('--resolved', 'the alert is over')
+    .option('--label <key=value...>', 'extra labels (routing and silences match them)')
+    .argument('<title...>', 'a short title, e.g. "Disk full"'),
+).action(async (words: string[], opts: { severity: string; host?: string; text?: string; resolved?: boolean; label?: string[]; url?: string; token?: string }) => {
+  const labels: Record<string, string> = {};
+  for (const l of opts.label ?? []) {
+    const eq = l.indexOf('=');
+    if (eq < 1) throw new UserError(`--label ${l}: expected key=value`);
+    labels[l.slice(0, eq)] = l.slice(eq + 1);
+  }
+  const body = {
+    title: words.join(' '),
+    severity: opts.severity,
+    status: opts.resolved ? 'resolved' : 'firing',
+    ...(opts.host && { host: opts.host }),
+    ...(opts.text && { text: opts.text }),
+    ...(Object.keys(labels).length > 0 && { labels }),
+    source: 'cli',
+  };
+  const r = (await postToBot(config(), '/api/v1/alerts', body, opts)) as { alerts: Array<{ id: number; outcome: string }> };
+  const a = r.alerts[0]!;
+  process.stdout.write(`alert #${a.id}: ${a.outcome}\n`);
+});
+
+program
+  .command('routes')
+  .description('check alert and log routing')
+  .command('test')
+  .description('show where each alert or log line of a sample payload (Alertmanager, Grafana, generic alert, log lines) would go')
+  .argument('<file>', 'a JSON file')
+  .action((file: string) => {
+    const cfg = config();
+    let body: unknown;
+    try {
+      body = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (err) {
+      throw new UserError(`cannot read ${file} as JSON: ${(err as Error).message}`);
+    }
+    for (const l of explainRoutes(cfg, body)) process.stdout.write(l + '\n');
   });
 
 const servers = program.command('servers').description('manage the server inventory');

@@ -22,3 +22,10 @@ export class FatalError extends Error {
     super(message);
   }
 }
+
+/** Input that failed validation: names the field (a dotted path) and the problem. */
+export class InputError extends UserError {
+  constructor(message: string, readonly field: string) {
+    super(field ? `${field}: ${message}` : message);
+  }
+}

@@ -1,8 +1,16 @@
+import type { AlertService } from './domain/alerts/service.js';
+import type { SilenceStore } from './domain/alerts/silences.js';
+import type { AlertStore } from './domain/alerts/store.js';
+import type { LogService } from './domain/logs/service.js';
 import type { Inventory } from './domain/servers/inventory.js';
 
 /** What commands and the HTTP API may use: the domain services, built once in app.ts. */
 export interface Services {
   inventory: Inventory;
+  alerts: AlertService;
+  alertStore: AlertStore;
+  silences: SilenceStore;
+  logs: LogService;
   /** IANA zone every time is shown in. */
   timezone: string;
   /** Base URL for links in chat, when the operator configured one. */

@@ -33,6 +33,11 @@ export interface ChatAdapter {
   send(msg: OutboundMessage): Promise<void>;
   /** For /healthz. */
   status(): AdapterStatus;
+  /**
+   * How fast a channel takes messages, when the platform limits it: delivery
+   * condenses a backlog it could not send in a short while. None: no limit.
+   */
+  sendRate?(channel: string): { burst: number; perSecond: number } | undefined;
 }
 
 export interface AdapterStatus {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ROLES } from '../chat/permissions.js';
+import { patternError } from '../domain/routing/pattern.js';
 import { parseDuration } from '../time/duration.js';
 
 /**
@@ -100,7 +101,7 @@ export type SlackConfig = z.infer<typeof slackSchema>;
 
 const timezone = z.string().refine(isTimeZone, { message: 'expected an IANA time zone such as Asia/Tokyo or UTC' });
 
-const channelAddress = z.string().regex(/^(console|irc:[#&][^\s,\x07]{1,49}|slack:#?[a-z0-9][a-z0-9._-]{0,79}|slack:[CG][A-Z0-9]{2,})$/, {
+export const channelAddress = z.string().regex(/^(console|irc:[#&][^\s,\x07]{1,49}|slack:#?[a-z0-9][a-z0-9._-]{0,79}|slack:[CG][A-Z0-9]{2,})$/, {
   message: 'expected a channel address: irc:#name, slack:#name, slack:CXXXX',
 });
 
@@ -128,6 +129,54 @@ const personSchema = z.strictObject({
   slack: z.string().regex(/^[UW][A-Z0-9]+$/, { message: 'expected a Slack user ID such as U024BE7LH' }).optional(),
 });
 
+const patternValue = z.string().min(1).refine((p) => patternError(p) === null, { error: (i) => patternError(String(i.input)) ?? 'invalid pattern' });
+
+/** `match:` keys: source, severity, host, alertname, message, kind, any label; values are globs or /regex/, a list is any-of. */
+const routeSchema = z.strictObject({
+  match: z
+    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, { error: 'expected a key such as severity, host or a label name' }), z.union([patternValue, z.array(patternValue).min(1), z.record(z.string(), patternValue)]))
+    .optional(),
+  to: z.array(channelAddress).min(1, { error: 'a route sends to at least one channel' }),
+  continue: z.boolean().default(false),
+});
+
+const alertsSchema = z.strictObject({
+  /** Labels that name an alert's host, first set wins (`instance` loses its :port). */
+  host_labels: z.array(z.string().min(1)).min(1).default(['host', 'hostname', 'instance']),
+  /** The same alert in the same state within this window is counted, not posted again. */
+  dedup_window: duration('5m'),
+  /** Unacknowledged critical alerts are posted again this often (0s: never). */
+  repeat_interval: z.string().default('30m').refine((v) => v === '0' || parseDuration(v) !== null, { message: 'expected a duration such as 30m, or 0s' }).transform((v) => parseDuration(v) ?? 0),
+  /** A backlog a channel would need longer than this to send is condensed into digests. */
+  digest_after: duration('10s'),
+  routes: z.array(routeSchema).default([]),
+  /** Where alerts no route matched go. */
+  default: z.array(channelAddress).default(['console']),
+});
+
+const logsSchema = z.strictObject({
+  routes: z.array(routeSchema).default([]),
+  /** Where log lines (HTTP, syslog) no route matched go; [] keeps them in the store only. */
+  default: z.array(channelAddress).default(['console']),
+});
+
+const syslogSchema = z.strictObject({
+  udp: listenAddress.optional(),
+  tcp: listenAddress.optional(),
+  /** Zone for RFC 3164 timestamps, which carry none. Default: the top-level timezone. */
+  timezone: z.string().optional(),
+});
+
+const tailSchema = z.strictObject({
+  path: z.string().min(1),
+  to: z.array(channelAddress).min(1),
+  /** Host the lines are from (default: this machine's name). */
+  host: z.string().min(1).optional(),
+  level: z.string().min(1).default('info'),
+  /** Post only lines that match (a /regex/ or a glob). */
+  match: patternValue.optional(),
+});
+
 export const configSchema = z.strictObject({
   database: z.string().min(1).default('./data/opsbridge.db'),
   timezone: timezone.default(() => Intl.DateTimeFormat().resolvedOptions().timeZone),
@@ -141,8 +190,10 @@ export const configSchema = z.strictObject({
       listen: listenAddress.default('127.0.0.1:8080'),
       token: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
       public_url: z.url().optional(),
+      /** Largest request body accepted; bigger ones get 413. */
+      max_body_bytes: z.number().int().min(1024).max(256 * 1024 * 1024).default(1024 * 1024),
     })
-    .default({ listen: '127.0.0.1:8080' }),
+    .default({ listen: '127.0.0.1:8080', max_body_bytes: 1024 * 1024 }),
   commands: z
     .strictObject({
       prefix: z.string().min(1).max(3).regex(/^\S+$/, { message: 'must not contain spaces' }).default('!'),
@@ -161,6 +212,10 @@ export const configSchema = z.strictObject({
   bridges: bridgesSchema,
   /** The same person on IRC and Slack: mentions across a bridge (and, later, "mine" for tickets). */
   people: z.array(personSchema).default([]),
+  alerts: alertsSchema.default(() => alertsSchema.parse({})),
+  logs: logsSchema.default(() => logsSchema.parse({})),
+  syslog: syslogSchema.default({}),
+  tail: z.array(tailSchema).default([]),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { PermanentDeliveryError, type ChatAdapter } from '../adapters/adapter.js';
 import type { Clock } from '../clock.js';
+import { planDigests } from './digest.js';
 import type { Outbox } from './outbox.js';
 
 export interface DeliveryDeps {
@@ -11,6 +12,14 @@ export interface DeliveryDeps {
   log: Logger;
   /** How often to look for rows written by other processes (`opsbridge run`, hooks). */
   pollMs?: number;
+  /**
+   * A channel whose pending alerts and log lines would take longer than this
+   * to send at its rate gets them condensed into digests (0: never).
+   */
+  digestAfterMs?: number;
+  /** Called with the number of rows a digest replaced. */
+  onCondensed?(channel: string, rows: number): void;
+  onDelivered?(channel: string): void;
 }
 
 const BATCH = 50;
@@ -29,13 +38,22 @@ export class Delivery {
   private timer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
   private running = false;
+  private kickScheduled = false;
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(private readonly deps: DeliveryDeps) {}
 
   start(): void {
     this.running = true;
-    this.unsubscribe = this.deps.outbox.onEnqueue(() => this.kick());
+    // A batch of alerts enqueues thousands of rows in one transaction: look once, after it.
+    this.unsubscribe = this.deps.outbox.onEnqueue(() => {
+      if (this.kickScheduled) return;
+      this.kickScheduled = true;
+      setImmediate(() => {
+        this.kickScheduled = false;
+        this.kick();
+      });
+    });
     this.timer = setInterval(() => this.kick(), this.deps.pollMs ?? 500);
     this.timer.unref();
     this.kick();
@@ -100,8 +118,11 @@ export class Delivery {
     for (;;) {
       const rows = outbox.pending(channel, BATCH);
       if (rows.length === 0) return;
+      if (this.condenseBacklog(channel, adapter)) continue;
       for (const row of rows) {
         if (!this.running || !adapter.isReady()) return;
+        // A storm arriving while we send: condense, then start over from the digests.
+        if (this.condenseBacklog(channel, adapter)) break;
         try {
           await adapter.send({
             channel,
@@ -125,8 +146,23 @@ export class Delivery {
           return;
         }
         outbox.markDelivered(row.id);
+        this.deps.onDelivered?.(channel);
         this.retryAt.delete(channel);
       }
     }
+  }
+
+  /** Condenses the channel's backlog when it is more than the channel can send in the digest window. */
+  private condenseBacklog(channel: string, adapter: ChatAdapter): boolean {
+    const windowMs = this.deps.digestAfterMs ?? 0;
+    const rate = adapter.sendRate?.(channel);
+    if (windowMs <= 0 || !rate) return false;
+    const allowed = rate.burst + (rate.perSecond * windowMs) / 1000;
+    if (this.deps.outbox.condensableCount(channel) <= allowed) return false;
+    const n = this.deps.outbox.condense(channel, planDigests);
+    if (n === 0) return false;
+    this.deps.log.info({ channel, rows: n }, 'backlog condensed into digests');
+    this.deps.onCondensed?.(channel, n);
+    return true;
   }
 }

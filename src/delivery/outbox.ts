@@ -29,9 +29,26 @@ export interface NewOutboxEntry {
   action?: boolean;
   /** Higher goes first within a channel: critical alerts jump the routine backlog. */
   priority?: number;
+  /** An alert or log line: delivery may condense a backlog of these into a digest. */
+  digest?: DigestFacts;
+}
+
+/** What a digest needs to know about a condensable row. */
+export type DigestFacts =
+  | { kind: 'alert'; status: 'firing' | 'resolved'; name: string; severity: string; host: string | null }
+  | { kind: 'log'; host: string; level: string };
+
+export interface CondensableRow {
+  id: number;
+  priority: number;
+  created_at: string;
+  facts: DigestFacts;
 }
 
 type Row = Omit<OutboxEntry, 'body'> & { body: string };
+
+/** A row still to deliver: not delivered, not set aside, not replaced by a digest. */
+const PENDING = 'delivered_at IS NULL AND undeliverable_at IS NULL AND condensed_into IS NULL';
 
 /**
  * The outbox table: every message for a chat is written here first and
@@ -42,22 +59,28 @@ export class Outbox {
   private readonly q;
   private readonly listeners = new Set<() => void>();
 
-  constructor(db: DB, private readonly clock: Clock) {
+  constructor(private readonly db: DB, private readonly clock: Clock) {
     this.q = {
-      insert: db.prepare('INSERT INTO outbox (channel, thread, recipient, asker, author, action, priority, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
-      channels: db.prepare('SELECT DISTINCT channel FROM outbox WHERE delivered_at IS NULL AND undeliverable_at IS NULL').pluck(),
+      insert: db.prepare(`INSERT INTO outbox (channel, thread, recipient, asker, author, action, priority, body, created_at, kind, digest_key)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      channels: db.prepare(`SELECT DISTINCT channel FROM outbox WHERE ${PENDING}`).pluck(),
       pending: db.prepare(`SELECT id, channel, thread, recipient, asker, author, action, priority, body, created_at, attempts FROM outbox
-        WHERE delivered_at IS NULL AND undeliverable_at IS NULL AND channel = ? ORDER BY priority DESC, id LIMIT ?`),
+        WHERE ${PENDING} AND channel = ? ORDER BY priority DESC, id LIMIT ?`),
+      condensableCount: db.prepare(`SELECT COUNT(*) FROM outbox WHERE ${PENDING} AND channel = ? AND kind IS NOT NULL`).pluck(),
+      condensable: db.prepare(`SELECT id, priority, created_at, digest_key FROM outbox WHERE ${PENDING} AND channel = ? AND kind IS NOT NULL ORDER BY id`),
+      condensedInto: db.prepare('UPDATE outbox SET condensed_into = ? WHERE id = ?'),
+      depth: db.prepare(`SELECT channel, COUNT(*) AS pending, MIN(created_at) AS oldest FROM outbox WHERE ${PENDING} GROUP BY channel`),
       delivered: db.prepare('UPDATE outbox SET delivered_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?'),
       failed: db.prepare('UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?'),
       undeliverable: db.prepare('UPDATE outbox SET attempts = attempts + 1, last_error = ?, undeliverable_at = ? WHERE id = ?'),
-      count: db.prepare('SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL AND undeliverable_at IS NULL').pluck(),
+      count: db.prepare(`SELECT COUNT(*) FROM outbox WHERE ${PENDING}`).pluck(),
     };
   }
 
   enqueue(e: NewOutboxEntry): number {
     const id = Number(
-      this.q.insert.run(e.channel, e.thread ?? null, e.recipient ?? null, e.asker ?? null, e.author ?? null, e.action ? 1 : 0, e.priority ?? 0, JSON.stringify(e.body), this.clock.now().toISOString()).lastInsertRowid,
+      this.q.insert.run(e.channel, e.thread ?? null, e.recipient ?? null, e.asker ?? null, e.author ?? null, e.action ? 1 : 0, e.priority ?? 0, JSON.stringify(e.body), this.clock.now().toISOString(),
+        e.digest?.kind ?? null, e.digest ? JSON.stringify(e.digest) : null).lastInsertRowid,
     );
     for (const l of this.listeners) l();
     return id;
@@ -79,6 +102,41 @@ export class Outbox {
 
   pendingCount(): number {
     return this.q.count.get() as number;
+  }
+
+  /** Pending rows per channel and the time the oldest was written: for /metrics. */
+  depth(): Array<{ channel: string; pending: number; oldest: string }> {
+    return this.q.depth.all() as Array<{ channel: string; pending: number; oldest: string }>;
+  }
+
+  /** Pending alerts and log lines of a channel: what a digest could replace. */
+  condensableCount(channel: string): number {
+    return this.q.condensableCount.get(channel) as number;
+  }
+
+  /**
+   * Replaces a channel's pending alerts and log lines with digest rows, in
+   * one transaction: `plan` gets the rows and returns the digests to write,
+   * each with the ids it stands for. Rows a digest does not claim stay
+   * pending. The condensed rows stay in the table, pointing at their digest.
+   */
+  condense(channel: string, plan: (rows: CondensableRow[]) => Array<{ body: RichText; priority: number; replaces: number[] }>): number {
+    return this.db.transaction(() => {
+      const rows = (this.q.condensable.all(channel) as Array<{ id: number; priority: number; created_at: string; digest_key: string }>).map((r) => ({
+        id: r.id,
+        priority: r.priority,
+        created_at: r.created_at,
+        facts: JSON.parse(r.digest_key) as DigestFacts,
+      }));
+      let condensed = 0;
+      const now = this.clock.now().toISOString();
+      for (const d of plan(rows)) {
+        const digestId = Number(this.q.insert.run(channel, null, null, null, null, 0, d.priority, JSON.stringify(d.body), now, null, null).lastInsertRowid);
+        for (const id of d.replaces) this.q.condensedInto.run(digestId, id);
+        condensed += d.replaces.length;
+      }
+      return condensed;
+    }).immediate();
   }
 
   markDelivered(id: number): void {

@@ -5,6 +5,8 @@ export interface HttpRequest {
   url: URL;
   params: Record<string, string>;
   headers: IncomingMessage['headers'];
+  /** The request body (empty for GET). */
+  body: Buffer;
 }
 
 export interface HttpResponse {
@@ -24,7 +26,7 @@ interface Route {
 
 /** Thrown by a handler for a request the client got wrong: answered as 400 with a JSON body naming the field. */
 export class HttpError extends Error {
-  constructor(readonly status: number, message: string, readonly field?: string) {
+  constructor(readonly status: number, message: string, readonly field?: string, readonly headers?: Record<string, string>) {
     super(message);
   }
 }

@@ -1,23 +1,29 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { errorId } from '../errors.js';
+import { errorId, InputError } from '../errors.js';
 import { HttpError, type HttpResponse, type Router } from './router.js';
 
+export interface HttpServerOptions {
+  /** Largest request body read; a bigger one is answered 413 without reading it all. */
+  maxBodyBytes: number;
+}
+
 /**
- * The HTTP API. Every answer is JSON; a client error names what was wrong, a
- * server error carries an id that is in the log. The process never dies from
- * a request.
+ * The HTTP API. Answers are JSON unless a route says otherwise; a client
+ * error names what was wrong, a server error carries an id that is in the
+ * log. The process never dies from a request.
  */
 export class HttpServer {
   private server: Server | undefined;
 
-  constructor(private readonly router: Router, private readonly log: Logger) {}
+  constructor(private readonly router: Router, private readonly log: Logger, private readonly opts: HttpServerOptions) {}
 
   async listen(host: string, port: number): Promise<AddressInfo> {
     const server = createServer((req, res) => {
-      void this.handle(req.method ?? 'GET', req.url ?? '/', req.headers).then((r) => {
-        const body = r.status === 204 ? '' : JSON.stringify(r.body) + '\n';
+      void this.respond(req).then((r) => {
+        const raw = typeof r.body === 'string' && r.headers?.['content-type'] !== undefined;
+        const body = r.status === 204 ? '' : raw ? (r.body as string) : JSON.stringify(r.body) + '\n';
         res.writeHead(r.status, {
           'content-type': 'application/json; charset=utf-8',
           'x-content-type-options': 'nosniff',
@@ -48,24 +54,59 @@ export class HttpServer {
     });
   }
 
-  private async handle(method: string, rawUrl: string, headers: Record<string, string | string[] | undefined>): Promise<HttpResponse> {
+  private async respond(req: IncomingMessage): Promise<HttpResponse> {
+    const method = req.method ?? 'GET';
     let url: URL;
     try {
-      url = new URL(rawUrl, 'http://localhost');
+      url = new URL(req.url ?? '/', 'http://localhost');
     } catch {
+      req.resume();
       return { status: 400, body: { error: 'malformed URL' } };
     }
     try {
       const m = this.router.match(method, url.pathname);
-      if (m === null) return { status: 404, body: { error: `no route ${method} ${url.pathname}` } };
-      if (m === 'method') return { status: 405, body: { error: `${method} is not allowed on ${url.pathname}` } };
-      return await m.handler({ method, url, params: m.params, headers });
+      if (m === null || m === 'method') {
+        req.resume();
+        if (m === null) return { status: 404, body: { error: `no route ${method} ${url.pathname}` } };
+        return { status: 405, body: { error: `${method} is not allowed on ${url.pathname}` } };
+      }
+      const body = await this.readBody(req);
+      if (body === 'too large') return { status: 413, body: { error: `request body over the limit of ${this.opts.maxBodyBytes} bytes` }, headers: { connection: 'close' } };
+      return await m.handler({ method, url, params: m.params, headers: req.headers, body });
     } catch (err) {
-      if (err instanceof HttpError) return { status: err.status, body: { error: err.message, ...(err.field && { field: err.field }) } };
+      if (err instanceof HttpError) return { status: err.status, body: { error: err.message, ...(err.field && { field: err.field }) }, ...(err.headers && { headers: err.headers }) };
+      if (err instanceof InputError) return { status: 400, body: { error: err.message, field: err.field } };
       if (err instanceof URIError) return { status: 400, body: { error: 'malformed percent-encoding in the path' } };
       const id = errorId();
       this.log.error({ err, errorId: id, method, path: url.pathname }, 'HTTP handler failed');
       return { status: 500, body: { error: `internal error (id ${id})` } };
     }
+  }
+
+  /** The whole body, or 'too large' as soon as it passes the limit (the rest is not read). */
+  private readBody(req: IncomingMessage): Promise<Buffer | 'too large'> {
+    const limit = this.opts.maxBodyBytes;
+    const declared = Number(req.headers['content-length']);
+    if (declared > limit) {
+      req.resume();
+      return Promise.resolve('too large');
+    }
+    return new Promise((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      req.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > limit) {
+          // Stop buffering; the answer closes the connection.
+          req.removeAllListeners('data');
+          req.resume();
+          resolve('too large');
+          return;
+        }
+        chunks.push(c);
+      });
+      req.on('end', () => resolve(Buffer.concat(chunks)));
+      req.on('error', reject);
+    });
   }
 }

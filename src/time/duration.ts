@@ -12,3 +12,15 @@ export function parseDuration(text: string): number | null {
   for (const m of s.matchAll(/(\d+)(ms|s|m|h|d|w)/g)) total += Number(m[1]) * UNIT_MS[m[2]!]!;
   return total;
 }
+
+/** `1h 2m`, `3d 4h`, `45s`: the two largest non-zero units, for "lasted…" and "firing for…". */
+export function formatDuration(ms: number): string {
+  let rest = Math.max(0, Math.round(ms / 1000));
+  const parts: string[] = [];
+  for (const [unit, size] of [['d', 86_400], ['h', 3_600], ['m', 60], ['s', 1]] as const) {
+    const n = Math.floor(rest / size);
+    rest -= n * size;
+    if (n > 0) parts.push(`${n}${unit}`);
+  }
+  return parts.slice(0, 2).join(' ') || '0s';
+}

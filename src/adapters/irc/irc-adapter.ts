@@ -127,6 +127,11 @@ export class IrcAdapter implements ChatAdapter {
     return this.registered;
   }
 
+  /** One flood budget for the connection: every channel shares it. */
+  sendRate(): { burst: number; perSecond: number } {
+    return { burst: this.cfg.flood.burst, perSecond: this.cfg.flood.rate };
+  }
+
   status(): AdapterStatus {
     return {
       connected: this.registered,

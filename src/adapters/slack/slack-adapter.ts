@@ -163,6 +163,10 @@ export class SlackAdapter implements ChatAdapter {
     return this.connected;
   }
 
+  sendRate(): { burst: number; perSecond: number } {
+    return { burst: 1, perSecond: this.cfg.rate };
+  }
+
   status(): AdapterStatus {
     return { connected: this.connected, queued: this.sending, botUserId: this.botUserId };
   }

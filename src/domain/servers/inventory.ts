@@ -29,6 +29,7 @@ const FIELDS = ['fqdn', 'ips', 'roles', 'service', 'dc', 'rack', 'status', 'cpu'
  */
 export class Inventory {
   private readonly q;
+  private readonly statusListeners: Array<(serverId: number, change: StatusChange) => void> = [];
 
   constructor(private readonly db: DB, private readonly clock: Clock) {
     // `token_glob(list, pattern)`: does any word of a space-separated list
@@ -72,6 +73,11 @@ export class Inventory {
   }
 
   /** By exact name (case-insensitive), else by exact FQDN. */
+  getById(id: number): Server | null {
+    const row = this.q.byId.get(id) as ServerRow | undefined;
+    return row ? fromRow(row) : null;
+  }
+
   get(nameOrFqdn: string): Server | null {
     const row = (this.q.byName.get(nameOrFqdn) ?? this.q.byFqdn.get(nameOrFqdn)) as ServerRow | undefined;
     return row ? fromRow(row) : null;
@@ -123,7 +129,7 @@ export class Inventory {
 
   /** Changes a host's status and records who, when, from, to and why. Returns the change, or null if it already had that status. */
   setStatus(id: number, to: ServerStatus, actor: string, reason: string | null, maintenanceId: number | null = null): StatusChange | null {
-    return this.db.transaction(() => {
+    const change = this.db.transaction(() => {
       const row = this.q.byId.get(id) as ServerRow | undefined;
       if (!row) throw new Error(`server id ${id} vanished`);
       if (row.status === to) return null;
@@ -132,6 +138,13 @@ export class Inventory {
       this.q.addHistory.run(id, at, actor, row.status, to, reason, maintenanceId);
       return { at, actor, from_status: row.status, to_status: to, reason, maintenance_id: maintenanceId };
     }).immediate();
+    if (change) for (const l of this.statusListeners) l(id, change);
+    return change;
+  }
+
+  /** Told after each status change made through setStatus (alerts watch hosts leaving maintenance). */
+  onStatusChange(listener: (serverId: number, change: StatusChange) => void): void {
+    this.statusListeners.push(listener);
   }
 
   history(id: number, limit: number): StatusChange[] {

@@ -2,6 +2,7 @@ import { lookupServers } from '../../domain/servers/lookup.js';
 import { FILTER_KEYS, isStatus, STATUSES, type ServerFilter } from '../../domain/servers/model.js';
 import type { Services } from '../../services.js';
 import { HttpError, type Router } from '../router.js';
+import { intParam } from './params.js';
 
 const MAX_LIMIT = 1000;
 
@@ -31,10 +32,4 @@ export function serverRoutes(router: Router, services: Services): void {
     }
     return { status: 200, body: { server, history: services.inventory.history(server.id, 100) } };
   });
-}
-
-function intParam(key: string, value: string, min: number, max: number): number {
-  const n = /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!(n >= min && n <= max)) throw new HttpError(400, `${key} must be a whole number from ${min} to ${max}, got '${value.slice(0, 20)}'`, key);
-  return n;
 }

@@ -1,0 +1,89 @@
+import { bold, join, line, richText, tone, type Inline, type RichText } from '../chat/rich-text.js';
+import type { CondensableRow } from './outbox.js';
+
+/**
+ * Storm digests: a backlog of alerts becomes one line per state,
+ * `⚠ 37 firing: 30× DiskFull (web01…web30), 7× HighLoad (db1…db7)`, and a
+ * burst of log lines keeps each host's first lines and sums up the rest,
+ * `…and 120 similar lines from app03 in the last 60 s`.
+ */
+
+export interface Digest {
+  body: RichText;
+  priority: number;
+  replaces: number[];
+}
+
+/** Alert groups named in one digest line; the rest are counted. */
+const MAX_GROUPS = 6;
+/** Log lines of each host that are still posted as they are. */
+const LOG_LINES_KEPT = 2;
+const SEVERITY_ORDER = ['critical', 'error', 'warning', 'info'];
+
+export function planDigests(rows: CondensableRow[]): Digest[] {
+  const digests: Digest[] = [];
+  for (const status of ['firing', 'resolved'] as const) {
+    const alerts = rows.filter((r) => r.facts.kind === 'alert' && r.facts.status === status);
+    if (alerts.length > 0) digests.push(alertDigest(status, alerts));
+  }
+  const byHost = new Map<string, CondensableRow[]>();
+  for (const r of rows) {
+    if (r.facts.kind !== 'log') continue;
+    const list = byHost.get(r.facts.host) ?? [];
+    list.push(r);
+    byHost.set(r.facts.host, list);
+  }
+  for (const [host, list] of byHost) {
+    const rest = list.slice(LOG_LINES_KEPT);
+    if (rest.length > 0) digests.push(logDigest(host, rest));
+  }
+  return digests;
+}
+
+function alertDigest(status: 'firing' | 'resolved', rows: CondensableRow[]): Digest {
+  const groups = new Map<string, { name: string; severity: string; hosts: Set<string>; count: number }>();
+  for (const r of rows) {
+    if (r.facts.kind !== 'alert') continue;
+    const key = `${r.facts.severity}\0${r.facts.name}`;
+    const g = groups.get(key) ?? { name: r.facts.name, severity: r.facts.severity, hosts: new Set<string>(), count: 0 };
+    g.count++;
+    if (r.facts.host) g.hosts.add(r.facts.host);
+    groups.set(key, g);
+  }
+  const sorted = [...groups.values()].sort((a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity) || b.count - a.count || a.name.localeCompare(b.name));
+  const shown = sorted.slice(0, MAX_GROUPS);
+  const hidden = sorted.slice(MAX_GROUPS).reduce((n, g) => n + g.count, 0);
+  const parts: Inline[] = [];
+  for (const g of shown) {
+    if (parts.length > 0) parts.push(', ');
+    parts.push(`${g.count}× `, tone(g.severity === 'critical' || g.severity === 'error' ? 'critical' : g.severity === 'warning' ? 'warning' : 'info', bold(g.name)));
+    const hosts = hostRange([...g.hosts]);
+    if (hosts) parts.push(` (${hosts})`);
+  }
+  if (hidden > 0) parts.push(`, and ${hidden} more`);
+  const head = status === 'firing' ? tone('critical', bold(`⚠ ${rows.length} firing:`)) : tone('ok', bold(`✔ ${rows.length} resolved:`));
+  return { body: richText(line(head, ' ', ...parts)), priority: Math.max(...rows.map((r) => r.priority)), replaces: rows.map((r) => r.id) };
+}
+
+function logDigest(host: string, rows: CondensableRow[]): Digest {
+  const first = Date.parse(rows[0]!.created_at);
+  const last = Date.parse(rows[rows.length - 1]!.created_at);
+  const seconds = Math.max(1, Math.round((last - first) / 1000));
+  const levels = new Map<string, number>();
+  for (const r of rows) if (r.facts.kind === 'log') levels.set(r.facts.level, (levels.get(r.facts.level) ?? 0) + 1);
+  const byLevel = [...levels].sort((a, b) => b[1] - a[1]).map(([l, n]) => `${n} ${l}`).join(', ');
+  return {
+    body: richText(line(...join([`…and ${rows.length} similar lines from`, bold(host), `in the last ${seconds} s`, tone('muted', `(${byLevel})`)]))),
+    priority: Math.max(...rows.map((r) => r.priority)),
+    replaces: rows.map((r) => r.id),
+  };
+}
+
+/** `web01…web30` for a sorted run of hosts, `web01, web02` for two, `web01` for one. */
+export function hostRange(hosts: string[]): string {
+  if (hosts.length === 0) return '';
+  const s = [...hosts].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+  if (s.length === 1) return s[0]!;
+  if (s.length === 2) return `${s[0]}, ${s[1]}`;
+  return `${s[0]}…${s[s.length - 1]}`;
+}

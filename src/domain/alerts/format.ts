@@ -1,0 +1,62 @@
+import { bold, code, join, line, link, richText, tone, type Inline, type RichText, type Tone } from '../../chat/rich-text.js';
+import { formatDuration } from '../../time/duration.js';
+import type { Alert, Severity } from './model.js';
+
+/**
+ * How an alert reads in chat. Every message names the severity, the alert,
+ * the host, the summary, the alert's id for !ack, and a link.
+ */
+export const SEVERITY_TONE: Record<Severity, Tone> = { critical: 'critical', error: 'critical', warning: 'warning', info: 'info' };
+
+export type AlertNews = 'firing' | 'repeat' | 'reminder' | 'resolved';
+
+/** Where "more" about an alert is: the source's own page, else the status board. */
+export function alertUrl(a: Alert, publicUrl: string | undefined): string | undefined {
+  return a.url ?? (publicUrl ? `${publicUrl.replace(/\/$/, '')}/alerts/${a.id}` : undefined);
+}
+
+export function severityLabel(s: Severity): Inline {
+  return tone(SEVERITY_TONE[s], bold(s.toUpperCase()));
+}
+
+export function alertMessage(a: Alert, news: AlertNews, now: Date, publicUrl: string | undefined): RichText {
+  const url = alertUrl(a, publicUrl);
+  const lasted = formatDuration((a.resolved_at ? Date.parse(a.resolved_at) : now.getTime()) - Date.parse(a.started_at));
+  const head: Inline[] =
+    news === 'resolved'
+      ? [tone('ok', bold('RESOLVED')), a.severity === 'info' ? '' : `(${a.severity})`]
+      : news === 'reminder'
+        ? [tone('critical', bold('STILL FIRING')), `for ${lasted}, not acknowledged:`, severityLabel(a.severity)]
+        : [severityLabel(a.severity), news === 'repeat' ? `(still firing, ${a.count}×)` : ''];
+  return richText(
+    line(
+      ...join([
+        ...head,
+        bold(a.name),
+        a.host && `on ${a.host}`,
+        news === 'resolved' ? `after ${lasted}` : '',
+        a.summary !== a.name && '—',
+        a.summary !== a.name && a.summary,
+        `(#${a.id})`,
+        url && link(url),
+      ]),
+    ),
+  );
+}
+
+/** One line for a list (`!alerts`): severity, name, host, since when, ack state. */
+export function alertBrief(a: Alert, now: Date): Inline[] {
+  const age = formatDuration(now.getTime() - Date.parse(a.started_at));
+  return join([
+    code(`#${a.id}`),
+    a.status === 'resolved' ? tone('ok', 'resolved') : severityLabel(a.severity),
+    bold(a.name),
+    a.host && `on ${a.host}`,
+    a.status === 'firing' ? `for ${age}` : `lasted ${formatDuration(Date.parse(a.resolved_at!) - Date.parse(a.started_at))}`,
+    a.count > 1 && `${a.count}×`,
+    a.acked_by && tone('muted', `acked by ${a.acked_by}`),
+    a.suppressed && tone('muted', a.suppressed === 'maintenance' ? 'suppressed (maintenance)' : `silenced (${a.suppressed.replace(':', ' #')})`),
+    '—',
+    a.summary,
+  ]);
+}

@@ -1,0 +1,214 @@
+import type { Logger } from 'pino';
+import { bold, join, line, richText } from '../../chat/rich-text.js';
+import type { Clock } from '../../clock.js';
+import type { Outbox } from '../../delivery/outbox.js';
+import { UserError } from '../../errors.js';
+import type { Metrics } from '../../metrics.js';
+import type { DB } from '../../store/database.js';
+import type { Routes } from '../routing/routes.js';
+import type { Subject } from '../routing/pattern.js';
+import type { Inventory } from '../servers/inventory.js';
+import type { Server } from '../servers/model.js';
+import { parseIp } from '../servers/ip.js';
+import { alertMessage, type AlertNews } from './format.js';
+import type { Alert, AlertInput } from './model.js';
+import { formatMatcher, type Matcher, type Silence, type SilenceStore } from './silences.js';
+import type { AlertStore } from './store.js';
+
+export interface AlertServiceDeps {
+  db: DB;
+  clock: Clock;
+  store: AlertStore;
+  silences: SilenceStore;
+  inventory: Inventory;
+  outbox: Outbox;
+  routes: Routes;
+  metrics: Metrics;
+  log: Logger;
+  dedupWindowMs: number;
+  repeatIntervalMs: number;
+  publicUrl?: string;
+}
+
+export interface Accepted {
+  id: number;
+  fingerprint: string;
+  outcome: string;
+}
+
+/**
+ * Alerts from every source: stored first (the caller answers only after
+ * the transaction committed), then posted to the channels their route names,
+ * unless deduplicated, silenced or held back for maintenance.
+ */
+export class AlertService {
+  constructor(private readonly d: AlertServiceDeps) {
+    d.inventory.onStatusChange((serverId, change) => {
+      if (change.from_status === 'maintenance') this.leftMaintenance(serverId, change.at);
+    });
+  }
+
+  /** Stores and routes a batch in one transaction; returns what was accepted. */
+  ingest(inputs: AlertInput[]): Accepted[] {
+    return this.d.db.transaction(() => inputs.map((i) => this.ingestOne(i))).immediate();
+  }
+
+  private ingestOne(input: AlertInput): Accepted {
+    const { store, metrics } = this.d;
+    const server = input.host ? this.findServer(input.host) : null;
+    const subject = subjectOf(input, server?.name ?? input.host);
+    const quiet = input.status === 'firing' ? this.quietReason(subject, server) : null;
+    const { alert, outcome } = store.record(input, { serverId: server?.id ?? null, host: server?.name ?? input.host ?? null }, this.d.dedupWindowMs, quiet);
+    metrics.accepted.inc({ source: input.source });
+
+    let news: AlertNews | null = null;
+    if (quiet) metrics[quiet === 'maintenance' ? 'suppressed' : 'silenced'].inc({ source: input.source });
+    else if (outcome === 'opened') news = 'firing';
+    else if (outcome === 'repeat' && !alert.acked_at) news = 'repeat';
+    else if (outcome === 'resolved' && alert.last_notified_at) news = 'resolved';
+    else if (outcome === 'deduplicated' || outcome === 'repeat') metrics.deduplicated.inc({ source: input.source });
+    if (news) this.post(alert, news, subject);
+    return { id: alert.id, fingerprint: alert.fingerprint, outcome: quiet ? (quiet === 'maintenance' ? 'suppressed' : 'silenced') : news ? outcome : 'deduplicated' };
+  }
+
+  /** Writes the alert's message to the outbox of each channel its route names. */
+  private post(alert: Alert, news: AlertNews, subject: Subject): void {
+    const { channels } = this.d.routes.route(subject);
+    const body = alertMessage(alert, news, this.d.clock.now(), this.d.publicUrl);
+    const priority = alert.severity === 'critical' && news !== 'resolved' ? 1 : 0;
+    for (const channel of channels) {
+      this.d.outbox.enqueue({
+        channel,
+        body,
+        priority,
+        digest: { kind: 'alert', status: news === 'resolved' ? 'resolved' : 'firing', name: alert.name, severity: alert.severity, host: alert.host },
+      });
+      this.d.metrics.routed.inc({ channel });
+    }
+    this.d.store.markNotified(alert.id);
+    if (news === 'reminder') this.d.store.addEvent(alert.id, 'reminded', null, null);
+  }
+
+  /** Channels an alert goes to: for `opsbridge routes test` and acks. */
+  channelsFor(alert: Alert): string[] {
+    return this.d.routes.route(subjectOf(alertInputOf(alert), alert.host ?? undefined)).channels;
+  }
+
+  /** The inventory host an alert names: by name or FQDN, by address, or by the short name of an FQDN. */
+  findServer(host: string): Server | null {
+    const inv = this.d.inventory;
+    const byName = inv.get(host);
+    if (byName) return byName;
+    if (parseIp(host)) {
+      const r = inv.findByAddress(host, 2);
+      return r && r.total === 1 ? r.servers[0]! : null;
+    }
+    const short = host.split('.')[0]!;
+    return short !== host ? inv.get(short) : null;
+  }
+
+  private quietReason(subject: Subject, server: Server | null): string | null {
+    const silence = this.d.silences.find(subject);
+    if (silence) return `silence:${silence.id}`;
+    if (server?.status === 'maintenance') return 'maintenance';
+    return null;
+  }
+
+  /** Posts critical alerts nobody acknowledged again, every repeat interval. Run by a timer. */
+  remindUnacknowledged(): number {
+    if (this.d.repeatIntervalMs <= 0) return 0;
+    const before = new Date(this.d.clock.now().getTime() - this.d.repeatIntervalMs);
+    const due = this.d.store.dueRepeats(before);
+    this.d.db.transaction(() => {
+      for (const a of due) this.post(a, 'reminder', subjectOf(alertInputOf(a), a.host ?? undefined));
+    }).immediate();
+    return due.length;
+  }
+
+  ack(id: number, actor: string, note: string | null, from: string | undefined): Alert {
+    const alert = this.requireAlert(id);
+    if (alert.status === 'resolved') throw new UserError(`alert #${id} (${alert.name}) is already resolved`);
+    if (alert.acked_at) throw new UserError(`alert #${id} was already acknowledged by ${alert.acked_by}`);
+    this.d.db.transaction(() => {
+      this.d.store.ack(id, actor, note);
+      // The channels that saw the alert hear who took it; the asker's channel gets the reply.
+      const body = richText(line(...join(['✔', bold(`#${id} ${alert.name}`), alert.host && `on ${alert.host}`, `acknowledged by ${actor}`, note && `— ${note}`])));
+      for (const channel of this.channelsFor(alert)) if (channel !== from) this.d.outbox.enqueue({ channel, body });
+    }).immediate();
+    return this.d.store.get(id)!;
+  }
+
+  requireAlert(id: number): Alert {
+    const alert = this.d.store.get(id);
+    if (!alert) throw new UserError(`no alert #${id}`);
+    return alert;
+  }
+
+  /** Adds a silence and marks the firing alerts it covers; returns it with how many it covered. */
+  silence(matchers: Matcher[], durationMs: number, actor: string, reason: string | null): { silence: Silence; covered: number } {
+    return this.d.db.transaction(() => {
+      const silence = this.d.silences.add(matchers, durationMs, actor, reason);
+      let covered = 0;
+      for (let offset = 0; ; offset += 500) {
+        const page = this.d.store.list({ status: 'firing', limit: 500, offset }).alerts;
+        for (const a of page) {
+          if (a.suppressed || this.d.silences.find(subjectOf(alertInputOf(a), a.host ?? undefined))?.id !== silence.id) continue;
+          this.d.store.setQuiet(a.id, `silence:${silence.id}`, actor);
+          covered++;
+        }
+        if (page.length < 500) break;
+      }
+      return { silence, covered };
+    }).immediate();
+  }
+
+  /** One line for the channels of a host's alerts when it leaves maintenance: what was held back. */
+  private leftMaintenance(serverId: number, at: string): void {
+    const inv = this.d.inventory;
+    const entered = inv.history(serverId, 50).find((h) => h.to_status === 'maintenance');
+    const server = inv.getById(serverId);
+    if (!entered || !server) return;
+    const held = this.d.store.suppressedSince(serverId, entered.at);
+    if (held.length === 0) return;
+    const firing = held.filter((a) => a.status === 'firing');
+    const names = [...new Set(firing.map((a) => a.name))];
+    const body = richText(
+      line(
+        ...join([
+          bold(server.name),
+          `left maintenance: ${held.length} alert${held.length === 1 ? ' was' : 's were'} suppressed while it was in maintenance`,
+          firing.length > 0 ? `— ${firing.length} still firing: ${names.slice(0, 5).join(', ')}${names.length > 5 ? ', …' : ''}` : '— all resolved',
+        ]),
+      ),
+    );
+    const channels = new Set(held.flatMap((a) => this.channelsFor(a)));
+    this.d.db.transaction(() => {
+      for (const channel of channels) this.d.outbox.enqueue({ channel, body });
+    })();
+    this.d.log.info({ host: server.name, suppressed: held.length, at }, 'host left maintenance');
+  }
+}
+
+export function describeMatchers(ms: Matcher[]): string {
+  return ms.map(formatMatcher).join(' ');
+}
+
+/** What routes and silences see of an alert: `host` is the inventory name when it matched. */
+export function subjectOf(a: AlertInput, host: string | undefined): Subject {
+  return {
+    kind: 'alert',
+    source: a.source,
+    severity: a.severity,
+    ...(host && { host }),
+    alertname: a.name,
+    labels: a.labels,
+    message: a.text ? `${a.summary}\n${a.text}` : a.summary,
+  };
+}
+
+function alertInputOf(a: Alert): AlertInput {
+  return {
+    source: a.source, name: a.name, severity: a.severity, status: a.status, labels: a.labels, summary: a.summary,
+    ...(a.text && { text: a.text }), ...(a.host && { host: a.host }),
+  };
+}

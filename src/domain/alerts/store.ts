@@ -1,0 +1,201 @@
+import type { Clock } from '../../clock.js';
+import type { DB } from '../../store/database.js';
+import { labelsFingerprint } from './fingerprint.js';
+import type { Alert, AlertEvent, AlertInput, AlertStatus } from './model.js';
+
+/**
+ * What happened to the stored alert when a notification came in:
+ * - opened: first seen, or firing again after it was resolved
+ * - repeat: still firing, and the dedup window since the last post has passed
+ * - deduplicated: same state within the window (only its count went up)
+ * - resolved: it was firing and is now resolved
+ * - stale: resolved again, or resolved for an alert never seen firing
+ */
+export type Outcome = 'opened' | 'repeat' | 'deduplicated' | 'resolved' | 'stale';
+
+type Row = Omit<Alert, 'labels'> & { labels: string };
+
+export interface AlertQuery {
+  status?: AlertStatus | 'all';
+  host?: string;
+  severity?: string;
+  name?: string;
+  since?: string;
+  /** Include alerts that are silenced or suppressed (default true). */
+  includeQuiet?: boolean;
+  limit: number;
+  offset?: number;
+}
+
+const COLUMNS = `id, fingerprint, source, name, severity, status, host, server_id, summary, text, labels, url, started_at, resolved_at,
+  first_seen_at, last_seen_at, count, last_notified_at, acked_at, acked_by, ack_note, suppressed`;
+
+/** The alerts table and each alert's history. Synchronous: callers wrap what must commit together in one transaction. */
+export class AlertStore {
+  private readonly q;
+
+  constructor(private readonly db: DB, private readonly clock: Clock) {
+    this.q = {
+      byFingerprint: db.prepare(`SELECT ${COLUMNS} FROM alerts WHERE fingerprint = ?`),
+      byId: db.prepare(`SELECT ${COLUMNS} FROM alerts WHERE id = ?`),
+      insert: db.prepare(`INSERT INTO alerts (fingerprint, source, name, severity, status, host, server_id, summary, text, labels, url,
+        started_at, resolved_at, first_seen_at, last_seen_at, suppressed)
+        VALUES (@fingerprint, @source, @name, @severity, @status, @host, @server_id, @summary, @text, @labels, @url,
+        @started_at, @resolved_at, @now, @now, @suppressed)`),
+      reopen: db.prepare(`UPDATE alerts SET status = 'firing', source = @source, name = @name, severity = @severity, host = @host, server_id = @server_id,
+        summary = @summary, text = @text, labels = @labels, url = @url, started_at = @started_at, resolved_at = NULL, last_seen_at = @now,
+        count = 1, last_notified_at = NULL, acked_at = NULL, acked_by = NULL, ack_note = NULL, suppressed = @suppressed WHERE id = @id`),
+      touch: db.prepare(`UPDATE alerts SET last_seen_at = @now, count = count + 1, severity = @severity, summary = @summary, text = @text,
+        labels = @labels, url = @url, suppressed = @suppressed WHERE id = @id`),
+      resolve: db.prepare(`UPDATE alerts SET status = 'resolved', resolved_at = @resolved_at, last_seen_at = @now, count = count + 1 WHERE id = @id`),
+      notified: db.prepare('UPDATE alerts SET last_notified_at = ? WHERE id = ?'),
+      ack: db.prepare('UPDATE alerts SET acked_at = ?, acked_by = ?, ack_note = ? WHERE id = ?'),
+      quiet: db.prepare('UPDATE alerts SET suppressed = ? WHERE id = ?'),
+      event: db.prepare('INSERT INTO alert_events (alert_id, at, kind, actor, detail) VALUES (?, ?, ?, ?, ?)'),
+      events: db.prepare('SELECT id, at, kind, actor, detail FROM alert_events WHERE alert_id = ? ORDER BY id DESC LIMIT ?'),
+      dueRepeats: db.prepare(`SELECT ${COLUMNS} FROM alerts WHERE status = 'firing' AND severity = 'critical' AND acked_at IS NULL
+        AND suppressed IS NULL AND last_notified_at IS NOT NULL AND last_notified_at <= ? ORDER BY id LIMIT 500`),
+      firingForServer: db.prepare(`SELECT ${COLUMNS} FROM alerts WHERE server_id = ? AND status = 'firing' ORDER BY id DESC LIMIT ?`),
+      suppressedSince: db.prepare(`SELECT ${COLUMNS} FROM alerts WHERE server_id = ? AND suppressed = 'maintenance' AND last_seen_at >= ? ORDER BY id`),
+    };
+  }
+
+  get(id: number): Alert | null {
+    const r = this.q.byId.get(id) as Row | undefined;
+    return r ? decode(r) : null;
+  }
+
+  /**
+   * Applies one notification. `quiet` says why it must not be posted
+   * (maintenance, a silence); it is stored on the alert either way.
+   */
+  record(input: AlertInput, match: { serverId: number | null; host: string | null }, dedupMs: number, quiet: string | null): { alert: Alert; outcome: Outcome } {
+    const now = this.clock.now().toISOString();
+    const fingerprint = input.fingerprint ?? labelsFingerprint(input.source, { ...input.labels, ...(!input.labels.alertname && { alertname: input.name }) });
+    const existing = this.q.byFingerprint.get(fingerprint) as Row | undefined;
+    const fields = {
+      source: input.source,
+      name: input.name,
+      severity: input.severity,
+      host: match.host,
+      server_id: match.serverId,
+      summary: input.summary,
+      text: input.text ?? null,
+      labels: JSON.stringify(input.labels),
+      url: input.url ?? null,
+      now,
+      suppressed: quiet,
+    };
+    const startedAt = (input.startsAt ?? this.clock.now()).toISOString();
+
+    if (!existing) {
+      const resolved = input.status === 'resolved';
+      const id = Number(
+        this.q.insert.run({ ...fields, fingerprint, status: input.status, started_at: startedAt, resolved_at: resolved ? (input.endsAt ?? this.clock.now()).toISOString() : null }).lastInsertRowid,
+      );
+      this.addEvent(id, input.status, null, input.summary);
+      if (!resolved && quiet) this.addEvent(id, quiet === 'maintenance' ? 'suppressed' : 'silenced', null, quiet);
+      return { alert: this.get(id)!, outcome: resolved ? 'stale' : 'opened' };
+    }
+
+    const id = existing.id;
+    if (input.status === 'firing') {
+      if (existing.status === 'resolved') {
+        this.q.reopen.run({ ...fields, id, started_at: startedAt });
+        this.addEvent(id, 'firing', null, input.summary);
+        if (quiet) this.addEvent(id, quiet === 'maintenance' ? 'suppressed' : 'silenced', null, quiet);
+        return { alert: this.get(id)!, outcome: 'opened' };
+      }
+      this.q.touch.run({ ...fields, id });
+      if (quiet && quiet !== existing.suppressed) this.addEvent(id, quiet === 'maintenance' ? 'suppressed' : 'silenced', null, quiet);
+      // Never posted (it was quiet until now) or posted longer ago than the window: post again.
+      const last = existing.last_notified_at;
+      const withinWindow = last !== null && Date.parse(now) - Date.parse(last) < dedupMs;
+      return { alert: this.get(id)!, outcome: withinWindow ? 'deduplicated' : 'repeat' };
+    }
+    if (existing.status === 'resolved') {
+      this.q.touch.run({ ...fields, id, severity: existing.severity, suppressed: existing.suppressed });
+      return { alert: this.get(id)!, outcome: 'stale' };
+    }
+    this.q.resolve.run({ id, now, resolved_at: (input.endsAt ?? this.clock.now()).toISOString() });
+    this.addEvent(id, 'resolved', null, null);
+    return { alert: this.get(id)!, outcome: 'resolved' };
+  }
+
+  markNotified(id: number): void {
+    this.q.notified.run(this.clock.now().toISOString(), id);
+  }
+
+  ack(id: number, actor: string, note: string | null): void {
+    this.q.ack.run(this.clock.now().toISOString(), actor, note, id);
+    this.addEvent(id, 'acked', actor, note);
+  }
+
+  setQuiet(id: number, quiet: string | null, actor: string | null): void {
+    this.q.quiet.run(quiet, id);
+    if (quiet) this.addEvent(id, quiet === 'maintenance' ? 'suppressed' : 'silenced', actor, quiet);
+  }
+
+  addEvent(id: number, kind: string, actor: string | null, detail: string | null): void {
+    this.q.event.run(id, this.clock.now().toISOString(), kind, actor, detail);
+  }
+
+  events(id: number, limit: number): AlertEvent[] {
+    return this.q.events.all(id, limit) as AlertEvent[];
+  }
+
+  /** Critical alerts nobody acknowledged whose last post is older than `before`. */
+  dueRepeats(before: Date): Alert[] {
+    return (this.q.dueRepeats.all(before.toISOString()) as Row[]).map(decode);
+  }
+
+  firingForServer(serverId: number, limit: number): Alert[] {
+    return (this.q.firingForServer.all(serverId, limit) as Row[]).map(decode);
+  }
+
+  /** Alerts of a host held back for maintenance and seen since `since`. */
+  suppressedSince(serverId: number, since: string): Alert[] {
+    return (this.q.suppressedSince.all(serverId, since) as Row[]).map(decode);
+  }
+
+  /** Newest first, with the total that matched. */
+  list(query: AlertQuery): { total: number; alerts: Alert[] } {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const status = query.status ?? 'firing';
+    if (status !== 'all') {
+      where.push('status = ?');
+      params.push(status);
+    }
+    if (query.host) {
+      where.push('host LIKE ? ESCAPE \'\\\'');
+      params.push(globToLike(query.host));
+    }
+    if (query.severity) {
+      where.push('severity = ?');
+      params.push(query.severity);
+    }
+    if (query.name) {
+      where.push('name LIKE ? ESCAPE \'\\\'');
+      params.push(globToLike(query.name));
+    }
+    if (query.since) {
+      where.push('last_seen_at >= ?');
+      params.push(query.since);
+    }
+    if (query.includeQuiet === false) where.push('suppressed IS NULL');
+    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const total = this.db.prepare(`SELECT COUNT(*) FROM alerts ${clause}`).pluck().get(...params) as number;
+    const rows = this.db.prepare(`SELECT ${COLUMNS} FROM alerts ${clause} ORDER BY last_seen_at DESC, id DESC LIMIT ? OFFSET ?`).all(...params, query.limit, query.offset ?? 0) as Row[];
+    return { total, alerts: rows.map(decode) };
+  }
+}
+
+function decode(r: Row): Alert {
+  return { ...r, labels: JSON.parse(r.labels) as Record<string, string> };
+}
+
+/** `web0*` → `web0%`, case-insensitive as LIKE is for ASCII. */
+function globToLike(glob: string): string {
+  return glob.replace(/[\\%_]/g, (c) => '\\' + c).replace(/\*/g, '%').replace(/\?/g, '_');
+}

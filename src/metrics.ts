@@ -1,0 +1,63 @@
+import { Counter, Gauge, Registry } from 'prom-client';
+import type { Clock } from './clock.js';
+import type { Outbox } from './delivery/outbox.js';
+
+/**
+ * What `/metrics` shows, in a registry of its own (no global state, so two
+ * bots in one test process do not share counts).
+ */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly accepted: Counter<'source'>;
+  readonly deduplicated: Counter<'source'>;
+  readonly suppressed: Counter<'source'>;
+  readonly silenced: Counter<'source'>;
+  readonly routed: Counter<'channel'>;
+  readonly delivered: Counter<'channel'>;
+  readonly condensed: Counter<'channel'>;
+  readonly logLines: Counter<'source'>;
+  readonly syslogLines: Counter<'transport' | 'result'>;
+
+  constructor(outbox: Outbox, clock: Clock) {
+    const r = this.registry;
+    const counter = <L extends string>(name: string, help: string, labelNames: L[]) => new Counter<L>({ name, help, labelNames, registers: [r] });
+    this.accepted = counter('opsbridge_alerts_accepted_total', 'Alert notifications accepted and stored', ['source']);
+    this.deduplicated = counter('opsbridge_alerts_deduplicated_total', 'Alert notifications counted but not posted: same state within the dedup window', ['source']);
+    this.suppressed = counter('opsbridge_alerts_suppressed_total', 'Alert notifications not posted: host in maintenance', ['source']);
+    this.silenced = counter('opsbridge_alerts_silenced_total', 'Alert notifications not posted: matched a silence', ['source']);
+    this.routed = counter('opsbridge_messages_routed_total', 'Alert and log messages written to the outbox', ['channel']);
+    this.delivered = counter('opsbridge_messages_delivered_total', 'Outbox messages the chat platform confirmed', ['channel']);
+    this.condensed = counter('opsbridge_messages_condensed_total', 'Outbox messages replaced by a storm digest', ['channel']);
+    this.logLines = counter('opsbridge_log_lines_accepted_total', 'Log lines accepted and stored', ['source']);
+    this.syslogLines = counter('opsbridge_syslog_lines_total', 'Syslog messages received, by whether they parsed', ['transport', 'result']);
+
+    // Read from the outbox table when scraped: rows written by other processes count too.
+    const depth = new Gauge({ name: 'opsbridge_outbox_pending', help: 'Messages waiting in the outbox', labelNames: ['channel'], registers: [r] });
+    const age = new Gauge({ name: 'opsbridge_outbox_oldest_pending_seconds', help: 'Age of the oldest waiting message', labelNames: ['channel'], registers: [r] });
+    let known = new Set<string>();
+    const collect = () => {
+      const rows = outbox.depth();
+      const now = clock.now().getTime();
+      const seen = new Set<string>();
+      for (const row of rows) {
+        seen.add(row.channel);
+        depth.set({ channel: row.channel }, row.pending);
+        age.set({ channel: row.channel }, Math.max(0, (now - Date.parse(row.oldest)) / 1000));
+      }
+      // A channel that emptied shows 0, not its last backlog.
+      for (const c of known) if (!seen.has(c)) {
+        depth.set({ channel: c }, 0);
+        age.set({ channel: c }, 0);
+      }
+      known = new Set([...known, ...seen]);
+    };
+    this.collectOutbox = collect;
+  }
+
+  private readonly collectOutbox: () => void;
+
+  async render(): Promise<{ contentType: string; body: string }> {
+    this.collectOutbox();
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}

@@ -24,6 +24,10 @@ import { ingestRoutes } from './http/routes/ingest.js';
 import { metricsRoutes } from './http/routes/metrics.js';
 import { resolveToken } from './http/token.js';
 import { SyslogListener } from './ingest/syslog/listener.js';
+import { FileTailer } from './ingest/tail.js';
+import { SqliteTailOffsets } from './ingest/tail-offsets.js';
+import { compilePattern } from './domain/routing/pattern.js';
+import { hostname } from 'node:os';
 import { syslogToLog } from './ingest/syslog/to-log.js';
 import { Metrics } from './metrics.js';
 import { HttpServer } from './http/server.js';
@@ -180,6 +184,7 @@ export async function startBot(config: Config, opts: BotOptions): Promise<Bot> {
   log.info({ listen: `${address.address}:${address.port}` }, 'HTTP API listening');
 
   const syslog = await startSyslog(config, core, log);
+  const tailers = await startTailers(config, core, log);
   const bridge = config.bridges.length > 0 ? new Bridge(config.bridges, outbox) : undefined;
   const onMessage = createInboundHandler({ dispatcher, outbox, log, ...(bridge && { bridge }) });
   for (const a of adapters.values()) await a.start((m) => void onMessage(m));
@@ -203,6 +208,7 @@ export async function startBot(config: Config, opts: BotOptions): Promise<Bot> {
       stopped = true;
       clearInterval(reminders);
       await syslog?.stop();
+      for (const t of tailers) await t.stop();
       // Adapters first: they fail what they still hold, so delivery's waits end.
       for (const a of adapters.values()) await a.stop();
       await delivery.stop();
@@ -232,6 +238,29 @@ async function startSyslog(config: Config, core: Core, log: Logger): Promise<Sys
   const addr = await listener.start();
   log.info({ udp: addr.udp && `${addr.udp.address}:${addr.udp.port}`, tcp: addr.tcp && `${addr.tcp.address}:${addr.tcp.port}` }, 'syslog listening');
   return listener;
+}
+
+/** One tailer per `tail:` entry; the lines and the file position commit together. */
+async function startTailers(config: Config, core: Core, log: Logger): Promise<FileTailer[]> {
+  const offsets = new SqliteTailOffsets(core.db, core.clock);
+  const tailers: FileTailer[] = [];
+  for (const t of config.tail) {
+    const host = t.host ?? hostname();
+    const wanted = t.match ? compilePattern(t.match) : undefined;
+    const tailer = new FileTailer({
+      path: t.path,
+      offsets,
+      log,
+      onLines: (lines, position) =>
+        core.services.logs.ingest(
+          lines.map((message) => ({ source: 'tail', host, level: t.level, message })),
+          { to: t.to, ...(wanted && { post: (l) => wanted(l.message) }), also: () => offsets.set(t.path, position) },
+        ),
+    });
+    await tailer.start();
+    tailers.push(tailer);
+  }
+  return tailers;
 }
 
 /** Every name a configured person goes by, lowercased, to their Slack user ID. */

@@ -51,7 +51,7 @@ export class FileTailer {
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
   private watcher: FSWatcher | undefined;
-  /** The poll that runs last, and the one waiting to run after it (shared by everyone who asks meanwhile). */
+  /** The last poll in the chain (each starts when the one before ends), and the one not started yet, which new callers share. */
   private running: Promise<void> = Promise.resolve();
   private queued: Promise<void> | undefined;
   /** The last error logged, so a file that stays unreadable is reported once, not every poll. */
@@ -265,7 +265,7 @@ export class FileTailer {
     };
 
     // `carry` holds the unfinished line; it starts at file offset `carryStart`.
-    let carry = Buffer.alloc(0);
+    let carry: Buffer = Buffer.alloc(0);
     let carryStart = file.offset;
     let pos = file.offset;
     while (!this.stopped) {
@@ -284,7 +284,7 @@ export class FileTailer {
       const rest = cutLong(data.subarray(start), carryStart + start);
       if (!rest) return false;
       carryStart += data.length - rest.length;
-      carry = Buffer.from(rest); // a copy: `data` may share memory with `buf`, which the next read overwrites
+      carry = rest; // safe to keep: Buffer.concat copied it out of `buf`, which the next read overwrites
     }
     if (final && carry.length > 0 && !emit(carry, carryStart + carry.length)) return false;
     return flush();

@@ -25,7 +25,7 @@ describe('parseConfig defaults', () => {
 
   it('a partial section keeps the defaults of its other keys', () => {
     const c = parseConfig({ http: { token: 'x'.repeat(16) }, roles: { admin: ['console'] } }, {});
-    expect(c.http).toEqual({ listen: '127.0.0.1:8080', token: 'x'.repeat(16) });
+    expect(c.http).toEqual({ listen: '127.0.0.1:8080', token: 'x'.repeat(16), max_body_bytes: 1024 * 1024 });
     expect(c.roles).toEqual({ default: 'viewer', admin: ['console'], operator: [], viewer: [] });
   });
 
@@ -34,11 +34,23 @@ describe('parseConfig defaults', () => {
       database: '/var/lib/opsbridge/db.sqlite',
       timezone: 'Asia/Tokyo',
       log: { level: 'debug' },
-      http: { listen: '[::1]:9000', token: 'a-very-long-secret-token', public_url: 'https://ops.example.com' },
+      http: { listen: '[::1]:9000', token: 'a-very-long-secret-token', public_url: 'https://ops.example.com', max_body_bytes: 2048 },
       commands: { prefix: '.' },
       roles: { default: 'operator', admin: ['console', 'irc:account:alice', 'slack:U024BE7LH'], operator: ['irc:account:bob'], viewer: [] },
+      logs: { routes: [{ match: { host: 'app*', message: '/panic|fatal/' }, to: ['irc:#logs'], continue: false }], default: [] },
+      syslog: { udp: '127.0.0.1:5514', tcp: '127.0.0.1:5514' },
+      tail: [{ path: '/var/log/app/error.log', to: ['irc:#logs'], level: 'error' }],
     };
-    expect(parseConfig(raw, {})).toEqual({ ...raw, bridges: [], people: [] });
+    const { alerts, ...rest } = parseConfig({ ...raw, alerts: { dedup_window: '10m', repeat_interval: '0s', routes: [{ match: { severity: ['critical', 'error'], labels: { team: 'db' } }, to: ['slack:#incidents'], continue: true }] } }, {});
+    expect(rest).toEqual({ ...raw, bridges: [], people: [] });
+    expect(alerts).toEqual({
+      host_labels: ['host', 'hostname', 'instance'],
+      dedup_window: 600_000,
+      repeat_interval: 0,
+      digest_after: 10_000,
+      routes: [{ match: { severity: ['critical', 'error'], labels: { team: 'db' } }, to: ['slack:#incidents'], continue: true }],
+      default: ['console'],
+    });
   });
 });
 
@@ -61,6 +73,11 @@ describe('parseConfig problems: one line per problem, each naming its key path',
     ['short token (its value is not echoed)', { http: { token: 'short' } }, ['http.token: must be at least 16 characters']],
     ['prefix with a space', { commands: { prefix: '! ' } }, ['commands.prefix: must not contain spaces, got "! "']],
     ['top level is a list', ['a'], ['(top level): expected an object, got a list']],
+    ['route to a bad channel', { alerts: { routes: [{ to: ['#ops'] }] } }, [expect.stringMatching(/^alerts\.routes\[0\]\.to\[0\]: expected a channel address/) as unknown as string]],
+    ['route with a broken regex', { alerts: { routes: [{ match: { message: '/(unclosed/' }, to: ['console'] }] } }, [expect.stringMatching(/^alerts\.routes\[0\]\.match\.message: invalid regular expression/) as unknown as string]],
+    ['bad dedup window', { alerts: { dedup_window: 'soon' } }, ['alerts.dedup_window: expected a duration such as 30s, 5m or 2h, got "soon"']],
+    ['syslog address without a port', { syslog: { udp: '127.0.0.1' } }, ['syslog.udp: expected HOST:PORT, e.g. 127.0.0.1:8080, got "127.0.0.1"']],
+    ['tail without channels', { tail: [{ path: '/var/log/x' }] }, [expect.stringMatching(/^tail\[0\]\.to: /) as unknown as string]],
   ])('%s', (_name, raw, expected) => {
     expect(problemsOf(raw)).toEqual(expected);
   });
@@ -198,7 +215,7 @@ describe('loadConfig', () => {
     expect(from).toBe(file);
     expect(config.database).toBe('/tmp/ops.db');
     expect(config.timezone).toBe('Asia/Tokyo');
-    expect(config.http).toEqual({ listen: '0.0.0.0:9090', token: 'secret-token-0123456789' });
+    expect(config.http).toEqual({ listen: '0.0.0.0:9090', token: 'secret-token-0123456789', max_body_bytes: 1024 * 1024 });
     expect(config.roles.admin).toEqual(['console', 'irc:account:alice']);
     expect(config.roles.default).toBe('viewer');
   });

@@ -55,10 +55,11 @@ export class LogService {
 
   /**
    * Stores and routes lines in one transaction; `to` overrides routing (a
-   * tailed file names its channels). `also` runs inside the same transaction
+   * tailed file names its channels) and `post` can keep a line from being
+   * posted (it is stored all the same). `also` runs inside the same transaction
    * (a tailer saves its file offset there). Returns the new rows' ids.
    */
-  ingest(lines: LogInput[], opts: { to?: readonly string[]; also?: () => void } = {}): number[] {
+  ingest(lines: LogInput[], opts: { to?: readonly string[]; post?: (l: LogInput) => boolean; also?: () => void } = {}): number[] {
     const { db, clock, outbox, routes, metrics } = this.d;
     return db.transaction(() => {
       const now = clock.now().toISOString();
@@ -66,7 +67,7 @@ export class LogService {
         const id = Number(this.insert.run(l.source, l.host, l.level, l.message, l.ts?.toISOString() ?? null, now, l.malformed ? 1 : 0).lastInsertRowid);
         metrics.logLines.inc({ source: l.source });
         const severity = severityOf(l.level) ?? 'info';
-        const channels = opts.to ?? routes.route(logSubject(l)).channels;
+        const channels = opts.post && !opts.post(l) ? [] : (opts.to ?? routes.route(logSubject(l)).channels);
         const body = richText(
           line(...join([l.host && code(l.host), tone(SEVERITY_TONE[severity], bold(l.level.toUpperCase())), l.malformed ? tone('muted', '(unparsed)') : '', l.message])),
         );

@@ -55,8 +55,9 @@ describe('crash safety', () => {
         `database: ${join(dir, 'bot.db')}`,
         'log: { level: warn }',
         `http: { listen: "127.0.0.1:${port}", token: "${TOKEN}" }`,
-        `irc: { host: 127.0.0.1, port: ${server.port}, tls: false, nick: opsbridge, channels: ["#alerts"], flood: { burst: 1000, rate: 200 } }`,
-        'alerts: { routes: [{ to: ["irc:#alerts"] }] }',
+        `irc: { host: 127.0.0.1, port: ${server.port}, tls: false, nick: opsbridge, channels: ["#alerts"], flood: { burst: 5, rate: 100 } }`,
+        // Slower delivery than posting, so there is a backlog to kill; no digests, so each row is one line.
+        'alerts: { routes: [{ to: ["irc:#alerts"] }], digest_after: 0s }',
       ].join('\n'),
     );
     let bot = RunningBot.start(['-c', config, 'start'], { cwd: dir });

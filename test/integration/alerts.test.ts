@@ -1,0 +1,727 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { RichText } from '../../src/chat/rich-text.js';
+import { renderPlain } from '../../src/chat/render/plain.js';
+import { planDigests } from '../../src/delivery/digest.js';
+import { DEFAULT_HOST_LABELS } from '../../src/domain/alerts/host.js';
+import type { Alert } from '../../src/domain/alerts/model.js';
+import { fromAlertmanager, fromGeneric } from '../../src/domain/alerts/sources.js';
+import { importServers } from '../../src/domain/servers/import.js';
+import { SAMPLE_CSV, testCore, type TestCore } from '../helpers/core.js';
+
+/**
+ * Alert intake through the real core (SQLite, routes, outbox, dispatcher)
+ * with a fixed clock: what gets stored, what gets posted where, and what the
+ * chat commands say about it. Nothing sleeps; time moves with clock.advance.
+ */
+
+const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'alerts');
+const fixture = (name: string): unknown => JSON.parse(readFileSync(join(FIXTURES, name), 'utf8'));
+
+const MIN = 60_000;
+const CRITICAL_CHANNELS = ['irc:#ops', 'slack:#incidents', 'irc:#alerts'];
+const CONFIG = {
+  roles: { admin: ['console'], operator: ['irc:account:bob'] },
+  alerts: {
+    routes: [
+      { match: { severity: 'critical' }, to: ['irc:#ops', 'slack:#incidents'], continue: true },
+      { to: ['irc:#alerts'] },
+    ],
+  },
+};
+const ADMIN = { identity: 'console', name: 'root' };
+const BOB = { identity: 'irc:account:bob', name: 'bob' };
+
+interface OutRow {
+  id: number;
+  channel: string;
+  text: string;
+  priority: number;
+  kind: string | null;
+  condensed_into: number | null;
+}
+
+let core: TestCore;
+let mark = 0;
+
+beforeEach(() => {
+  core = testCore(CONFIG);
+  const r = importServers(core.services.inventory, SAMPLE_CSV, 'csv', { actor: 'test', source: 'sample.csv' });
+  expect(r.rejected).toEqual([]);
+  mark = 0;
+});
+afterEach(() => core.cleanup());
+
+function outboxRows(where = '1 = 1', ...params: unknown[]): OutRow[] {
+  const rows = core.db.prepare(`SELECT id, channel, body, priority, kind, condensed_into FROM outbox WHERE ${where} ORDER BY id`).all(...params) as Array<OutRow & { body: string }>;
+  return rows.map(({ body, ...r }) => ({ ...r, text: renderPlain(JSON.parse(body) as RichText) }));
+}
+
+/** Rows written since the last call. */
+function newRows(): OutRow[] {
+  const rows = outboxRows('id > ?', mark);
+  mark = rows.at(-1)?.id ?? mark;
+  return rows;
+}
+
+/** An Alertmanager alert, as its webhook carries it. */
+function am(name: string, instance: string, severity = 'critical', status: 'firing' | 'resolved' = 'firing', extra: Record<string, unknown> = {}) {
+  return { status, labels: { alertname: name, instance, severity }, annotations: { summary: `${name} on ${instance}` }, ...extra };
+}
+
+/** Parses and ingests alerts as the Alertmanager endpoint does. */
+function send(...alerts: ReturnType<typeof am>[]) {
+  return core.services.alerts.ingest(fromAlertmanager({ version: '4', status: 'firing', alerts }, { hostLabels: DEFAULT_HOST_LABELS }));
+}
+
+function alert(id: number): Alert {
+  const a = core.services.alertStore.get(id);
+  if (!a) throw new Error(`no alert ${id}`);
+  return a;
+}
+
+function serverId(name: string): number {
+  return core.services.inventory.get(name)!.id;
+}
+
+describe('a new alert', () => {
+  it('is stored and written to the outbox of every channel its route names', () => {
+    expect(send(am('DiskFull', 'web01:9100'))).toEqual([{ id: 1, fingerprint: expect.any(String), outcome: 'opened' }]);
+    const rows = newRows();
+    expect(rows.map((r) => r.channel)).toEqual(CRITICAL_CHANNELS);
+    for (const r of rows) {
+      expect(r.text).toBe('CRITICAL DiskFull on web01 — DiskFull on web01:9100 (#1)');
+      expect(r.priority).toBe(1);
+      expect(r.kind).toBe('alert');
+    }
+    expect(alert(1)).toMatchObject({ status: 'firing', host: 'web01', server_id: serverId('web01'), count: 1, last_notified_at: '2026-11-25T12:00:00.000Z', suppressed: null });
+  });
+
+  it('a warning goes only where the route for the rest says, at normal priority', () => {
+    send(am('HighLoad', 'db12:9100', 'warning'));
+    expect(newRows().map((r) => [r.channel, r.text, r.priority])).toEqual([['irc:#alerts', 'WARNING HighLoad on db12 — HighLoad on db12:9100 (#1)', 0]]);
+  });
+
+  it('the captured Alertmanager group: each alert stored with its fingerprint and posted with its link', () => {
+    const accepted = core.services.alerts.ingest(fromAlertmanager(fixture('alertmanager-firing.json'), { hostLabels: DEFAULT_HOST_LABELS }));
+    expect(accepted.map((a) => [a.fingerprint, a.outcome])).toEqual([
+      ['f0cacca025ff1cb6', 'opened'],
+      ['4dbace756ef84ad5', 'opened'],
+    ]);
+    const rows = newRows();
+    expect(rows.map((r) => r.channel)).toEqual(['irc:#alerts', ...CRITICAL_CHANNELS]);
+    expect(rows[0]!.text).toBe('WARNING HighLoad on db1 — Load average on db1:9100 is 12.4 (#1) http://prometheus.example.com:9090/graph?g0.expr=node_load5+%3E+8&g0.tab=1');
+    expect(rows[1]!.text).toMatch(/^CRITICAL DiskFull on web01 — Disk \/ on web01:9100 is 97% full \(#2\) http:\/\/prometheus\.example\.com:9090\/graph\?/);
+    // db1 is not in the inventory: kept as the source named it.
+    expect(alert(1)).toMatchObject({ host: 'db1', server_id: null, started_at: '2025-03-14T09:14:15.500Z' });
+    expect(alert(2)).toMatchObject({ host: 'web01', server_id: serverId('web01'), text: 'Filesystem / on web01:9100 has 2.9GiB left.' });
+  });
+});
+
+describe('deduplication', () => {
+  it('the same alert within the dedup window is counted, not posted; after the window it is posted again', () => {
+    send(am('DiskFull', 'web01:9100'));
+    newRows();
+
+    core.clock.advance(4 * MIN + 59_000);
+    expect(send(am('DiskFull', 'web01:9100'))).toEqual([{ id: 1, fingerprint: expect.any(String), outcome: 'deduplicated' }]);
+    expect(newRows()).toEqual([]);
+    expect(alert(1)).toMatchObject({ count: 2, last_seen_at: '2026-11-25T12:04:59.000Z', last_notified_at: '2026-11-25T12:00:00.000Z' });
+
+    core.clock.advance(1_000); // 5 min since the last post
+    expect(send(am('DiskFull', 'web01:9100'))[0]!.outcome).toBe('repeat');
+    const rows = newRows();
+    expect(rows.map((r) => r.channel)).toEqual(CRITICAL_CHANNELS);
+    expect(rows[0]!.text).toBe('CRITICAL (still firing, 3×) DiskFull on web01 — DiskFull on web01:9100 (#1)');
+    expect(alert(1)).toMatchObject({ count: 3, last_notified_at: '2026-11-25T12:05:00.000Z' });
+
+    // The window starts again from that post.
+    core.clock.advance(3 * MIN);
+    send(am('DiskFull', 'web01:9100'));
+    expect(newRows()).toEqual([]);
+  });
+
+  it('a batch with the same alert twice posts it once', () => {
+    expect(send(am('DiskFull', 'web01:9100'), am('DiskFull', 'web01:9100')).map((a) => a.outcome)).toEqual(['opened', 'deduplicated']);
+    expect(newRows()).toHaveLength(3);
+    expect(alert(1).count).toBe(2);
+  });
+
+  // BUG: a generic alert's fingerprint is its labels (title + host), not its
+  // severity, so the same alert escalating from warning to critical inside
+  // the dedup window is only counted: the critical route (#ops) never hears.
+  it.fails('an alert that escalates to critical within the window is posted where critical alerts go', () => {
+    const o = { hostLabels: DEFAULT_HOST_LABELS };
+    core.services.alerts.ingest(fromGeneric({ title: 'Disk filling', severity: 'warning', host: 'web01' }, o));
+    expect(newRows().map((r) => r.channel)).toEqual(['irc:#alerts']);
+    core.clock.advance(MIN);
+    core.services.alerts.ingest(fromGeneric({ title: 'Disk filling', severity: 'critical', host: 'web01' }, o));
+    expect(alert(1).severity).toBe('critical');
+    expect(newRows().map((r) => r.channel)).toContain('irc:#ops');
+  });
+
+  // BUG: fingerprints share one namespace across sources, so a fingerprint a
+  // script chose (or another source's hash) can resolve, reopen or rename an
+  // unrelated alert.
+  it.fails('a fingerprint from one source does not touch another source\'s alert', () => {
+    const o = { hostLabels: DEFAULT_HOST_LABELS };
+    core.services.alerts.ingest(fromGeneric({ title: 'Backup failed', severity: 'critical', host: 'db12', fingerprint: '4dbace756ef84ad5' }, o));
+    core.services.alerts.ingest(fromAlertmanager(fixture('alertmanager-resolved.json'), o));
+    expect(alert(1)).toMatchObject({ source: 'api', name: 'Backup failed', status: 'firing' });
+  });
+
+  // BUG (chat flood): Alertmanager and Grafana annotations have no length
+  // limit, and the summary is posted whole: a 100 KB summary is one 100 KB
+  // chat message (hundreds of IRC lines).
+  it.fails('a huge summary annotation is not posted whole', () => {
+    send(am('Big', 'web01:9100', 'warning', 'firing', { annotations: { summary: 'x'.repeat(100_000) } }));
+    const [row] = newRows();
+    expect(row!.text.length).toBeLessThan(1_000);
+  });
+
+  it('counts deduplicated notifications in the metrics', async () => {
+    send(am('DiskFull', 'web01:9100'));
+    send(am('DiskFull', 'web01:9100'));
+    send(am('DiskFull', 'web01:9100'));
+    const { body } = await core.metrics.render();
+    expect(body).toContain('opsbridge_alerts_accepted_total{source="alertmanager"} 3');
+    expect(body).toContain('opsbridge_alerts_deduplicated_total{source="alertmanager"} 2');
+  });
+});
+
+describe('resolution', () => {
+  it('a resolved alert is posted with how long it lasted', () => {
+    const start = '2026-11-25T11:00:00Z';
+    send(am('DiskFull', 'web01:9100', 'critical', 'firing', { startsAt: start }));
+    newRows();
+    core.clock.advance(2 * MIN);
+    expect(send(am('DiskFull', 'web01:9100', 'critical', 'resolved', { startsAt: start, endsAt: '2026-11-25T12:02:00Z' }))[0]!.outcome).toBe('resolved');
+    const rows = newRows();
+    expect(rows.map((r) => r.channel)).toEqual(CRITICAL_CHANNELS);
+    for (const r of rows) expect(r.text).toBe('RESOLVED (critical) DiskFull on web01 after 1h 2m — DiskFull on web01:9100 (#1)');
+    // A resolution is good news: it does not jump the queue.
+    expect(rows.map((r) => r.priority)).toEqual([0, 0, 0]);
+    expect(alert(1)).toMatchObject({ status: 'resolved', resolved_at: '2026-11-25T12:02:00.000Z' });
+  });
+
+  it('without endsAt, the time it was received is the end', () => {
+    send(am('HighLoad', 'db12:9100', 'warning'));
+    core.clock.advance(45 * MIN + 30_000);
+    send(am('HighLoad', 'db12:9100', 'warning', 'resolved'));
+    expect(newRows().at(-1)!.text).toBe('RESOLVED (warning) HighLoad on db12 after 45m 30s — HighLoad on db12:9100 (#1)');
+  });
+
+  it('the captured Alertmanager resolved group closes both alerts', () => {
+    const o = { hostLabels: DEFAULT_HOST_LABELS };
+    core.services.alerts.ingest(fromAlertmanager(fixture('alertmanager-firing.json'), o));
+    newRows();
+    expect(core.services.alerts.ingest(fromAlertmanager(fixture('alertmanager-resolved.json'), o)).map((a) => a.outcome)).toEqual(['resolved', 'resolved']);
+    const texts = newRows().map((r) => r.text);
+    expect(texts[0]).toMatch(/^RESOLVED \(warning\) HighLoad on db1 after 29m 15s — /);
+    expect(texts[1]).toMatch(/^RESOLVED \(critical\) DiskFull on web01 after 28m 18s — /);
+  });
+
+  it('the resolution of an alert that was never posted is stored but not posted', () => {
+    send(am('DiskFull', 'web01:9100', 'critical', 'resolved'));
+    expect(newRows()).toEqual([]);
+    expect(alert(1)).toMatchObject({ status: 'resolved', last_notified_at: null });
+  });
+
+  it('a second resolution is not posted again', () => {
+    send(am('DiskFull', 'web01:9100'));
+    send(am('DiskFull', 'web01:9100', 'critical', 'resolved'));
+    newRows();
+    core.clock.advance(10 * MIN);
+    send(am('DiskFull', 'web01:9100', 'critical', 'resolved'));
+    expect(newRows()).toEqual([]);
+    expect(alert(1).status).toBe('resolved');
+  });
+
+  it('firing again after the resolution reopens the same alert, with its history', async () => {
+    send(am('DiskFull', 'web01:9100'));
+    await core.ask('!ack 1 swapping the disk', BOB);
+    core.clock.advance(10 * MIN);
+    send(am('DiskFull', 'web01:9100', 'critical', 'resolved'));
+    core.clock.advance(60 * MIN);
+    newRows();
+
+    expect(send(am('DiskFull', 'web01:9100'))).toEqual([{ id: 1, fingerprint: expect.any(String), outcome: 'opened' }]);
+    expect(newRows().map((r) => r.text)).toEqual(CRITICAL_CHANNELS.map(() => 'CRITICAL DiskFull on web01 — DiskFull on web01:9100 (#1)'));
+    // A new episode: count, ack and resolution start over.
+    expect(alert(1)).toMatchObject({ status: 'firing', count: 1, resolved_at: null, acked_at: null, acked_by: null, started_at: '2026-11-25T13:10:00.000Z' });
+    expect(core.services.alertStore.events(1, 10).map((e) => e.kind)).toEqual(['firing', 'resolved', 'acked', 'firing']);
+    const shown = (await core.ask('!alert 1')).text.split('\n');
+    expect(shown.slice(-4)).toEqual([
+      '- 2026-11-25 13:10 UTC firing — DiskFull on web01:9100',
+      '- 2026-11-25 12:10 UTC resolved',
+      '- 2026-11-25 12:00 UTC acked by irc:account:bob — swapping the disk',
+      '- 2026-11-25 12:00 UTC firing — DiskFull on web01:9100',
+    ]);
+  });
+});
+
+describe('hosts matched to the inventory', () => {
+  it.each([
+    ['instance with a port', 'web01:9100'],
+    ['FQDN', 'web01.example.net:9100'],
+    ['IPv4 address', '10.2.0.11:9100'],
+    ['IPv6 address in brackets', '[2001:db8::11]:9100'],
+    ['IPv6 address in another spelling', '[2001:0db8:0:0::11]:9100'],
+  ])('%s (%s) resolves to web01', (_what, instance) => {
+    send(am('DiskFull', instance));
+    expect(alert(1)).toMatchObject({ host: 'web01', server_id: serverId('web01') });
+    expect(alert(1).labels.instance).toBe(instance);
+    expect(newRows()[0]!.text).toMatch(/^CRITICAL DiskFull on web01 /);
+  });
+
+  it('a host field of a generic alert resolves the same way', () => {
+    core.services.alerts.ingest(fromGeneric({ title: 'Backup failed', severity: 'error', host: 'db12.example.net' }, { hostLabels: DEFAULT_HOST_LABELS }));
+    expect(alert(1)).toMatchObject({ host: 'db12', server_id: serverId('db12') });
+  });
+
+  it('an unknown host is kept as the source named it', () => {
+    send(am('DiskFull', 'zz99.example.org:9100'));
+    expect(alert(1)).toMatchObject({ host: 'zz99.example.org', server_id: null });
+  });
+
+  it('routes see the inventory name, so a rule on host matches an alert that named an IP', () => {
+    const routed = testCore({ alerts: { routes: [{ match: { host: 'db*' }, to: ['irc:#db'] }], default: ['irc:#other'] } });
+    try {
+      importServers(routed.services.inventory, SAMPLE_CSV, 'csv', { actor: 'test', source: 'sample.csv' });
+      routed.services.alerts.ingest(fromAlertmanager({ version: '4', alerts: [am('DiskFull', '10.3.0.12:9100')] }, { hostLabels: DEFAULT_HOST_LABELS }));
+      expect(routed.db.prepare('SELECT channel FROM outbox').pluck().all()).toEqual(['irc:#db']);
+    } finally {
+      routed.cleanup();
+    }
+  });
+});
+
+describe('hosts in maintenance', () => {
+  it('alerts are stored but not posted, and leaving maintenance posts what was held back', async () => {
+    expect((await core.ask('!server set web01 status=maintenance disk swap', ADMIN)).ok).toBe(true);
+    newRows();
+
+    expect(send(am('DiskFull', 'web01:9100'), am('HighLoad', 'web01:9100', 'warning'), am('DiskFull', 'web02:9100')).map((a) => a.outcome)).toEqual([
+      'suppressed',
+      'suppressed',
+      'opened',
+    ]);
+    // Only web02's alert was posted.
+    expect(newRows().map((r) => r.text)).toEqual(CRITICAL_CHANNELS.map(() => 'CRITICAL DiskFull on web02 — DiskFull on web02:9100 (#3)'));
+    expect(alert(1)).toMatchObject({ suppressed: 'maintenance', last_notified_at: null });
+    expect(core.services.alertStore.events(1, 5).map((e) => e.kind)).toEqual(['suppressed', 'firing']);
+
+    // A repeat while in maintenance is still held back.
+    core.clock.advance(10 * MIN);
+    expect(send(am('DiskFull', 'web01:9100'))[0]!.outcome).toBe('suppressed');
+    // One of them ends during the maintenance: nothing is posted for it.
+    send(am('HighLoad', 'web01:9100', 'warning', 'resolved'));
+    expect(newRows()).toEqual([]);
+
+    const r = await core.ask('!server set web01 status=working done', ADMIN);
+    expect(r.text).toBe('web01 maintenance → working (done)');
+    const rows = newRows();
+    // Every channel the held-back alerts would have gone to hears it, once.
+    expect(rows.map((x) => x.channel).sort()).toEqual([...CRITICAL_CHANNELS].sort());
+    for (const x of rows) expect(x.text).toBe('web01 left maintenance: 2 alerts were suppressed while it was in maintenance — 1 still firing: DiskFull');
+
+    const { body } = await core.metrics.render();
+    expect(body).toContain('opsbridge_alerts_suppressed_total{source="alertmanager"} 3');
+  });
+
+  it('leaving maintenance with nothing held back posts nothing', async () => {
+    await core.ask('!server set web01 status=maintenance', ADMIN);
+    await core.ask('!server set web01 status=working', ADMIN);
+    expect(newRows()).toEqual([]);
+  });
+
+  it('after maintenance, the next notification of a held-back alert is posted', async () => {
+    await core.ask('!server set web01 status=maintenance', ADMIN);
+    send(am('DiskFull', 'web01:9100'));
+    await core.ask('!server set web01 status=working', ADMIN);
+    newRows();
+    expect(send(am('DiskFull', 'web01:9100'))[0]!.outcome).toBe('repeat');
+    expect(newRows().map((r) => r.channel)).toEqual(CRITICAL_CHANNELS);
+    expect(alert(1).suppressed).toBeNull();
+  });
+
+  // BUG: the held-back alerts keep suppressed = 'maintenance' after the host
+  // left maintenance, so until the source sends them again they are hidden
+  // from !alerts (which leaves quiet alerts out) and never reminded about.
+  it.fails('after maintenance, a still-firing held-back alert shows in !alerts again', async () => {
+    await core.ask('!server set web01 status=maintenance', ADMIN);
+    send(am('DiskFull', 'web01:9100'));
+    await core.ask('!server set web01 status=working', ADMIN);
+    expect((await core.ask('!alerts')).text).toMatch(/^1 firing alert:\n- #1 CRITICAL DiskFull on web01/);
+  });
+
+  // BUG: only !server set (Inventory.setStatus) tells the alerts service; a
+  // CSV import that takes a host out of maintenance records the change in the
+  // history but posts no "left maintenance" summary.
+  it.fails('a host taken out of maintenance by an import also gets the summary', async () => {
+    await core.ask('!server set web01 status=maintenance', ADMIN);
+    send(am('DiskFull', 'web01:9100'));
+    newRows();
+    importServers(core.services.inventory, 'name,status\nweb01,working\n', 'csv', { actor: 'test', source: 'fix.csv' });
+    expect(core.services.inventory.get('web01')!.status).toBe('working');
+    expect(newRows().map((r) => r.text)).toContain('web01 left maintenance: 1 alert was suppressed while it was in maintenance — 1 still firing: DiskFull');
+  });
+});
+
+describe('silences', () => {
+  it('!silence keeps matching alerts from being posted; !silences lists it; !unsilence ends it', async () => {
+    const r = await core.ask('!silence host=web0* alertname=DiskFull 2h disk swap', ADMIN);
+    expect(r).toEqual({ ok: true, private: false, text: '🔇 silence #1: host=web0* alertname=DiskFull until 2026-11-25 14:00 UTC — disk swap' });
+
+    const accepted = send(
+      am('DiskFull', 'web01:9100'),
+      am('DiskFull', '10.2.0.12:9100'), // web02 by its address: silences see the inventory name
+      am('HighLoad', 'web01:9100'), // another alert name
+      am('DiskFull', 'db12:9100'), // another host
+    );
+    expect(accepted.map((a) => a.outcome)).toEqual(['silenced', 'silenced', 'opened', 'opened']);
+    expect(new Set(newRows().map((x) => x.text.replace(/ — .*/, '')))).toEqual(new Set(['CRITICAL HighLoad on web01', 'CRITICAL DiskFull on db12']));
+    expect(alert(1)).toMatchObject({ suppressed: 'silence:1', last_notified_at: null });
+    expect(alert(2)).toMatchObject({ host: 'web02', suppressed: 'silence:1' });
+
+    expect((await core.ask('!silences')).text).toBe('1 active silence:\n- #1 host=web0* alertname=DiskFull for 2h more by console — disk swap');
+    core.clock.advance(30 * MIN);
+    expect((await core.ask('!silences')).text).toContain('for 1h 30m more');
+
+    expect((await core.ask('!unsilence 1', ADMIN)).text).toBe('silence #1 (host=web0* alertname=DiskFull) ended');
+    expect((await core.ask('!silences')).text).toBe('no active silences');
+    expect(send(am('DiskFull', 'web10:9100'))[0]!.outcome).toBe('opened');
+    // The silenced alert was never posted: its next notification is.
+    expect(send(am('DiskFull', 'web01:9100'))[0]!.outcome).toBe('repeat');
+    expect(newRows().filter((x) => x.channel === 'irc:#ops').map((x) => x.text.replace(/ — .*/, ''))).toEqual(['CRITICAL DiskFull on web10', 'CRITICAL (still firing, 2×) DiskFull on web01']);
+    expect(alert(1).suppressed).toBeNull();
+
+    const metrics = (await core.metrics.render()).body;
+    expect(metrics).toContain('opsbridge_alerts_silenced_total{source="alertmanager"} 2');
+  });
+
+  it('a silence ends by itself at its end time', async () => {
+    await core.ask('!silence alertname=DiskFull 30m', ADMIN);
+    expect(send(am('DiskFull', 'web01:9100'))[0]!.outcome).toBe('silenced');
+    core.clock.advance(30 * MIN);
+    expect((await core.ask('!silences')).text).toBe('no active silences');
+    expect(send(am('DiskFull', 'web02:9100'))[0]!.outcome).toBe('opened');
+    expect((await core.ask('!unsilence 1', ADMIN)).text).toBe('silence #1 has already ended');
+  });
+
+  it('!= and =~ matchers', async () => {
+    await core.ask('!silence alertname=DiskFull host!=web01 instance=~^db[0-9]+: 1h', ADMIN);
+    expect(send(am('DiskFull', 'db12:9100'), am('DiskFull', 'web01:9100'), am('DiskFull', 'web02:9100')).map((a) => a.outcome)).toEqual(['silenced', 'opened', 'opened']);
+  });
+
+  it('a new silence marks the firing alerts it covers', async () => {
+    send(am('DiskFull', 'web01:9100'), am('DiskFull', 'web02:9100'), am('HighLoad', 'web01:9100'));
+    send(am('DiskFull', 'db12:9100'), am('DiskFull', 'db12:9100', 'critical', 'resolved')); // resolved: not covered
+    newRows();
+    const r = await core.ask('!silence host=web* alertname=DiskFull 1h', BOB);
+    expect(r.text).toBe('🔇 silence #1: host=web* alertname=DiskFull until 2026-11-25 13:00 UTC (covers 2 firing alerts)');
+    expect([1, 2, 3, 4].map((id) => alert(id).suppressed)).toEqual(['silence:1', 'silence:1', null, null]);
+    expect(core.services.alertStore.events(1, 1)[0]).toMatchObject({ kind: 'silenced', actor: 'irc:account:bob', detail: 'silence:1' });
+    // Their repeats are not posted while the silence lasts.
+    core.clock.advance(10 * MIN);
+    expect(send(am('DiskFull', 'web01:9100'))[0]!.outcome).toBe('silenced');
+    expect(newRows()).toEqual([]);
+  });
+
+  // BUG: !unsilence (and a silence running out) leaves the alerts it covered
+  // marked suppressed = 'silence:N', so !alerts keeps hiding alerts that are
+  // still firing until their source happens to send them again.
+  it.fails('alerts a silence covered show in !alerts again after !unsilence', async () => {
+    send(am('DiskFull', 'web01:9100'));
+    await core.ask('!silence alertname=DiskFull 1h', ADMIN);
+    expect((await core.ask('!alerts')).text).toBe('nothing firing');
+    await core.ask('!unsilence 1', ADMIN);
+    expect((await core.ask('!alerts')).text).toMatch(/^1 firing alert:/);
+  });
+
+  it('needs the operator role', async () => {
+    expect(await core.ask('!silence host=web01 1h')).toEqual({
+      ok: false,
+      private: false,
+      text: "'silence' needs the operator role; you are not identified, so you are viewer (log in to your account)",
+    });
+    expect((await core.ask('!unsilence 1')).ok).toBe(false);
+    expect((await core.ask('!silences')).text).toBe('no active silences');
+    expect(core.services.silences.active()).toEqual([]);
+  });
+
+  it.each([
+    ['!silence', /^usage: !silence KEY=GLOB… DURATION/],
+    ['!silence 2h', /^usage: !silence KEY=GLOB… DURATION/],
+    ['!silence host=web01', /^usage: !silence KEY=GLOB… DURATION/],
+    ['!silence host=web01 soon', /^'soon' is not a duration: use e\.g\. 30m, 2h or 1d$/],
+    ['!silence host=web01 15d', /^a silence lasts from 1s to 15d|^a silence lasts from 1s to 14d$/],
+    ['!silence host=web01 0s', /^a silence lasts from 1s to 14d$/],
+    ['!silence instance=~db[0-9 1h', /^instance: invalid regular expression \/db\[0-9\/: /],
+    ['!unsilence', /^usage: !unsilence ID \(!silences lists them\)$/],
+    ['!unsilence abc', /^usage: !unsilence ID/],
+    ['!unsilence 42', /^no silence #42$/],
+  ])('%s → a one-line error', async (command, message) => {
+    const r = await core.ask(command, ADMIN);
+    expect(r.ok).toBe(false);
+    expect(r.text).toMatch(message);
+    expect(r.text.split('\n')).toHaveLength(1);
+    expect(core.services.silences.active()).toEqual([]);
+  });
+});
+
+describe('!ack', () => {
+  beforeEach(() => {
+    send(am('DiskFull', 'web01:9100'));
+    newRows();
+  });
+
+  it('is refused to an unidentified user', async () => {
+    const r = await core.ask('!ack 1 mine');
+    expect(r).toEqual({ ok: false, private: false, text: "'ack' needs the operator role; you are not identified, so you are viewer (log in to your account)" });
+    expect(alert(1).acked_at).toBeNull();
+    expect(newRows()).toEqual([]);
+  });
+
+  it('is refused to an identified viewer', async () => {
+    const r = await core.ask('!ack 1', { identity: 'irc:account:carol', name: 'carol' });
+    expect(r.ok).toBe(false);
+    expect(r.text).toBe("'ack' needs the operator role; you are viewer");
+  });
+
+  it('records who took it and tells the other channels that saw the alert', async () => {
+    const r = await core.ask('!ack 1 looking into it', { ...BOB, channel: 'irc:#ops' });
+    expect(r).toEqual({ ok: true, private: false, text: '✔ #1 DiskFull on web01 acknowledged by bob — looking into it' });
+    expect(alert(1)).toMatchObject({ acked_by: 'irc:account:bob', ack_note: 'looking into it', acked_at: '2026-11-25T12:00:00.000Z' });
+    // The asker's channel has the reply; the others get a notice.
+    const rows = newRows();
+    expect(rows.map((x) => x.channel)).toEqual(['slack:#incidents', 'irc:#alerts']);
+    for (const x of rows) expect(x.text).toMatch(/^✔ #1 DiskFull on web01 acknowledged by \S*bob — looking into it$/);
+  });
+
+  it('an acked alert is not posted again when its source repeats it', async () => {
+    await core.ask('!ack 1', BOB);
+    newRows();
+    core.clock.advance(10 * MIN);
+    send(am('DiskFull', 'web01:9100'));
+    expect(newRows()).toEqual([]);
+    expect(alert(1).count).toBe(2);
+  });
+
+  it.each([
+    ['!ack', 'usage: !ack ID [note]'],
+    ['!ack abc', "'abc' is not an alert id: use the number shown as #ID, e.g. 42"],
+    ['!ack 999', 'no alert #999'],
+    ['!ack -1', "'-1' is not an alert id: use the number shown as #ID, e.g. 42"],
+  ])('%s → %s', async (command, message) => {
+    expect(await core.ask(command, BOB)).toEqual({ ok: false, private: false, text: message });
+  });
+
+  it('takes #ID too, and refuses a second ack and an ack of a resolved alert', async () => {
+    expect((await core.ask('!ack #1', BOB)).ok).toBe(true);
+    expect(await core.ask('!ack 1', ADMIN)).toMatchObject({ ok: false, text: 'alert #1 was already acknowledged by irc:account:bob' });
+    send(am('HighLoad', 'db12:9100', 'warning'), am('HighLoad', 'db12:9100', 'warning', 'resolved'));
+    expect(await core.ask('!ack 2', BOB)).toMatchObject({ ok: false, text: 'alert #2 (HighLoad) is already resolved' });
+  });
+});
+
+describe('reminders of unacknowledged critical alerts', () => {
+  it('re-posts only unacked critical firing alerts, every 30 minutes', async () => {
+    send(
+      am('DiskFull', 'web01:9100'), // #1 acked below
+      am('DiskFull', 'web02:9100'), // #2 reminded
+      am('HighLoad', 'db12:9100', 'warning'), // #3 not critical
+      am('DiskFull', 'web10:9100'), // #4 resolved below
+    );
+    await core.ask('!ack 1', BOB);
+    send(am('DiskFull', 'web10:9100', 'critical', 'resolved'));
+    await core.ask('!silence host=db13 1d', ADMIN);
+    send(am('DiskFull', 'db13:9100')); // #5 silenced: never posted, never reminded
+    newRows();
+
+    core.clock.advance(29 * MIN);
+    expect(core.services.alerts.remindUnacknowledged()).toBe(0);
+    core.clock.advance(2 * MIN);
+    expect(core.services.alerts.remindUnacknowledged()).toBe(1);
+    const rows = newRows();
+    expect(rows.map((r) => r.channel)).toEqual(CRITICAL_CHANNELS);
+    for (const r of rows) {
+      expect(r.text).toBe('STILL FIRING for 31m, not acknowledged: CRITICAL DiskFull on web02 — DiskFull on web02:9100 (#2)');
+      expect(r.priority).toBe(1);
+    }
+    expect(core.services.alertStore.events(2, 1)[0]!.kind).toBe('reminded');
+
+    // Not again until another 30 minutes have passed.
+    expect(core.services.alerts.remindUnacknowledged()).toBe(0);
+    core.clock.advance(29 * MIN);
+    expect(core.services.alerts.remindUnacknowledged()).toBe(0);
+    core.clock.advance(MIN);
+    expect(core.services.alerts.remindUnacknowledged()).toBe(1);
+    expect(newRows()[0]!.text).toMatch(/^STILL FIRING for 1h 1m, not acknowledged: CRITICAL DiskFull on web02 /);
+
+    // Acked now: no more reminders.
+    await core.ask('!ack 2', BOB);
+    core.clock.advance(31 * MIN);
+    expect(core.services.alerts.remindUnacknowledged()).toBe(0);
+  });
+
+  it('repeat_interval 0 turns reminders off', () => {
+    const quiet = testCore({ alerts: { repeat_interval: '0' } });
+    try {
+      quiet.services.alerts.ingest(fromAlertmanager({ version: '4', alerts: [am('DiskFull', 'web01:9100')] }, { hostLabels: DEFAULT_HOST_LABELS }));
+      quiet.clock.advance(24 * 60 * MIN);
+      expect(quiet.services.alerts.remindUnacknowledged()).toBe(0);
+    } finally {
+      quiet.cleanup();
+    }
+  });
+});
+
+describe('!alerts and !alert', () => {
+  beforeEach(async () => {
+    send(am('DiskFull', 'web01:9100')); // #1
+    core.clock.advance(MIN);
+    send(am('HighLoad', 'db12:9100', 'warning')); // #2
+    core.clock.advance(MIN);
+    send(am('CPU', 'web01:9100', 'info')); // #3
+    core.clock.advance(MIN);
+    send(am('DiskFull', 'web02:9100')); // #4
+    core.clock.advance(MIN);
+    send(am('Backup', 'db13:9100', 'error'), am('Backup', 'db13:9100', 'error', 'resolved')); // #5 resolved at once
+    await core.ask('!silence host=web02 1h', ADMIN); // covers #4
+    core.clock.advance(10 * MIN);
+  });
+
+  it('!alerts lists what is firing and not silenced, newest first', async () => {
+    expect((await core.ask('!alerts')).text).toBe(
+      [
+        '3 firing alerts:',
+        '- #3 INFO CPU on web01 for 12m — CPU on web01:9100',
+        '- #2 WARNING HighLoad on db12 for 13m — HighLoad on db12:9100',
+        '- #1 CRITICAL DiskFull on web01 for 14m — DiskFull on web01:9100',
+      ].join('\n'),
+    );
+  });
+
+  it('!alerts HOST, a host glob, SEVERITY and NAME filter', async () => {
+    expect((await core.ask('!alerts web01')).text.split('\n')).toEqual(['2 firing alerts web01:', expect.stringMatching(/^- #3 /), expect.stringMatching(/^- #1 /)]);
+    expect((await core.ask('!alerts db*')).text.split('\n')).toEqual(['1 firing alert db*:', expect.stringMatching(/^- #2 WARNING HighLoad on db12/)]);
+    expect((await core.ask('!alerts critical')).text.split('\n')).toEqual(['1 firing alert critical:', expect.stringMatching(/^- #1 CRITICAL DiskFull on web01/)]);
+    expect((await core.ask('!alerts CRIT')).text.split('\n')[0]).toBe('1 firing alert CRIT:');
+    expect((await core.ask('!alerts DiskFull')).text.split('\n')).toEqual(['1 firing alert DiskFull:', expect.stringMatching(/^- #1 CRITICAL DiskFull on web01/)]);
+    expect((await core.ask('!alerts nosuch')).text).toBe('nothing firing for nosuch');
+  });
+
+  it('!alerts --all includes silenced and resolved alerts of the last 24 h', async () => {
+    const lines = (await core.ask('!alerts --all')).text.split('\n');
+    expect(lines[0]).toBe('5 alerts (all, last 24 h):');
+    expect(lines).toContain('- #4 CRITICAL DiskFull on web02 for 11m silenced (silence #1) — DiskFull on web02:9100');
+    // Newest first by last notification; a resolution counts as a notification.
+    expect(lines[1]).toBe('- #5 resolved Backup on db13 lasted 0s 2× — Backup on db13:9100');
+    expect((await core.ask('!alerts web02 --all')).text.split('\n')).toHaveLength(2);
+    core.clock.advance(25 * 60 * MIN);
+    expect((await core.ask('!alerts --all')).text).toBe('no alerts in the last 24 h');
+  });
+
+  // BUG: --all filters every status by last_seen_at >= 24 h ago, so an alert
+  // still firing but not re-sent for a day (a script's one-shot alert) is in
+  // !alerts and missing from !alerts --all, which should be a superset.
+  it.fails('!alerts --all still lists an alert firing for more than a day', async () => {
+    core.clock.advance(25 * 60 * MIN);
+    expect((await core.ask('!alerts')).text.split('\n')[0]).toBe('3 firing alerts:');
+    expect((await core.ask('!alerts --all')).text).not.toBe('no alerts in the last 24 h');
+  });
+
+  it('cuts the list at 5 lines with "…and N more"', async () => {
+    // Six more, one of them (web02) silenced: 8 firing in all.
+    send(...['web10', 'db12', 'db13', 'web02', 'zz1', 'zz2'].map((h) => am('Ping', `${h}:9100`, 'warning')));
+    const lines = (await core.ask('!alerts')).text.split('\n');
+    expect(lines[0]).toBe('8 firing alerts:');
+    expect(lines).toHaveLength(7);
+    expect(lines.at(-1)).toBe('…and 3 more');
+  });
+
+  it('!alerts with two words is a usage error', async () => {
+    expect(await core.ask('!alerts web01 critical')).toEqual({ ok: false, private: false, text: 'usage: !alerts [HOST|SEVERITY|NAME] [--all]' });
+  });
+
+  it('!alert ID shows the details and the history', async () => {
+    await core.ask('!ack 1 on it', BOB);
+    const lines = (await core.ask('!alert 1')).text.split('\n');
+    expect(lines).toEqual([
+      '#1 CRITICAL DiskFull on web01 for 14m acked by irc:account:bob — DiskFull on web01:9100',
+      'started 2026-11-25 12:00 UTC source alertmanager',
+      'alertname=DiskFull instance=web01:9100 severity=critical',
+      '- 2026-11-25 12:14 UTC acked by irc:account:bob — on it',
+      '- 2026-11-25 12:00 UTC firing — DiskFull on web01:9100',
+    ]);
+    expect((await core.ask('!alert #5')).text.split('\n')[1]).toBe('started 2026-11-25 12:04 UTC resolved 2026-11-25 12:04 UTC source alertmanager');
+  });
+
+  it.each([
+    ['!alert', 'usage: !alert ID'],
+    ['!alert abc', "'abc' is not an alert id: use the number shown as #ID, e.g. 42"],
+    ['!alert 999', 'no alert #999'],
+    ['!alert 1.5', "'1.5' is not an alert id: use the number shown as #ID, e.g. 42"],
+    ['!alert 9999999999999', "'9999999999999' is not an alert id: use the number shown as #ID, e.g. 42"],
+  ])('%s → %s', async (command, message) => {
+    expect(await core.ask(command)).toEqual({ ok: false, private: false, text: message });
+  });
+
+  it('!server HOST lists the host\'s firing alerts under it', async () => {
+    const lines = (await core.ask('!server web01')).text.split('\n');
+    expect(lines[0]).toMatch(/^web01 · working · /);
+    expect(lines.slice(1)).toEqual(['- #3 INFO CPU on web01 for 12m — CPU on web01:9100', '- #1 CRITICAL DiskFull on web01 for 14m — DiskFull on web01:9100']);
+    expect((await core.ask('!server db13')).text.split('\n')).toHaveLength(1);
+  });
+
+  it('!server HOST points to !alerts when it has more than 3 firing alerts', async () => {
+    send(am('A', 'web01:9100', 'warning'), am('B', 'web01:9100', 'warning'));
+    const lines = (await core.ask('!server web01')).text.split('\n');
+    expect(lines).toHaveLength(5);
+    expect(lines.at(-1)).toBe('…more: !alerts web01');
+  });
+});
+
+describe('storm digests through the outbox', () => {
+  it('condensing a channel leaves every alert row accounted for', () => {
+    const hosts = Array.from({ length: 30 }, (_, i) => `web${String(i + 1).padStart(2, '0')}`);
+    send(...hosts.map((h) => am('DiskFull', `${h}:9100`, 'warning')));
+    send(...Array.from({ length: 7 }, (_, i) => am('HighLoad', `db${i + 1}:9100`, 'warning')));
+    // A reply in the same channel is not an alert: it is never condensed.
+    const reply = core.outbox.enqueue({ channel: 'irc:#alerts', body: { blocks: [{ kind: 'line', children: ['hello'] }] } });
+    send(am('DiskFull', 'web01:9100', 'warning', 'resolved'));
+    const alertRows = outboxRows("channel = 'irc:#alerts' AND kind = 'alert'");
+    expect(alertRows).toHaveLength(38);
+
+    expect(core.outbox.condense('irc:#alerts', planDigests)).toBe(38);
+
+    const digests = outboxRows("channel = 'irc:#alerts' AND kind IS NULL AND id <> ?", reply);
+    expect(digests.map((d) => d.text)).toEqual(['⚠ 37 firing: 30× DiskFull (web01…web30), 7× HighLoad (db1…db7)', '✔ 1 resolved: 1× DiskFull (web01)']);
+    const digestIds = new Set(digests.map((d) => d.id));
+    for (const r of outboxRows("channel = 'irc:#alerts' AND kind = 'alert'")) expect(digestIds.has(r.condensed_into!)).toBe(true);
+    expect(digests.every((d) => d.condensed_into === null)).toBe(true);
+    // What is left to send: the reply and the two digests.
+    expect(core.outbox.pending('irc:#alerts', 100).map((e) => e.id)).toEqual([reply, ...digests.map((d) => d.id)]);
+    expect(core.outbox.condensableCount('irc:#alerts')).toBe(0);
+    // Nothing to condense the second time.
+    expect(core.outbox.condense('irc:#alerts', planDigests)).toBe(0);
+  });
+
+  it('a log burst keeps each host\'s first lines and sums up the rest', () => {
+    const lines = Array.from({ length: 6 }, (_, i) => ({ source: 'api', host: 'app03', level: 'error', message: `timeout ${i}` }));
+    core.services.logs.ingest(lines.slice(0, 3));
+    core.clock.advance(20_000);
+    core.services.logs.ingest(lines.slice(3));
+    core.services.logs.ingest([{ source: 'api', host: 'app04', level: 'warning', message: 'slow' }]);
+    expect(core.outbox.condense('console', planDigests)).toBe(4);
+    expect(core.outbox.pending('console', 100).map((e) => renderPlain(e.body))).toEqual([
+      'app03 ERROR timeout 0',
+      'app03 ERROR timeout 1',
+      'app04 WARNING slow',
+      '…and 4 similar lines from app03 in the last 20 s (4 error)',
+    ]);
+    expect(core.db.prepare('SELECT COUNT(*) FROM log_lines').pluck().get()).toBe(7);
+  });
+});

@@ -21,6 +21,7 @@ export function severityLabel(s: Severity): Inline {
 
 export function alertMessage(a: Alert, news: AlertNews, now: Date, publicUrl: string | undefined): RichText {
   const url = alertUrl(a, publicUrl);
+  const detail = alertDetail(a);
   const lasted = formatDuration((a.resolved_at ? Date.parse(a.resolved_at) : now.getTime()) - Date.parse(a.started_at));
   const head: Inline[] =
     news === 'resolved'
@@ -35,8 +36,8 @@ export function alertMessage(a: Alert, news: AlertNews, now: Date, publicUrl: st
         bold(a.name),
         a.host && `on ${a.host}`,
         news === 'resolved' ? `after ${lasted}` : '',
-        a.summary !== a.name && '—',
-        a.summary !== a.name && a.summary,
+        detail && '—',
+        detail && oneLine(detail),
         `(#${a.id})`,
         url && link(url),
       ]),
@@ -56,7 +57,18 @@ export function alertBrief(a: Alert, now: Date): Inline[] {
     a.count > 1 && `${a.count}×`,
     a.acked_by && tone('muted', `acked by ${a.acked_by}`),
     a.suppressed && tone('muted', a.suppressed === 'maintenance' ? 'suppressed (maintenance)' : `silenced (${a.suppressed.replace(':', ' #')})`),
-    '—',
-    a.summary,
+    alertDetail(a) && '—',
+    alertDetail(a) && oneLine(alertDetail(a)!),
   ]);
+}
+
+/** What to say after the name: the summary, or a generic alert's text (its title is both name and summary). */
+function alertDetail(a: Alert): string | null {
+  return a.summary !== a.name ? a.summary : a.text;
+}
+
+/** The first line of a text, cut to fit a chat line. */
+function oneLine(s: string): string {
+  const first = s.split('\n', 1)[0]!.trim();
+  return first.length > 300 ? first.slice(0, 299) + '…' : first;
 }

@@ -37,6 +37,7 @@ import { serverRoutes } from './http/routes/servers.js';
 import { MIGRATIONS_DIR } from './paths.js';
 import type { Services } from './services.js';
 import { openDatabase, type DB } from './store/database.js';
+import { GroupCommit } from './store/group-commit.js';
 import { migrate, readMigrations } from './store/migrate.js';
 
 /** The composition root: builds everything from the config. No logic lives here. */
@@ -169,8 +170,9 @@ export async function startBot(config: Config, opts: BotOptions): Promise<Bot> {
   const { services } = core;
   healthRoutes(router, core.outbox, chatStatus);
   serverRoutes(router, services);
-  alertRoutes(router, { alerts: services.alerts, store: services.alertStore, token: token.token, sources: { hostLabels: config.alerts.host_labels } });
-  ingestRoutes(router, { logs: services.logs, outbox, token: token.token });
+  const commits = new GroupCommit(core.db);
+  alertRoutes(router, { alerts: services.alerts, store: services.alertStore, commits, token: token.token, sources: { hostLabels: config.alerts.host_labels } });
+  ingestRoutes(router, { logs: services.logs, outbox, commits, token: token.token });
   metricsRoutes(router, metrics);
   const http = new HttpServer(router, log, { maxBodyBytes: config.http.max_body_bytes });
   const listen = parseListen(config.http.listen)!;

@@ -63,7 +63,13 @@ export class Outbox {
     this.q = {
       insert: db.prepare(`INSERT INTO outbox (channel, thread, recipient, asker, author, action, priority, body, created_at, kind, digest_key)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-      channels: db.prepare(`SELECT DISTINCT channel FROM outbox WHERE ${PENDING}`).pluck(),
+      // A skip-scan of the pending index: one seek per channel, however long the backlog
+      // (SELECT DISTINCT would read every pending row, after every enqueue of a storm).
+      channels: db.prepare(`WITH RECURSIVE c(channel) AS (
+          SELECT MIN(channel) FROM outbox WHERE ${PENDING}
+          UNION ALL
+          SELECT (SELECT MIN(channel) FROM outbox WHERE ${PENDING} AND channel > c.channel) FROM c WHERE c.channel IS NOT NULL
+        ) SELECT channel FROM c WHERE channel IS NOT NULL`).pluck(),
       pending: db.prepare(`SELECT id, channel, thread, recipient, asker, author, action, priority, body, created_at, attempts FROM outbox
         WHERE ${PENDING} AND channel = ? ORDER BY priority DESC, id LIMIT ?`),
       condensableCount: db.prepare(`SELECT COUNT(*) FROM outbox WHERE ${PENDING} AND channel = ? AND kind IS NOT NULL`).pluck(),

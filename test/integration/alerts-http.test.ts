@@ -129,11 +129,29 @@ describe('POST /api/v1/alerts (generic)', () => {
     expect(one.body).toEqual({ accepted: 1, alerts: [{ id: expect.any(Number), fingerprint: expect.stringMatching(/^[0-9a-f]{16}$/), outcome: 'opened' }] });
     const id = (one.body.alerts as Array<{ id: number }>)[0]!.id;
     expect(db().prepare('SELECT source, name, severity, host, text FROM alerts WHERE id = ?').get(id)).toEqual({ source: 'backup', name: 'Backup failed', severity: 'error', host: 'db12', text: 'pg_dump exited 1' });
-    expect(outboxTexts('id > ?', before)).toEqual([`ERROR Backup failed on db12 (#${id})`]);
+    // A generic alert's title is its name; its text says what happened.
+    expect(outboxTexts('id > ?', before)).toEqual([`ERROR Backup failed on db12 — pg_dump exited 1 (#${id})`]);
 
     const many = await post('/api/v1/alerts', JSON.stringify([{ title: 'A', severity: 'info' }, { title: 'B', severity: 'critical', host: 'web10' }]));
     expect(many.status).toBe(202);
     expect(many.body.accepted).toBe(2);
+  });
+
+  it('concurrent requests each get their own answer, and all are stored', async () => {
+    const before = db().prepare('SELECT COUNT(*) FROM alerts').pluck().get() as number;
+    const bodies = Array.from({ length: 25 }, (_, i) => JSON.stringify({ title: `Concurrent ${i}`, severity: i % 2 ? 'warning' : 'critical', host: `c${i}` }));
+    // Two copies of one alert in flight together: one opens it, the other is counted.
+    bodies.push(JSON.stringify({ title: 'Concurrent twin', severity: 'info' }), JSON.stringify({ title: 'Concurrent twin', severity: 'info' }));
+    const results = await Promise.all([...bodies.map((b) => post('/api/v1/alerts', b)), post('/api/v1/alerts', '{"title":')]);
+    expect(results.map((r) => r.status)).toEqual([...bodies.map(() => 202), 400]);
+    const ids = results.slice(0, 25).map((r) => (r.body.alerts as Array<{ id: number; outcome: string }>)[0]!);
+    expect(new Set(ids.map((a) => a.id)).size).toBe(25);
+    expect(ids.every((a) => a.outcome === 'opened')).toBe(true);
+    const twins = results.slice(25, 27).map((r) => (r.body.alerts as Array<{ id: number; outcome: string }>)[0]!);
+    expect(twins[0]!.id).toBe(twins[1]!.id);
+    expect(twins.map((a) => a.outcome).sort()).toEqual(['deduplicated', 'opened']);
+    expect(db().prepare('SELECT COUNT(*) FROM alerts').pluck().get()).toBe(before + 26);
+    expect(db().prepare("SELECT count FROM alerts WHERE name = 'Concurrent twin'").pluck().get()).toBe(2);
   });
 
   it('the same alert again is deduplicated', async () => {

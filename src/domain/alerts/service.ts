@@ -42,7 +42,11 @@ export interface Accepted {
  * unless deduplicated, silenced or held back for maintenance.
  */
 export class AlertService {
+  // Made once: building a better-sqlite3 transaction function costs more than a small write.
+  private readonly ingestBatch;
+
   constructor(private readonly d: AlertServiceDeps) {
+    this.ingestBatch = d.db.transaction((inputs: AlertInput[]) => inputs.map((i) => this.ingestOne(i)));
     d.inventory.onStatusChange((serverId, change) => {
       if (change.from_status === 'maintenance') this.leftMaintenance(serverId, change.at);
     });
@@ -50,7 +54,7 @@ export class AlertService {
 
   /** Stores and routes a batch in one transaction; returns what was accepted. */
   ingest(inputs: AlertInput[]): Accepted[] {
-    return this.d.db.transaction(() => inputs.map((i) => this.ingestOne(i))).immediate();
+    return this.ingestBatch.immediate(inputs);
   }
 
   private ingestOne(input: AlertInput): Accepted {

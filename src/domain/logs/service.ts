@@ -48,9 +48,11 @@ export function parseLogLines(items: unknown[]): LogInput[] {
  */
 export class LogService {
   private readonly insert;
+  private readonly ingestTx;
 
   constructor(private readonly d: { db: DB; clock: Clock; outbox: Outbox; routes: Routes; metrics: Metrics }) {
     this.insert = d.db.prepare('INSERT INTO log_lines (source, host, level, message, ts, received_at, malformed) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.ingestTx = d.db.transaction((lines: LogInput[], opts: IngestOptions) => this.store(lines, opts));
   }
 
   /**
@@ -59,26 +61,34 @@ export class LogService {
    * posted (it is stored all the same). `also` runs inside the same transaction
    * (a tailer saves its file offset there). Returns the new rows' ids.
    */
-  ingest(lines: LogInput[], opts: { to?: readonly string[]; post?: (l: LogInput) => boolean; also?: () => void } = {}): number[] {
-    const { db, clock, outbox, routes, metrics } = this.d;
-    return db.transaction(() => {
-      const now = clock.now().toISOString();
-      const ids = lines.map((l) => {
-        const id = Number(this.insert.run(l.source, l.host, l.level, l.message, l.ts?.toISOString() ?? null, now, l.malformed ? 1 : 0).lastInsertRowid);
-        metrics.logLines.inc({ source: l.source });
-        const severity = severityOf(l.level) ?? 'info';
-        const channels = opts.post && !opts.post(l) ? [] : (opts.to ?? routes.route(logSubject(l)).channels);
-        const body = richText(
-          line(...join([l.host && code(l.host), tone(SEVERITY_TONE[severity], bold(l.level.toUpperCase())), l.malformed ? tone('muted', '(unparsed)') : '', l.message])),
-        );
-        for (const channel of channels) {
-          outbox.enqueue({ channel, body, digest: { kind: 'log', host: l.host ?? l.source, level: l.level } });
-          metrics.routed.inc({ channel });
-        }
-        return id;
-      });
-      opts.also?.();
-      return ids;
-    }).immediate();
+  ingest(lines: LogInput[], opts: IngestOptions = {}): number[] {
+    return this.ingestTx.immediate(lines, opts);
   }
+
+  private store(lines: LogInput[], opts: IngestOptions): number[] {
+    const { clock, outbox, routes, metrics } = this.d;
+    const now = clock.now().toISOString();
+    const ids = lines.map((l) => {
+      const id = Number(this.insert.run(l.source, l.host, l.level, l.message, l.ts?.toISOString() ?? null, now, l.malformed ? 1 : 0).lastInsertRowid);
+      metrics.logLines.inc({ source: l.source });
+      const severity = severityOf(l.level) ?? 'info';
+      const channels = opts.post && !opts.post(l) ? [] : (opts.to ?? routes.route(logSubject(l)).channels);
+      const body = richText(
+        line(...join([l.host && code(l.host), tone(SEVERITY_TONE[severity], bold(l.level.toUpperCase())), l.malformed ? tone('muted', '(unparsed)') : '', l.message])),
+      );
+      for (const channel of channels) {
+        outbox.enqueue({ channel, body, digest: { kind: 'log', host: l.host ?? l.source, level: l.level } });
+        metrics.routed.inc({ channel });
+      }
+      return id;
+    });
+    opts.also?.();
+    return ids;
+  }
+}
+
+interface IngestOptions {
+  to?: readonly string[];
+  post?: (l: LogInput) => boolean;
+  also?: () => void;
 }

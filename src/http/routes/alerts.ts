@@ -2,6 +2,7 @@ import type { AlertService } from '../../domain/alerts/service.js';
 import { fromAlertmanager, fromGeneric, fromGrafana, type SourceOptions } from '../../domain/alerts/sources.js';
 import type { AlertInput } from '../../domain/alerts/model.js';
 import type { AlertStore } from '../../domain/alerts/store.js';
+import type { GroupCommit } from '../../store/group-commit.js';
 import { jsonBody, withToken } from '../request.js';
 import { HttpError, type HttpRequest, type Router } from '../router.js';
 import { intParam } from './params.js';
@@ -9,12 +10,12 @@ import { intParam } from './params.js';
 const MAX_LIMIT = 1000;
 
 /** Alert sources (token required) and the alerts as stored (read-only). */
-export function alertRoutes(router: Router, deps: { alerts: AlertService; store: AlertStore; token: string; sources: SourceOptions }): void {
+export function alertRoutes(router: Router, deps: { alerts: AlertService; store: AlertStore; commits: GroupCommit; token: string; sources: SourceOptions }): void {
   const accept = (parse: (body: unknown, o: SourceOptions) => AlertInput[]) =>
-    withToken(deps.token, (req: HttpRequest) => {
+    withToken(deps.token, async (req: HttpRequest) => {
       const inputs = parse(jsonBody(req), deps.sources);
       // Committed before the answer: a 202 means the alerts survive a crash.
-      const accepted = deps.alerts.ingest(inputs);
+      const accepted = await deps.commits.submit(() => deps.alerts.ingest(inputs));
       return { status: 202, body: { accepted: accepted.length, alerts: accepted } };
     });
   router.add('POST', '/api/v1/alerts/alertmanager', accept(fromAlertmanager));

@@ -1,0 +1,196 @@
+import { spawn } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { startTestBot } from '../test/helpers/bot.js';
+import { RunningBot } from '../test/helpers/cli.js';
+import { connectRawClient } from '../test/helpers/irc-network.js';
+import { startNgircd } from '../test/helpers/ngircd.js';
+import { freePort } from '../test/helpers/ports.js';
+import { fmtMs, summarize } from './stats.js';
+
+/**
+ * Issue 5's figures:
+ * - HTTP ingest: generic alerts per second, keep-alive, 2 concurrent
+ *   clients, into the real bot (a separate process, each alert committed
+ *   before its 202) beside a bare node:http server in a separate process that
+ *   reads and parses the same requests and answers 202;
+ * - syslog over UDP: lines per second parsed and stored, and how many were lost;
+ * - POST to IRC: from the request to the line reaching a client through ngircd.
+ */
+const TOKEN = 'bench-token-0123456789';
+const INGEST_REQUESTS = 5_000;
+const RUNS = 3;
+
+const BARE_SERVER = `
+const http = require('node:http');
+const s = http.createServer((req, res) => {
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    const body = JSON.parse(Buffer.concat(chunks).toString());
+    res.writeHead(202, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ accepted: 1, alerts: [{ id: 1, title: body.title }] }));
+  });
+});
+s.listen(Number(process.argv[1]), '127.0.0.1', () => console.log('listening'));
+`;
+
+/** Requests per second for `n` POSTs from `clients` keep-alive connections. */
+async function postRate(port: number, n: number, clients: number, body: (i: number) => string): Promise<number> {
+  const agent = new Agent({ keepAlive: true, maxSockets: clients });
+  let next = 0;
+  const t = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (next < n) {
+        const data = body(next++);
+        await new Promise<void>((resolve, reject) => {
+          const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/api/v1/alerts', agent, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } }, (res) => {
+            res.resume();
+            res.on('end', () => (res.statusCode === 202 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
+          });
+          req.on('error', reject);
+          req.end(data);
+        });
+      }
+    }),
+  );
+  const rate = n / ((performance.now() - t) / 1000);
+  agent.destroy();
+  return rate;
+}
+
+async function waitUntil(cond: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+}
+
+async function ingest(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'opsbridge-bench-alerts-'));
+  try {
+    const botPort = await freePort();
+    const config = join(dir, 'opsbridge.yaml');
+    // Alerts are routed to an IRC channel whose server is down: the outbox
+    // rows are written (ingest's whole job) and wait there for delivery.
+    writeFileSync(
+      config,
+      `database: ${join(dir, 'bot.db')}\nlog: { level: error }\nhttp: { listen: "127.0.0.1:${botPort}", token: "${TOKEN}" }\n` +
+        `irc: { host: 127.0.0.1, port: ${await freePort()}, tls: false }\nalerts: { routes: [{ to: ["irc:#bench"] }] }\n`,
+    );
+    const bot = RunningBot.start(['-c', config, 'start'], { cwd: dir });
+    await bot.waitFor(/opsbridge is running/);
+    const barePort = await freePort();
+    const bare = spawn(process.execPath, ['-e', BARE_SERVER, String(barePort)]);
+    await new Promise<void>((resolve) => bare.stdout.once('data', () => resolve()));
+
+    let seq = 0;
+    const alert = () => JSON.stringify({ title: 'DiskFull', severity: 'warning', host: `web${seq++}`, text: 'disk / is 91% full' });
+    await postRate(barePort, 500, 2, alert);
+    await postRate(botPort, 500, 2, alert);
+    const bareRates: number[] = [];
+    const botRates: number[] = [];
+    for (let r = 0; r < RUNS; r++) {
+      bareRates.push(await postRate(barePort, INGEST_REQUESTS, 2, alert));
+      botRates.push(await postRate(botPort, INGEST_REQUESTS, 2, alert));
+    }
+    bare.kill();
+    await bot.stop();
+    const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    console.log(`HTTP ingest, ${INGEST_REQUESTS} new alerts per run, keep-alive, 2 clients, median of ${RUNS} runs:`);
+    console.log(`  bare node:http server (parse, 202):   ${med(bareRates).toFixed(0)} req/s`);
+    console.log(`  opsbridge (stored + routed, 202):     ${med(botRates).toFixed(0)} alerts/s`);
+    console.log(`  ratio: ${(med(botRates) / med(bareRates)).toFixed(2)} (target ≥ 0.5)`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function syslogUdp(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'opsbridge-bench-syslog-'));
+  try {
+    const udpPort = await freePort();
+    const config = join(dir, 'opsbridge.yaml');
+    writeFileSync(config, `database: ${join(dir, 'bot.db')}\nlog: { level: error }\nhttp: { listen: "127.0.0.1:${await freePort()}", token: "${TOKEN}" }\nsyslog: { udp: "127.0.0.1:${udpPort}" }\nlogs: { default: [] }\n`);
+    const bot = RunningBot.start(['-c', config, 'start'], { cwd: dir });
+    await bot.waitFor(/opsbridge is running/);
+    const db = new Database(join(dir, 'bot.db'), { readonly: true });
+    const stored = () => db.prepare('SELECT COUNT(*) FROM log_lines').pluck().get() as number;
+    const sock = createSocket('udp4');
+    const line = (i: number) => Buffer.from(`<131>1 2026-11-25T16:07:29.980753+00:00 app03 nginx 4242 - - upstream timed out while reading response header, request ${i}`);
+
+    console.log('syslog over UDP (RFC 5424 lines from one sender, stored in SQLite; the bot in its own process):');
+    for (const rate of [5_000, 20_000, 0]) {
+      const n = rate === 0 ? 50_000 : rate * 3;
+      const before = stored();
+      const t = performance.now();
+      for (let i = 0; i < n; i++) {
+        await new Promise<void>((r) => sock.send(line(i), udpPort, '127.0.0.1', () => r()));
+        // Paced sending: wait whenever we are ahead of the target rate.
+        if (rate > 0 && i % 100 === 99) {
+          const ahead = (i + 1) / rate * 1000 - (performance.now() - t);
+          if (ahead > 0) await new Promise((r) => setTimeout(r, ahead));
+        }
+      }
+      const sent = performance.now() - t;
+      let last = -1;
+      await waitUntil(() => {
+        const now = stored() - before;
+        const done = now === n || now === last;
+        last = now;
+        return done;
+      }, 10_000);
+      const got = stored() - before;
+      const elapsed = performance.now() - t;
+      console.log(
+        `  ${rate === 0 ? 'as fast as one sender can' : `offered ${rate}/s`}: sent ${n} in ${fmtMs(sent)}, stored ${got} at ${(got / (elapsed / 1000)).toFixed(0)} lines/s, lost ${(((n - got) / n) * 100).toFixed(2)}%`,
+      );
+    }
+    sock.close();
+    db.close();
+    await bot.stop();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function postToIrc(): Promise<void> {
+  const server = await startNgircd();
+  const t = await startTestBot({
+    http: { listen: '127.0.0.1:0', token: TOKEN },
+    irc: { host: '127.0.0.1', port: server.port, tls: false, channels: ['#alerts'], flood: { burst: 2_000, rate: 2_000 } },
+    alerts: { routes: [{ to: ['irc:#alerts'] }] },
+  });
+  const watcher = await connectRawClient(server.port, 'watcher');
+  watcher.send('JOIN #alerts');
+  await watcher.waitFor(/JOIN :?#alerts/);
+  await waitUntil(() => (t.bot.chatStatus().irc!.channels as string[]).includes('#alerts'), 10_000);
+  const samples: number[] = [];
+  for (let i = 0; i < 550; i++) {
+    const since = watcher.lines.length;
+    const start = performance.now();
+    const res = await fetch(`http://127.0.0.1:${t.bot.http.port}/api/v1/alerts`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}` },
+      body: JSON.stringify({ title: `Latency${i}`, severity: 'warning', host: 'web01' }),
+    });
+    if (res.status !== 202) throw new Error(`status ${res.status}`);
+    await watcher.waitFor(new RegExp(`Latency${i}\\b`), 10_000, since);
+    if (i >= 50) samples.push(performance.now() - start);
+  }
+  const s = summarize(samples);
+  console.log(`POST /api/v1/alerts → line at an IRC client through ngircd (${s.n} alerts, one at a time): median ${fmtMs(s.median)}, p99 ${fmtMs(s.p99)}`);
+  await watcher.close();
+  await t.stop();
+  await server.stop();
+}
+
+export async function benchAlerts(): Promise<void> {
+  console.log('\n## Alerts and logs');
+  await ingest();
+  await syslogUdp();
+  await postToIrc();
+}

@@ -30,7 +30,7 @@ export const alerts: Command<Services> = {
     if (args.positional.length > 1) throw new UserError(`usage: ${ctx.prefix}alerts [HOST|SEVERITY|NAME] [--all]`);
     const all = args.flags.has('all');
     const q: AlertQuery = all
-      ? { status: 'all', since: new Date(ctx.clock.now().getTime() - RECENT_MS).toISOString(), limit: CHANNEL_LINES }
+      ? { status: 'all', firingOrSeenSince: new Date(ctx.clock.now().getTime() - RECENT_MS).toISOString(), limit: CHANNEL_LINES }
       : { status: 'firing', includeQuiet: false, limit: CHANNEL_LINES };
     const word = args.positional[0];
     const { alertStore } = ctx.services;
@@ -94,7 +94,7 @@ export const ack: Command<Services> = {
   run(ctx, args) {
     const [word, ...note] = args.positional;
     const id = alertId(word, `${ctx.prefix}ack ID [note]`);
-    const a = ctx.services.alerts.ack(id, actorOf(ctx), note.join(' ') || null, ctx.message.channel);
+    const a = ctx.services.alerts.ack(id, { name: ctx.message.user.name, actor: actorOf(ctx) }, note.join(' ') || null, ctx.message.channel);
     return reply(richText(line(...join(['✔', bold(`#${a.id} ${a.name}`), a.host && `on ${a.host}`, `acknowledged by ${ctx.message.user.name}`, a.ack_note && `— ${a.ack_note}`]))));
   },
 };

@@ -88,7 +88,7 @@ export const unsilence: Command<Services> = {
     const s = ctx.services.silences.get(id);
     if (!s) throw new UserError(`no silence #${id}`);
     if (s.removed_at || Date.parse(s.ends_at) <= ctx.clock.now().getTime()) throw new UserError(`silence #${id} has already ended`);
-    ctx.services.silences.remove(id, actorOf(ctx));
+    ctx.services.alerts.unsilence(id, actorOf(ctx));
     return reply(text(`silence #${id} (${describeMatchers(s.matchers)}) ended`));
   },
 };

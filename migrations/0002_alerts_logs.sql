@@ -2,11 +2,12 @@
 -- what the outbox needs to condense a backlog of alerts and log lines into
 -- digests.
 
--- One row per alert, keyed by fingerprint: a repeat updates it, `resolved`
--- closes it, a later `firing` reopens it. Every change is an alert_events row.
+-- One row per alert, keyed by source and fingerprint: a repeat updates it,
+-- `resolved` closes it, a later `firing` reopens it. Every change is an
+-- alert_events row.
 CREATE TABLE alerts (
   id              INTEGER PRIMARY KEY,
-  fingerprint     TEXT NOT NULL UNIQUE,
+  fingerprint     TEXT NOT NULL,
   source          TEXT NOT NULL,
   name            TEXT NOT NULL,
   severity        TEXT NOT NULL,
@@ -30,12 +31,16 @@ CREATE TABLE alerts (
   acked_by        TEXT,
   ack_note        TEXT,
   -- why it is not posted: 'maintenance' or 'silence:ID'; NULL when posted
-  suppressed      TEXT
+  suppressed      TEXT,
+  UNIQUE (source, fingerprint)
 );
+-- Few indexes on purpose: every index is one more page written by each
+-- alert's commit, the main cost of ingest under a storm. Lists of firing
+-- alerts use this one; a host's alerts are found among the firing ones.
 CREATE INDEX alerts_status ON alerts (status, id);
-CREATE INDEX alerts_server ON alerts (server_id, status);
-CREATE INDEX alerts_last_seen ON alerts (last_seen_at);
 
+-- What happened to each alert after it was first seen (that moment is the
+-- alert's first_seen_at).
 CREATE TABLE alert_events (
   id        INTEGER PRIMARY KEY,
   alert_id  INTEGER NOT NULL REFERENCES alerts (id) ON DELETE CASCADE,

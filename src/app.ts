@@ -193,6 +193,7 @@ export async function startBot(config: Config, opts: BotOptions): Promise<Bot> {
   delivery.start();
   const reminders = setInterval(() => {
     try {
+      services.alerts.releaseEndedSilences();
       services.alerts.remindUnacknowledged();
     } catch (err) {
       log.error({ err }, 'cannot post alert reminders');

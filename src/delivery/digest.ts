@@ -41,27 +41,30 @@ export function planDigests(rows: CondensableRow[]): Digest[] {
 }
 
 function alertDigest(status: 'firing' | 'resolved', rows: CondensableRow[]): Digest {
-  const groups = new Map<string, { name: string; severity: string; hosts: Set<string>; count: number }>();
+  // Counted in alerts, not rows: a repeat or a reminder of one alert is still one.
+  const groups = new Map<string, { name: string; severity: string; hosts: Set<string>; ids: Set<number> }>();
+  const all = new Set<number>();
   for (const r of rows) {
     if (r.facts.kind !== 'alert') continue;
     const key = `${r.facts.severity}\0${r.facts.name}`;
-    const g = groups.get(key) ?? { name: r.facts.name, severity: r.facts.severity, hosts: new Set<string>(), count: 0 };
-    g.count++;
+    const g = groups.get(key) ?? { name: r.facts.name, severity: r.facts.severity, hosts: new Set<string>(), ids: new Set<number>() };
+    g.ids.add(r.facts.id);
+    all.add(r.facts.id);
     if (r.facts.host) g.hosts.add(r.facts.host);
     groups.set(key, g);
   }
-  const sorted = [...groups.values()].sort((a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity) || b.count - a.count || a.name.localeCompare(b.name));
+  const sorted = [...groups.values()].sort((a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity) || b.ids.size - a.ids.size || a.name.localeCompare(b.name));
   const shown = sorted.slice(0, MAX_GROUPS);
-  const hidden = sorted.slice(MAX_GROUPS).reduce((n, g) => n + g.count, 0);
+  const hidden = sorted.slice(MAX_GROUPS).reduce((n, g) => n + g.ids.size, 0);
   const parts: Inline[] = [];
   for (const g of shown) {
     if (parts.length > 0) parts.push(', ');
-    parts.push(`${g.count}× `, tone(g.severity === 'critical' || g.severity === 'error' ? 'critical' : g.severity === 'warning' ? 'warning' : 'info', bold(g.name)));
+    parts.push(`${g.ids.size}× `, tone(g.severity === 'critical' || g.severity === 'error' ? 'critical' : g.severity === 'warning' ? 'warning' : 'info', bold(g.name)));
     const hosts = hostRange([...g.hosts]);
     if (hosts) parts.push(` (${hosts})`);
   }
   if (hidden > 0) parts.push(`, and ${hidden} more`);
-  const head = status === 'firing' ? tone('critical', bold(`⚠ ${rows.length} firing:`)) : tone('ok', bold(`✔ ${rows.length} resolved:`));
+  const head = status === 'firing' ? tone('critical', bold(`⚠ ${all.size} firing:`)) : tone('ok', bold(`✔ ${all.size} resolved:`));
   return { body: richText(line(head, ' ', ...parts)), priority: Math.max(...rows.map((r) => r.priority)), replaces: rows.map((r) => r.id) };
 }
 
@@ -79,11 +82,16 @@ function logDigest(host: string, rows: CondensableRow[]): Digest {
   };
 }
 
-/** `web01…web30` for a sorted run of hosts, `web01, web02` for two, `web01` for one. */
+/**
+ * `web01…web30` for hosts of one naming pattern, `web01, web02` for two,
+ * `web01` for one, `12 hosts` when the names have nothing in common
+ * (`db1…web30` would suggest hosts that are not there).
+ */
 export function hostRange(hosts: string[]): string {
   if (hosts.length === 0) return '';
   const s = [...hosts].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
   if (s.length === 1) return s[0]!;
   if (s.length === 2) return `${s[0]}, ${s[1]}`;
-  return `${s[0]}…${s[s.length - 1]}`;
+  const stem = (h: string) => h.replace(/\d.*$/s, '');
+  return stem(s[0]!) === stem(s[s.length - 1]!) && stem(s[0]!) !== '' ? `${s[0]}…${s[s.length - 1]}` : `${s.length} hosts`;
 }

@@ -35,7 +35,7 @@ export interface NewOutboxEntry {
 
 /** What a digest needs to know about a condensable row. */
 export type DigestFacts =
-  | { kind: 'alert'; status: 'firing' | 'resolved'; name: string; severity: string; host: string | null }
+  | { kind: 'alert'; id: number; status: 'firing' | 'resolved'; name: string; severity: string; host: string | null }
   | { kind: 'log'; host: string; level: string };
 
 export interface CondensableRow {

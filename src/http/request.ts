@@ -42,7 +42,14 @@ export function jsonItems(req: HttpRequest): unknown[] {
     if (items.length === 0) throw new HttpError(400, 'empty body: send a JSON array or NDJSON, one object per line');
     return items;
   }
-  const body = parseJson(text, '');
+  let body: unknown;
+  try {
+    body = parseJson(text, '');
+  } catch (err) {
+    // NDJSON sent as application/json: read it as NDJSON rather than bounce it.
+    if (text.trim().includes('\n')) return jsonItems({ ...req, headers: { ...req.headers, 'content-type': 'application/x-ndjson' } });
+    throw err;
+  }
   return Array.isArray(body) ? body : [body];
 }
 

@@ -47,10 +47,16 @@ export class Router {
     return this;
   }
 
-  /** The handler for a request, 'method' when the path exists with another method, or null. */
+  /**
+   * The handler for a request, 'method' when the path exists with another
+   * method, or null. A literal path wins over a pattern, so that
+   * `GET /api/v1/alerts/alertmanager` is a 405, not alert id "alertmanager".
+   */
   match(method: string, path: string): { handler: Handler; params: Record<string, string> } | 'method' | null {
+    const literal = this.routes.filter((r) => r.keys.length === 0 && r.pattern.test(path));
+    const candidates = literal.length > 0 ? literal : this.routes;
     let pathMatched = false;
-    for (const r of this.routes) {
+    for (const r of candidates) {
       const m = r.pattern.exec(path);
       if (!m) continue;
       pathMatched = true;

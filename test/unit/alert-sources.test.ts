@@ -75,7 +75,7 @@ describe('fromAlertmanager', () => {
   });
 
   it('maps an unknown severity word to warning rather than rejecting the alert', () => {
-    const [a] = fromAlertmanager(am([amAlert({ labels: { alertname: 'X', severity: 'urgent' } })]), opts);
+    const [a] = fromAlertmanager(am([amAlert({ labels: { alertname: 'X', severity: 'sev-unknown' } })]), opts);
     expect(a!.severity).toBe('warning');
   });
 
@@ -235,7 +235,7 @@ describe('fromGeneric', () => {
       ['a title over 500 characters', { title: 'x'.repeat(501), severity: 'critical' }, 'title'],
       ['a numeric title', { title: 5, severity: 'critical' }, 'title'],
       ['no severity', { title: 'Disk full' }, 'severity'],
-      ['an unknown severity', { ...ok, severity: 'urgent' }, 'severity'],
+      ['an unknown severity', { ...ok, severity: 'sev-unknown' }, 'severity'],
       ['an unknown status', { ...ok, status: 'ok' }, 'status'],
       ['a host over 255 characters', { ...ok, host: 'h'.repeat(256) }, 'host'],
       ['text over 10,000 characters', { ...ok, text: 't'.repeat(10_001) }, 'text'],
@@ -317,7 +317,8 @@ describe('severities', () => {
     ['debug', 'info'],
     ['ok', 'info'],
     ['p5', 'info'],
-    ['urgent', null],
+    ['urgent', 'critical'],
+    ['sev-unknown', null],
     ['', null],
   ])('%j → %s', (word, severity) => {
     expect(severityOf(word)).toBe(severity);

@@ -9,8 +9,9 @@ let nextId = 1;
 function row(facts: DigestFacts, opts: { priority?: number; atMs?: number } = {}): CondensableRow {
   return { id: nextId++, priority: opts.priority ?? 0, created_at: new Date(T0 + (opts.atMs ?? 0)).toISOString(), facts };
 }
+let nextAlert = 1;
 const alert = (name: string, host: string | null, severity = 'critical', status: 'firing' | 'resolved' = 'firing', priority = severity === 'critical' ? 1 : 0) =>
-  row({ kind: 'alert', status, name, severity, host }, { priority });
+  row({ kind: 'alert', id: nextAlert++, status, name, severity, host }, { priority });
 const log = (host: string, level: string, atMs: number) => row({ kind: 'log', host, level }, { atMs });
 
 const pad = (n: number) => String(n).padStart(2, '0');

@@ -10,9 +10,9 @@ export const SEVERITY_TONE: Record<Severity, Tone> = { critical: 'critical', err
 
 export type AlertNews = 'firing' | 'repeat' | 'reminder' | 'resolved';
 
-/** Where "more" about an alert is: the source's own page, else the status board. */
+/** Where "more" about an alert is: the source's own page, else the alert in the HTTP API. */
 export function alertUrl(a: Alert, publicUrl: string | undefined): string | undefined {
-  return a.url ?? (publicUrl ? `${publicUrl.replace(/\/$/, '')}/alerts/${a.id}` : undefined);
+  return a.url ?? (publicUrl ? `${publicUrl.replace(/\/$/, '')}/api/v1/alerts/${a.id}` : undefined);
 }
 
 export function severityLabel(s: Severity): Inline {

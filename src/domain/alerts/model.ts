@@ -7,7 +7,7 @@ export const SEVERITIES = ['critical', 'error', 'warning', 'info'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
 const SEVERITY_WORDS: Record<string, Severity> = {
-  critical: 'critical', crit: 'critical', fatal: 'critical', emerg: 'critical', emergency: 'critical', alert: 'critical', page: 'critical', disaster: 'critical', p1: 'critical',
+  critical: 'critical', crit: 'critical', fatal: 'critical', emerg: 'critical', emergency: 'critical', alert: 'critical', page: 'critical', disaster: 'critical', urgent: 'critical', p1: 'critical',
   error: 'error', err: 'error', high: 'error', major: 'error', p2: 'error',
   warning: 'warning', warn: 'warning', medium: 'warning', minor: 'warning', average: 'warning', p3: 'warning',
   info: 'info', informational: 'info', notice: 'info', low: 'info', debug: 'info', none: 'info', ok: 'info', p4: 'info', p5: 'info',

@@ -33,7 +33,10 @@ export interface AlertServiceDeps {
 export interface Accepted {
   id: number;
   fingerprint: string;
+  /** What the notification did to the stored alert (see Outcome), or why it was held back. */
   outcome: string;
+  /** Whether it was written to a channel's outbox. */
+  posted: boolean;
 }
 
 /**
@@ -72,7 +75,7 @@ export class AlertService {
     else if (outcome === 'resolved' && alert.last_notified_at) news = 'resolved';
     else if (outcome === 'deduplicated' || outcome === 'repeat') metrics.deduplicated.inc({ source: input.source });
     if (news) this.post(alert, news, subject);
-    return { id: alert.id, fingerprint: alert.fingerprint, outcome: quiet ? (quiet === 'maintenance' ? 'suppressed' : 'silenced') : news ? outcome : 'deduplicated' };
+    return { id: alert.id, fingerprint: alert.fingerprint, outcome: quiet ? (quiet === 'maintenance' ? 'suppressed' : 'silenced') : outcome, posted: news !== null };
   }
 
   /** Writes the alert's message to the outbox of each channel its route names. */
@@ -85,7 +88,7 @@ export class AlertService {
         channel,
         body,
         priority,
-        digest: { kind: 'alert', status: news === 'resolved' ? 'resolved' : 'firing', name: alert.name, severity: alert.severity, host: alert.host },
+        digest: { kind: 'alert', id: alert.id, status: news === 'resolved' ? 'resolved' : 'firing', name: alert.name, severity: alert.severity, host: alert.host },
       });
       this.d.metrics.routed.inc({ channel });
     }
@@ -98,7 +101,7 @@ export class AlertService {
     return this.d.routes.route(subjectOf(alertInputOf(alert), alert.host ?? undefined)).channels;
   }
 
-  /** The inventory host an alert names: by name or FQDN, by address, or by the short name of an FQDN. */
+  /** The inventory host an alert names: by name or FQDN, or by address. */
   findServer(host: string): Server | null {
     const inv = this.d.inventory;
     const byName = inv.get(host);
@@ -107,8 +110,8 @@ export class AlertService {
       const r = inv.findByAddress(host, 2);
       return r && r.total === 1 ? r.servers[0]! : null;
     }
-    const short = host.split('.')[0]!;
-    return short !== host ? inv.get(short) : null;
+    // No short-name guess: web01.staging.example.org is not the production web01.
+    return null;
   }
 
   private quietReason(subject: Subject, server: Server | null): string | null {
@@ -116,6 +119,32 @@ export class AlertService {
     if (silence) return `silence:${silence.id}`;
     if (server?.status === 'maintenance') return 'maintenance';
     return null;
+  }
+
+  /**
+   * Firing alerts whose silence ended (it ran out, or !unsilence) are no
+   * longer held back: each is posted now. Run by the timer and by !unsilence.
+   */
+  releaseEndedSilences(): number {
+    const active = new Set(this.d.silences.active().map((s) => `silence:${s.id}`));
+    const released = this.d.store.silencedFiring().filter((a) => !active.has(a.suppressed!));
+    if (released.length === 0) return 0;
+    this.d.db.transaction(() => {
+      for (const a of released) {
+        const subject = subjectOf(alertInputOf(a), a.host ?? undefined);
+        // Another silence may cover it now.
+        const still = this.quietReason(subject, a.server_id === null ? null : this.d.inventory.getById(a.server_id));
+        this.d.store.setQuiet(a.id, still, null);
+        if (!still) this.post(this.d.store.get(a.id)!, 'firing', subject);
+      }
+    }).immediate();
+    return released.length;
+  }
+
+  unsilence(id: number, actor: string): boolean {
+    const removed = this.d.silences.remove(id, actor);
+    if (removed) this.releaseEndedSilences();
+    return removed;
   }
 
   /** Posts critical alerts nobody acknowledged again, every repeat interval. Run by a timer. */
@@ -129,14 +158,16 @@ export class AlertService {
     return due.length;
   }
 
-  ack(id: number, actor: string, note: string | null, from: string | undefined): Alert {
+  /** `by` is the name people know (shown), `actor` the verified identity (kept in the history). */
+  ack(id: number, by: { name: string; actor: string }, note: string | null, from: string | undefined): Alert {
     const alert = this.requireAlert(id);
     if (alert.status === 'resolved') throw new UserError(`alert #${id} (${alert.name}) is already resolved`);
     if (alert.acked_at) throw new UserError(`alert #${id} was already acknowledged by ${alert.acked_by}`);
     this.d.db.transaction(() => {
-      this.d.store.ack(id, actor, note);
+      this.d.store.ack(id, by, note);
       // The channels that saw the alert hear who took it; the asker's channel gets the reply.
-      const body = richText(line(...join(['✔', bold(`#${id} ${alert.name}`), alert.host && `on ${alert.host}`, `acknowledged by ${actor}`, note && `— ${note}`])));
+      if (alert.last_notified_at === null) return;
+      const body = richText(line(...join(['✔', bold(`#${id} ${alert.name}`), alert.host && `on ${alert.host}`, `acknowledged by ${by.name}`, note && `— ${note}`])));
       for (const channel of this.channelsFor(alert)) if (channel !== from) this.d.outbox.enqueue({ channel, body });
     }).immediate();
     return this.d.store.get(id)!;
@@ -173,6 +204,13 @@ export class AlertService {
     const server = inv.getById(serverId);
     if (!entered || !server) return;
     const held = this.d.store.suppressedSince(serverId, entered.at);
+    // Still firing: no longer held back. The summary below is their post.
+    this.d.db.transaction(() => {
+      for (const a of this.d.store.heldForMaintenance(serverId)) {
+        this.d.store.setQuiet(a.id, null, null);
+        this.d.store.markNotified(a.id);
+      }
+    }).immediate();
     if (held.length === 0) return;
     const firing = held.filter((a) => a.status === 'firing');
     const names = [...new Set(firing.map((a) => a.name))];

@@ -31,12 +31,15 @@ type Row = Omit<Silence, 'matchers'> & { matchers: string };
 export function parseMatcher(word: string): Matcher | null {
   const m = /^([A-Za-z_][A-Za-z0-9_.-]*)(=~|!=|=)(.+)$/.exec(word);
   if (!m) return null;
-  const [, key, op, pattern] = m;
-  const matcher = { key: key!, op: op as Matcher['op'], pattern: pattern! };
+  const [, rawKey, op, pattern] = m;
+  // The fixed keys ignore case (Host=web01); label names are as the source wrote them.
+  const key = FIXED_KEYS.includes(rawKey!.toLowerCase()) ? rawKey!.toLowerCase() : rawKey!;
   const err = patternError(op === '=~' ? `/${pattern}/` : pattern!);
-  if (err) throw new InputError(err, key!);
-  return matcher;
+  if (err) throw new InputError(err, key);
+  return { key, op: op as Matcher['op'], pattern: pattern! };
 }
+
+const FIXED_KEYS = ['host', 'alertname', 'name', 'severity', 'source'];
 
 export function formatMatcher(m: Matcher): string {
   return `${m.key}${m.op}${m.pattern}`;
@@ -45,7 +48,8 @@ export function formatMatcher(m: Matcher): string {
 function matches(ms: Matcher[], s: Subject): boolean {
   return ms.every((m) => {
     const v = subjectValue(s, m.key) ?? '';
-    const hit = compilePattern(m.op === '=~' ? `/${m.pattern}/` : m.pattern)(v);
+    // `=~` is anchored, as in Alertmanager: instance=~web0 does not silence myweb01.
+    const hit = compilePattern(m.op === '=~' ? `/^(?:${m.pattern})$/` : m.pattern)(v);
     return m.op === '!=' ? !hit : hit;
   });
 }

@@ -131,8 +131,8 @@ export function fromGeneric(body: unknown, o: SourceOptions): AlertInput[] {
 export function detectSource(body: unknown): 'alertmanager' | 'grafana' | 'generic' | 'logs' {
   if (body && typeof body === 'object' && !Array.isArray(body)) {
     const b = body as Record<string, unknown>;
-    if (b.version === '4' && Array.isArray(b.alerts)) return 'alertmanager';
-    if (Array.isArray(b.alerts)) return 'grafana';
+    // Grafana says version "1" and names its org; anything else with alerts is Alertmanager's (its parser checks the version).
+    if (Array.isArray(b.alerts)) return b.version === '1' || 'orgId' in b ? 'grafana' : 'alertmanager';
     if ('message' in b && 'level' in b) return 'logs';
   }
   if (Array.isArray(body) && body[0] && typeof body[0] === 'object' && 'message' in body[0] && 'level' in body[0]) return 'logs';

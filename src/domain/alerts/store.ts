@@ -1,12 +1,14 @@
 import type { Clock } from '../../clock.js';
 import type { DB } from '../../store/database.js';
 import { labelsFingerprint } from './fingerprint.js';
-import type { Alert, AlertEvent, AlertInput, AlertStatus } from './model.js';
+import { severityRank, type Alert, type AlertEvent, type AlertInput, type AlertStatus } from './model.js';
 
 /**
  * What happened to the stored alert when a notification came in:
- * - opened: first seen, or firing again after it was resolved
- * - repeat: still firing, and the dedup window since the last post has passed
+ * - opened: first seen, firing again after it was resolved, or first heard
+ *   of since a silence or maintenance held it back
+ * - repeat: still firing, and the dedup window since the last post has
+ *   passed or it got worse (warning → critical)
  * - deduplicated: same state within the window (only its count went up)
  * - resolved: it was firing and is now resolved
  * - stale: resolved again, or resolved for an alert never seen firing
@@ -21,6 +23,8 @@ export interface AlertQuery {
   severity?: string;
   name?: string;
   since?: string;
+  /** Firing ones, and the others only when seen since this time. */
+  firingOrSeenSince?: string;
   /** Include alerts that are silenced or suppressed (default true). */
   includeQuiet?: boolean;
   limit: number;
@@ -36,13 +40,13 @@ export class AlertStore {
 
   constructor(private readonly db: DB, private readonly clock: Clock) {
     this.q = {
-      byFingerprint: db.prepare(`SELECT ${COLUMNS} FROM alerts WHERE fingerprint = ?`),
+      byFingerprint: db.prepare(`SELECT ${COLUMNS} FROM alerts WHERE source = ? AND fingerprint = ?`),
       byId: db.prepare(`SELECT ${COLUMNS} FROM alerts WHERE id = ?`),
       insert: db.prepare(`INSERT INTO alerts (fingerprint, source, name, severity, status, host, server_id, summary, text, labels, url,
         started_at, resolved_at, first_seen_at, last_seen_at, suppressed)
         VALUES (@fingerprint, @source, @name, @severity, @status, @host, @server_id, @summary, @text, @labels, @url,
         @started_at, @resolved_at, @now, @now, @suppressed)`),
-      reopen: db.prepare(`UPDATE alerts SET status = 'firing', source = @source, name = @name, severity = @severity, host = @host, server_id = @server_id,
+      reopen: db.prepare(`UPDATE alerts SET status = 'firing', name = @name, severity = @severity, host = @host, server_id = @server_id,
         summary = @summary, text = @text, labels = @labels, url = @url, started_at = @started_at, resolved_at = NULL, last_seen_at = @now,
         count = 1, last_notified_at = NULL, acked_at = NULL, acked_by = NULL, ack_note = NULL, suppressed = @suppressed WHERE id = @id`),
       touch: db.prepare(`UPDATE alerts SET last_seen_at = @now, count = count + 1, severity = @severity, summary = @summary, text = @text,
@@ -51,6 +55,8 @@ export class AlertStore {
       notified: db.prepare('UPDATE alerts SET last_notified_at = ? WHERE id = ?'),
       ack: db.prepare('UPDATE alerts SET acked_at = ?, acked_by = ?, ack_note = ? WHERE id = ?'),
       quiet: db.prepare('UPDATE alerts SET suppressed = ? WHERE id = ?'),
+      quietFiringForServer: db.prepare(`SELECT ${COLUMNS} FROM alerts WHERE status = 'firing' AND suppressed = 'maintenance' AND server_id = ?`),
+      silencedFiring: db.prepare(`SELECT ${COLUMNS} FROM alerts WHERE status = 'firing' AND suppressed LIKE 'silence:%'`),
       event: db.prepare('INSERT INTO alert_events (alert_id, at, kind, actor, detail) VALUES (?, ?, ?, ?, ?)'),
       events: db.prepare('SELECT id, at, kind, actor, detail FROM alert_events WHERE alert_id = ? ORDER BY id DESC LIMIT ?'),
       dueRepeats: db.prepare(`SELECT ${COLUMNS} FROM alerts WHERE status = 'firing' AND severity = 'critical' AND acked_at IS NULL
@@ -72,7 +78,7 @@ export class AlertStore {
   record(input: AlertInput, match: { serverId: number | null; host: string | null }, dedupMs: number, quiet: string | null): { alert: Alert; outcome: Outcome } {
     const now = this.clock.now().toISOString();
     const fingerprint = input.fingerprint ?? labelsFingerprint(input.source, { ...input.labels, ...(!input.labels.alertname && { alertname: input.name }) });
-    const existing = this.q.byFingerprint.get(fingerprint) as Row | undefined;
+    const existing = this.q.byFingerprint.get(input.source, fingerprint) as Row | undefined;
     const fields = {
       source: input.source,
       name: input.name,
@@ -90,12 +96,18 @@ export class AlertStore {
 
     if (!existing) {
       const resolved = input.status === 'resolved';
-      const id = Number(
-        this.q.insert.run({ ...fields, fingerprint, status: input.status, started_at: startedAt, resolved_at: resolved ? (input.endsAt ?? this.clock.now()).toISOString() : null }).lastInsertRowid,
-      );
-      this.addEvent(id, input.status, null, input.summary);
+      const row = { ...fields, fingerprint, status: input.status, started_at: startedAt, resolved_at: resolved ? (input.endsAt ?? this.clock.now()).toISOString() : null };
+      const id = Number(this.q.insert.run(row).lastInsertRowid);
+      // The first 'firing' is the row itself (first_seen_at): one write fewer per new alert.
+      if (resolved) this.addEvent(id, 'resolved', null, null);
       if (!resolved && quiet) this.addEvent(id, quiet === 'maintenance' ? 'suppressed' : 'silenced', null, quiet);
-      return { alert: this.get(id)!, outcome: resolved ? 'stale' : 'opened' };
+      // Built from what was written rather than read back: a storm is mostly new alerts.
+      const alert: Alert = {
+        id, fingerprint, source: row.source, name: row.name, severity: input.severity, status: input.status, host: row.host, server_id: row.server_id,
+        summary: row.summary, text: row.text, labels: input.labels, url: row.url, started_at: row.started_at, resolved_at: row.resolved_at,
+        first_seen_at: now, last_seen_at: now, count: 1, last_notified_at: null, acked_at: null, acked_by: null, ack_note: null, suppressed: quiet,
+      };
+      return { alert, outcome: resolved ? 'stale' : 'opened' };
     }
 
     const id = existing.id;
@@ -108,9 +120,14 @@ export class AlertStore {
       }
       this.q.touch.run({ ...fields, id });
       if (quiet && quiet !== existing.suppressed) this.addEvent(id, quiet === 'maintenance' ? 'suppressed' : 'silenced', null, quiet);
-      // Never posted (it was quiet until now) or posted longer ago than the window: post again.
-      const last = existing.last_notified_at;
-      const withinWindow = last !== null && Date.parse(now) - Date.parse(last) < dedupMs;
+      // Never posted (it was quiet until now): this is its first post.
+      if (existing.last_notified_at === null) return { alert: this.get(id)!, outcome: 'opened' };
+      // Worse than before: news, whatever the window says.
+      if (severityRank(input.severity) < severityRank(existing.severity)) {
+        this.addEvent(id, 'escalated', null, `${existing.severity} → ${input.severity}`);
+        return { alert: this.get(id)!, outcome: 'repeat' };
+      }
+      const withinWindow = Date.parse(now) - Date.parse(existing.last_notified_at) < dedupMs;
       return { alert: this.get(id)!, outcome: withinWindow ? 'deduplicated' : 'repeat' };
     }
     if (existing.status === 'resolved') {
@@ -126,22 +143,38 @@ export class AlertStore {
     this.q.notified.run(this.clock.now().toISOString(), id);
   }
 
-  ack(id: number, actor: string, note: string | null): void {
-    this.q.ack.run(this.clock.now().toISOString(), actor, note, id);
-    this.addEvent(id, 'acked', actor, note);
+  ack(id: number, by: { name: string; actor: string }, note: string | null): void {
+    this.q.ack.run(this.clock.now().toISOString(), by.name, note, id);
+    this.addEvent(id, 'acked', by.actor, note);
   }
 
   setQuiet(id: number, quiet: string | null, actor: string | null): void {
     this.q.quiet.run(quiet, id);
-    if (quiet) this.addEvent(id, quiet === 'maintenance' ? 'suppressed' : 'silenced', actor, quiet);
+    this.addEvent(id, quiet === null ? 'unquieted' : quiet === 'maintenance' ? 'suppressed' : 'silenced', actor, quiet);
+  }
+
+  /** Firing alerts still held back for a host's maintenance. */
+  heldForMaintenance(serverId: number): Alert[] {
+    return (this.q.quietFiringForServer.all(serverId) as Row[]).map(decode);
+  }
+
+  /** Firing alerts held back by some silence. */
+  silencedFiring(): Alert[] {
+    return (this.q.silencedFiring.all() as Row[]).map(decode);
   }
 
   addEvent(id: number, kind: string, actor: string | null, detail: string | null): void {
     this.q.event.run(id, this.clock.now().toISOString(), kind, actor, detail);
   }
 
+  /** Newest first; the oldest is the alert's first sighting. */
   events(id: number, limit: number): AlertEvent[] {
-    return this.q.events.all(id, limit) as AlertEvent[];
+    const events = this.q.events.all(id, limit) as AlertEvent[];
+    if (events.length < limit) {
+      const a = this.get(id);
+      if (a) events.push({ id: 0, at: a.first_seen_at, kind: 'first seen', actor: null, detail: a.source });
+    }
+    return events;
   }
 
   /** Critical alerts nobody acknowledged whose last post is older than `before`. */
@@ -182,6 +215,10 @@ export class AlertStore {
     if (query.since) {
       where.push('last_seen_at >= ?');
       params.push(query.since);
+    }
+    if (query.firingOrSeenSince) {
+      where.push("(status = 'firing' OR last_seen_at >= ?)");
+      params.push(query.firingOrSeenSince);
     }
     if (query.includeQuiet === false) where.push('suppressed IS NULL');
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';

@@ -142,7 +142,7 @@ export class Inventory {
     return change;
   }
 
-  /** Told after each status change made through setStatus (alerts watch hosts leaving maintenance). */
+  /** Told after each committed status change, by setStatus or an import (alerts watch hosts leaving maintenance). */
   onStatusChange(listener: (serverId: number, change: StatusChange) => void): void {
     this.statusListeners.push(listener);
   }
@@ -165,6 +165,7 @@ export class Inventory {
     const counts: ImportCounts = { created: 0, updated: 0, unchanged: 0 };
     const now = this.clock.now().toISOString();
     const rollback = new Error('dry run');
+    const changes: Array<[number, StatusChange]> = [];
 
     const run = this.db.transaction(() => {
       // One pass over the table beats 100,000 single-row lookups.
@@ -189,7 +190,10 @@ export class Inventory {
             for (const ip of old.ips) this.q.delIp.run(parseIp(ip)!.key, old.id);
             for (const ip of next.ips) this.q.addIp.run(parseIp(ip)!.key, old.id);
           }
-          if (next.status !== old.status) this.q.addHistory.run(old.id, now, opts.actor, old.status, next.status, opts.reason, null);
+          if (next.status !== old.status) {
+            this.q.addHistory.run(old.id, now, opts.actor, old.status, next.status, opts.reason, null);
+            changes.push([old.id, { at: now, actor: opts.actor, from_status: old.status, to_status: next.status, reason: opts.reason, maintenance_id: null }]);
+          }
           counts.updated++;
         }
         if (opts.onProgress && i % 1000 === 999) opts.onProgress(i + 1);
@@ -198,6 +202,7 @@ export class Inventory {
     });
     try {
       run.immediate();
+      for (const [id, change] of changes) for (const l of this.statusListeners) l(id, change);
     } catch (err) {
       if (err !== rollback) throw err;
     }

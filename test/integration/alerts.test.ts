@@ -351,10 +351,10 @@ describe('hosts in maintenance', () => {
     expect((await core.ask('!server set web01 status=maintenance disk swap', ADMIN)).ok).toBe(true);
     newRows();
 
-    expect(send(am('DiskFull', 'web01:9100'), am('HighLoad', 'web01:9100', 'warning'), am('DiskFull', 'web02:9100')).map((a) => a.outcome)).toEqual([
-      'suppressed',
-      'suppressed',
-      'opened',
+    expect(send(am('DiskFull', 'web01:9100'), am('HighLoad', 'web01:9100', 'warning'), am('DiskFull', 'web02:9100')).map((a) => [a.outcome, a.posted])).toEqual([
+      ['suppressed', false],
+      ['suppressed', false],
+      ['opened', true],
     ]);
     // Only web02's alert was posted.
     expect(newRows().map((r) => r.text)).toEqual(CRITICAL_CHANNELS.map(() => 'CRITICAL DiskFull on web02 — DiskFull on web02:9100 (#3)'));
@@ -374,6 +374,11 @@ describe('hosts in maintenance', () => {
     // Every channel the held-back alerts would have gone to hears it, once.
     expect(rows.map((x) => x.channel).sort()).toEqual([...CRITICAL_CHANNELS].sort());
     for (const x of rows) expect(x.text).toBe('web01 left maintenance: 2 alerts were suppressed while it was in maintenance — 1 still firing: DiskFull');
+    // The one still firing is no longer held back, and that summary was its post.
+    expect(alert(1)).toMatchObject({ status: 'firing', suppressed: null, last_notified_at: '2026-11-25T12:10:00.000Z' });
+    expect(core.services.alertStore.events(1, 1)[0]).toMatchObject({ kind: 'unquieted', detail: null });
+    // The resolved one keeps the mark of why it was never posted.
+    expect(alert(2)).toMatchObject({ status: 'resolved', suppressed: 'maintenance', last_notified_at: null });
 
     const { body } = await core.metrics.render();
     expect(body).toContain('opsbridge_alerts_suppressed_total{source="alertmanager"} 3');
@@ -385,36 +390,64 @@ describe('hosts in maintenance', () => {
     expect(newRows()).toEqual([]);
   });
 
-  it('after maintenance, the next notification of a held-back alert is posted', async () => {
+  it('after maintenance, a held-back alert counts as posted by the summary: its next notification follows the dedup window', async () => {
     await core.ask('!server set web01 status=maintenance', ADMIN);
     send(am('DiskFull', 'web01:9100'));
+    core.clock.advance(MIN);
     await core.ask('!server set web01 status=working', ADMIN);
-    newRows();
-    expect(send(am('DiskFull', 'web01:9100'))[0]!.outcome).toBe('repeat');
-    expect(newRows().map((r) => r.channel)).toEqual(CRITICAL_CHANNELS);
-    expect(alert(1).suppressed).toBeNull();
+    expect(newRows().map((r) => r.text)).toContain('web01 left maintenance: 1 alert was suppressed while it was in maintenance — 1 still firing: DiskFull');
+    expect(alert(1)).toMatchObject({ suppressed: null, last_notified_at: '2026-11-25T12:01:00.000Z' });
+
+    core.clock.advance(MIN);
+    expect(send(am('DiskFull', 'web01:9100'))[0]).toMatchObject({ outcome: 'deduplicated', posted: false });
+    expect(newRows()).toEqual([]);
+    core.clock.advance(4 * MIN); // 5 min since the summary
+    expect(send(am('DiskFull', 'web01:9100'))[0]).toMatchObject({ outcome: 'repeat', posted: true });
+    const rows = newRows();
+    expect(rows.map((r) => r.channel)).toEqual(CRITICAL_CHANNELS);
+    expect(rows[0]!.text).toBe('CRITICAL (still firing, 3×) DiskFull on web01 — DiskFull on web01:9100 (#1)');
   });
 
-  // BUG: the held-back alerts keep suppressed = 'maintenance' after the host
-  // left maintenance, so until the source sends them again they are hidden
-  // from !alerts (which leaves quiet alerts out) and never reminded about.
-  it('after maintenance, a still-firing held-back alert shows in !alerts again', async () => {
+  it('after maintenance, a still-firing held-back alert shows in !alerts again, is reminded about, and its resolution is posted', async () => {
     await core.ask('!server set web01 status=maintenance', ADMIN);
     send(am('DiskFull', 'web01:9100'));
+    expect((await core.ask('!alerts')).text).toBe('nothing firing');
     await core.ask('!server set web01 status=working', ADMIN);
-    expect((await core.ask('!alerts')).text).toMatch(/^1 firing alert:\n- #1 CRITICAL DiskFull on web01/);
+    expect((await core.ask('!alerts')).text).toMatch(/^1 firing alert:\n- #1 CRITICAL DiskFull on web01 for 0s — /);
+    newRows();
+
+    core.clock.advance(31 * MIN);
+    expect(core.services.alerts.remindUnacknowledged()).toBe(1);
+    expect(newRows().map((r) => r.text)).toEqual(CRITICAL_CHANNELS.map(() => 'STILL FIRING for 31m, not acknowledged: CRITICAL DiskFull on web01 — DiskFull on web01:9100 (#1)'));
+
+    expect(send(am('DiskFull', 'web01:9100', 'critical', 'resolved'))[0]).toMatchObject({ outcome: 'resolved', posted: true });
+    expect(newRows().map((r) => r.text)).toEqual(CRITICAL_CHANNELS.map(() => 'RESOLVED (critical) DiskFull on web01 after 31m — DiskFull on web01:9100 (#1)'));
   });
 
-  // BUG: only !server set (Inventory.setStatus) tells the alerts service; a
-  // CSV import that takes a host out of maintenance records the change in the
-  // history but posts no "left maintenance" summary.
-  it('a host taken out of maintenance by an import also gets the summary', async () => {
+  it('a host taken out of maintenance by an import also gets the summary, and its alerts are no longer held back', async () => {
     await core.ask('!server set web01 status=maintenance', ADMIN);
     send(am('DiskFull', 'web01:9100'));
     newRows();
+    core.clock.advance(MIN);
     importServers(core.services.inventory, 'name,status\nweb01,working\n', 'csv', { actor: 'test', source: 'fix.csv' });
     expect(core.services.inventory.get('web01')!.status).toBe('working');
-    expect(newRows().map((r) => r.text)).toContain('web01 left maintenance: 1 alert was suppressed while it was in maintenance — 1 still firing: DiskFull');
+    const rows = newRows();
+    expect(rows.map((r) => r.channel).sort()).toEqual([...CRITICAL_CHANNELS].sort());
+    for (const r of rows) expect(r.text).toBe('web01 left maintenance: 1 alert was suppressed while it was in maintenance — 1 still firing: DiskFull');
+    expect(alert(1)).toMatchObject({ suppressed: null, last_notified_at: '2026-11-25T12:01:00.000Z' });
+    expect(core.services.alertStore.events(1, 1)[0]!.kind).toBe('unquieted');
+    expect((await core.ask('!alerts')).text).toMatch(/^1 firing alert:\n- #1 CRITICAL DiskFull on web01 /);
+  });
+
+  it('an import that leaves the host in maintenance, or a dry run, changes nothing', async () => {
+    await core.ask('!server set web01 status=maintenance', ADMIN);
+    send(am('DiskFull', 'web01:9100'));
+    newRows();
+    importServers(core.services.inventory, 'name,status,notes\nweb01,maintenance,still\n', 'csv', { actor: 'test', source: 'fix.csv' });
+    importServers(core.services.inventory, 'name,status\nweb01,working\n', 'csv', { actor: 'test', source: 'fix.csv', dryRun: true });
+    expect(core.services.inventory.get('web01')!.status).toBe('maintenance');
+    expect(newRows()).toEqual([]);
+    expect(alert(1).suppressed).toBe('maintenance');
   });
 });
 
@@ -440,11 +473,24 @@ describe('silences', () => {
 
     expect((await core.ask('!unsilence 1', ADMIN)).text).toBe('silence #1 (host=web0* alertname=DiskFull) ended');
     expect((await core.ask('!silences')).text).toBe('no active silences');
-    expect(send(am('DiskFull', 'web10:9100'))[0]!.outcome).toBe('opened');
-    // The silenced alert was never posted: its next notification is.
-    expect(send(am('DiskFull', 'web01:9100'))[0]!.outcome).toBe('repeat');
-    expect(newRows().filter((x) => x.channel === 'irc:#ops').map((x) => x.text.replace(/ — .*/, ''))).toEqual(['CRITICAL DiskFull on web10', 'CRITICAL (still firing, 2×) DiskFull on web01']);
-    expect(alert(1).suppressed).toBeNull();
+    // What it held back and is still firing is posted now, as firing.
+    const released = newRows();
+    expect(released.filter((x) => x.channel === 'irc:#ops').map((x) => x.text).sort()).toEqual([
+      'CRITICAL DiskFull on web01 — DiskFull on web01:9100 (#1)',
+      'CRITICAL DiskFull on web02 — DiskFull on 10.2.0.12:9100 (#2)',
+    ]);
+    expect(released).toHaveLength(2 * CRITICAL_CHANNELS.length);
+    for (const id of [1, 2]) {
+      expect(alert(id)).toMatchObject({ suppressed: null, last_notified_at: '2026-11-25T12:30:00.000Z' });
+      expect(core.services.alertStore.events(id, 1)[0]!.kind).toBe('unquieted');
+    }
+    expect(core.services.silences.get(1)).toMatchObject({ removed_by: 'console', removed_at: '2026-11-25T12:30:00.000Z' });
+
+    expect(send(am('DiskFull', 'web10:9100'))[0]).toMatchObject({ outcome: 'opened', posted: true });
+    // web01 was just posted: its next notification within the window is only counted.
+    expect(send(am('DiskFull', 'web01:9100'))[0]).toMatchObject({ outcome: 'deduplicated', posted: false });
+    expect(newRows().filter((x) => x.channel === 'irc:#ops').map((x) => x.text.replace(/ — .*/, ''))).toEqual(['CRITICAL DiskFull on web10']);
+    expect(alert(1)).toMatchObject({ suppressed: null, count: 2 });
 
     const metrics = (await core.metrics.render()).body;
     expect(metrics).toContain('opsbridge_alerts_silenced_total{source="alertmanager"} 2');
@@ -459,9 +505,98 @@ describe('silences', () => {
     expect((await core.ask('!unsilence 1', ADMIN)).text).toBe('silence #1 has already ended');
   });
 
+  it('when a silence runs out, the timer posts the firing alerts it held back', async () => {
+    await core.ask('!silence alertname=DiskFull 30m', ADMIN);
+    send(am('DiskFull', 'web01:9100'), am('DiskFull', 'db12:9100'));
+    send(am('DiskFull', 'db12:9100', 'critical', 'resolved')); // ended while silenced: nothing to post
+    expect(newRows()).toEqual([]);
+
+    core.clock.advance(29 * MIN);
+    expect(core.services.alerts.releaseEndedSilences()).toBe(0);
+    expect(newRows()).toEqual([]);
+    expect(alert(1).suppressed).toBe('silence:1');
+
+    core.clock.advance(MIN);
+    expect(core.services.alerts.releaseEndedSilences()).toBe(1);
+    const rows = newRows();
+    expect(rows.map((r) => r.channel)).toEqual(CRITICAL_CHANNELS);
+    for (const r of rows) {
+      expect(r.text).toBe('CRITICAL DiskFull on web01 — DiskFull on web01:9100 (#1)');
+      expect(r.priority).toBe(1);
+    }
+    expect(alert(1)).toMatchObject({ suppressed: null, last_notified_at: '2026-11-25T12:30:00.000Z' });
+    expect(alert(2)).toMatchObject({ status: 'resolved', last_notified_at: null });
+    expect((await core.ask('!alerts')).text).toMatch(/^1 firing alert:\n- #1 CRITICAL DiskFull on web01 /);
+    // Once is enough.
+    expect(core.services.alerts.releaseEndedSilences()).toBe(0);
+    expect(newRows()).toEqual([]);
+  });
+
+  it('an alert held back by a silence that ran out is posted as new on its next notification, before the timer', async () => {
+    await core.ask('!silence alertname=DiskFull 30m', ADMIN);
+    send(am('DiskFull', 'web01:9100'));
+    core.clock.advance(10 * MIN);
+    send(am('DiskFull', 'web01:9100'));
+    core.clock.advance(20 * MIN);
+    // Its first post: "opened", not a repeat of something nobody saw.
+    expect(send(am('DiskFull', 'web01:9100'))).toEqual([{ id: 1, fingerprint: expect.any(String), outcome: 'opened', posted: true }]);
+    expect(newRows().map((r) => r.text)).toEqual(CRITICAL_CHANNELS.map(() => 'CRITICAL DiskFull on web01 — DiskFull on web01:9100 (#1)'));
+    expect(alert(1)).toMatchObject({ count: 3, suppressed: null, last_notified_at: '2026-11-25T12:30:00.000Z' });
+    // The timer finds nothing left to release.
+    expect(core.services.alerts.releaseEndedSilences()).toBe(0);
+    expect(newRows()).toEqual([]);
+  });
+
+  it('a released alert that another silence covers stays held back until that one ends too', async () => {
+    await core.ask('!silence alertname=DiskFull 30m', ADMIN); // #1
+    await core.ask('!silence host=web01 2h', ADMIN); // #2
+    send(am('DiskFull', 'web01:9100'), am('DiskFull', 'web10:9100'));
+    expect([1, 2].map((id) => alert(id).suppressed)).toEqual(['silence:1', 'silence:1']);
+
+    core.clock.advance(30 * MIN);
+    expect(core.services.alerts.releaseEndedSilences()).toBe(2);
+    expect(newRows().map((r) => r.text.replace(/ — .*/, ''))).toEqual(CRITICAL_CHANNELS.map(() => 'CRITICAL DiskFull on web10'));
+    expect([1, 2].map((id) => alert(id).suppressed)).toEqual(['silence:2', null]);
+    expect(core.services.alertStore.events(1, 1)[0]).toMatchObject({ kind: 'silenced', detail: 'silence:2' });
+    expect(alert(1).last_notified_at).toBeNull();
+
+    await core.ask('!unsilence 2', ADMIN);
+    expect(newRows().map((r) => r.text.replace(/ — .*/, ''))).toEqual(CRITICAL_CHANNELS.map(() => 'CRITICAL DiskFull on web01'));
+    expect(alert(1).suppressed).toBeNull();
+  });
+
+  it('a released alert of a host in maintenance stays held back, for the maintenance now', async () => {
+    await core.ask('!silence alertname=DiskFull 30m', ADMIN);
+    send(am('DiskFull', 'web01:9100'));
+    await core.ask('!server set web01 status=maintenance', ADMIN);
+    newRows();
+    core.clock.advance(30 * MIN);
+    core.services.alerts.releaseEndedSilences();
+    expect(newRows()).toEqual([]);
+    expect(alert(1).suppressed).toBe('maintenance');
+  });
+
   it('!= and =~ matchers', async () => {
-    await core.ask('!silence alertname=DiskFull host!=web01 instance=~^db[0-9]+: 1h', ADMIN);
+    await core.ask('!silence alertname=DiskFull host!=web01 instance=~db[0-9]+:.* 1h', ADMIN);
     expect(send(am('DiskFull', 'db12:9100'), am('DiskFull', 'web01:9100'), am('DiskFull', 'web02:9100')).map((a) => a.outcome)).toEqual(['silenced', 'opened', 'opened']);
+  });
+
+  it('=~ is anchored as in Alertmanager: it must match the whole value', async () => {
+    await core.ask('!silence alertname=A instance=~web0 1h', ADMIN);
+    await core.ask('!silence alertname=B instance=~web0.* 1h', ADMIN);
+    await core.ask('!silence alertname=C instance=~.*web0.* 1h', ADMIN);
+    const outcomes = (name: string) => send(am(name, 'web01:9100'), am(name, 'myweb01:9100')).map((a) => a.outcome);
+    // web0 is neither web01:9100 nor myweb01:9100.
+    expect(outcomes('A')).toEqual(['opened', 'opened']);
+    expect(outcomes('B')).toEqual(['silenced', 'opened']);
+    expect(outcomes('C')).toEqual(['silenced', 'silenced']);
+  });
+
+  it('the fixed keys of a matcher ignore case; label names do not', async () => {
+    const r = await core.ask('!silence Host=web01 AlertName=DiskFull 1h', ADMIN);
+    expect(r.text).toBe('🔇 silence #1: host=web01 alertname=DiskFull until 2026-11-25 13:00 UTC');
+    await core.ask('!silence Instance=db12:9100 1h', ADMIN);
+    expect(send(am('DiskFull', 'web01:9100'), am('HighLoad', 'web01:9100'), am('DiskFull', 'db12:9100')).map((a) => a.outcome)).toEqual(['silenced', 'opened', 'opened']);
   });
 
   it('a new silence marks the firing alerts it covers', async () => {
@@ -478,15 +613,16 @@ describe('silences', () => {
     expect(newRows()).toEqual([]);
   });
 
-  // BUG: !unsilence (and a silence running out) leaves the alerts it covered
-  // marked suppressed = 'silence:N', so !alerts keeps hiding alerts that are
-  // still firing until their source happens to send them again.
-  it('alerts a silence covered show in !alerts again after !unsilence', async () => {
+  it('alerts a silence covered show in !alerts again after !unsilence, and are posted again', async () => {
     send(am('DiskFull', 'web01:9100'));
     await core.ask('!silence alertname=DiskFull 1h', ADMIN);
+    newRows();
     expect((await core.ask('!alerts')).text).toBe('nothing firing');
+    core.clock.advance(MIN);
     await core.ask('!unsilence 1', ADMIN);
-    expect((await core.ask('!alerts')).text).toMatch(/^1 firing alert:/);
+    expect((await core.ask('!alerts')).text).toMatch(/^1 firing alert:\n- #1 CRITICAL DiskFull on web01 /);
+    expect(newRows().map((r) => r.text)).toEqual(CRITICAL_CHANNELS.map(() => 'CRITICAL DiskFull on web01 — DiskFull on web01:9100 (#1)'));
+    expect(alert(1)).toMatchObject({ suppressed: null, last_notified_at: '2026-11-25T12:01:00.000Z' });
   });
 
   it('needs the operator role', async () => {

@@ -15,7 +15,7 @@ export const silence: Command<Services> = {
   name: 'silence',
   summary: 'Keep matching alerts from being posted for a while (they are still stored and listed).',
   usage: 'KEY=GLOB… DURATION [reason…]',
-  examples: ['silence host=web0* alertname=DiskFull 2h disk swap', 'silence severity=warning 30m', 'silence instance=~db[0-9]+ 1h'],
+  examples: ['silence host=web0* alertname=DiskFull 2h disk swap', 'silence severity=warning 30m', 'silence instance=~db[0-9]+:.* 1h'],
   role: 'operator',
   freeText: true,
   run(ctx, args) {

@@ -41,10 +41,13 @@ export function planDigests(rows: CondensableRow[]): Digest[] {
 }
 
 function alertDigest(status: 'firing' | 'resolved', rows: CondensableRow[]): Digest {
-  // Counted in alerts, not rows: a repeat or a reminder of one alert is still one.
+  // Counted in alerts, not rows: a repeat or a reminder of one alert is still
+  // one, in the group of its latest severity.
+  const latest = new Map<number, CondensableRow>();
+  for (const r of rows) if (r.facts.kind === 'alert') latest.set(r.facts.id, r);
   const groups = new Map<string, { name: string; severity: string; hosts: Set<string>; ids: Set<number> }>();
   const all = new Set<number>();
-  for (const r of rows) {
+  for (const r of latest.values()) {
     if (r.facts.kind !== 'alert') continue;
     const key = `${r.facts.severity}\0${r.facts.name}`;
     const g = groups.get(key) ?? { name: r.facts.name, severity: r.facts.severity, hosts: new Set<string>(), ids: new Set<number>() };

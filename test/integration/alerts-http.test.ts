@@ -76,8 +76,8 @@ describe('POST /api/v1/alerts/alertmanager', () => {
     expect(r.body).toEqual({
       accepted: 2,
       alerts: [
-        { id: expect.any(Number), fingerprint: 'f0cacca025ff1cb6', outcome: 'opened' },
-        { id: expect.any(Number), fingerprint: '4dbace756ef84ad5', outcome: 'opened' },
+        { id: expect.any(Number), fingerprint: 'f0cacca025ff1cb6', outcome: 'opened', posted: true },
+        { id: expect.any(Number), fingerprint: '4dbace756ef84ad5', outcome: 'opened', posted: true },
       ],
     });
     const ids = (r.body.alerts as Array<{ id: number }>).map((a) => a.id);
@@ -91,9 +91,15 @@ describe('POST /api/v1/alerts/alertmanager', () => {
     // The resolved group closes them.
     const resolved = await post('/api/v1/alerts/alertmanager', fixtureText('alertmanager-resolved.json'));
     expect(resolved.status).toBe(202);
-    expect((resolved.body.alerts as Array<{ id: number; outcome: string }>).map((a) => [a.id, a.outcome])).toEqual([
-      [ids[0], 'resolved'],
-      [ids[1], 'resolved'],
+    expect((resolved.body.alerts as Array<{ id: number; outcome: string; posted: boolean }>).map((a) => [a.id, a.outcome, a.posted])).toEqual([
+      [ids[0], 'resolved', true],
+      [ids[1], 'resolved', true],
+    ]);
+    // Resolved again: stale, and not posted.
+    const again = await post('/api/v1/alerts/alertmanager', fixtureText('alertmanager-resolved.json'));
+    expect((again.body.alerts as Array<{ outcome: string; posted: boolean }>).map((a) => [a.outcome, a.posted])).toEqual([
+      ['stale', false],
+      ['stale', false],
     ]);
   });
 
@@ -126,7 +132,7 @@ describe('POST /api/v1/alerts (generic)', () => {
     const before = maxOutboxId();
     const one = await post('/api/v1/alerts', JSON.stringify({ title: 'Backup failed', severity: 'error', host: 'db12', text: 'pg_dump exited 1', source: 'backup' }));
     expect(one.status).toBe(202);
-    expect(one.body).toEqual({ accepted: 1, alerts: [{ id: expect.any(Number), fingerprint: expect.stringMatching(/^[0-9a-f]{16}$/), outcome: 'opened' }] });
+    expect(one.body).toEqual({ accepted: 1, alerts: [{ id: expect.any(Number), fingerprint: expect.stringMatching(/^[0-9a-f]{16}$/), outcome: 'opened', posted: true }] });
     const id = (one.body.alerts as Array<{ id: number }>)[0]!.id;
     expect(db().prepare('SELECT source, name, severity, host, text FROM alerts WHERE id = ?').get(id)).toEqual({ source: 'backup', name: 'Backup failed', severity: 'error', host: 'db12', text: 'pg_dump exited 1' });
     // A generic alert's title is its name; its text says what happened.
@@ -159,8 +165,50 @@ describe('POST /api/v1/alerts (generic)', () => {
     const first = await post('/api/v1/alerts', body);
     const again = await post('/api/v1/alerts', body);
     const [a] = first.body.alerts as Array<{ id: number }>;
-    expect(again.body.alerts).toEqual([{ id: a!.id, fingerprint: expect.any(String), outcome: 'deduplicated' }]);
+    expect(again.body.alerts).toEqual([{ id: a!.id, fingerprint: expect.any(String), outcome: 'deduplicated', posted: false }]);
     expect(db().prepare('SELECT count FROM alerts WHERE id = ?').pluck().get(a!.id)).toBe(2);
+  });
+
+  it('escalating to critical is posted at once, where critical alerts go', async () => {
+    const first = await post('/api/v1/alerts', JSON.stringify({ title: 'Queue backing up', severity: 'warning', host: 'mq7' }));
+    const [a] = first.body.alerts as Array<{ id: number }>;
+    const before = maxOutboxId();
+    const worse = await post('/api/v1/alerts', JSON.stringify({ title: 'Queue backing up', severity: 'critical', host: 'mq7' }));
+    expect(worse.body.alerts).toEqual([{ id: a!.id, fingerprint: expect.any(String), outcome: 'escalated', posted: true }]);
+    expect(db().prepare('SELECT channel FROM outbox WHERE id > ? ORDER BY id').pluck().all(before)).toEqual(['irc:#ops', 'irc:#alerts']);
+    expect(db().prepare('SELECT severity FROM alerts WHERE id = ?').pluck().get(a!.id)).toBe('critical');
+  });
+
+  it('a silenced alert is accepted but not posted; posted when the silence ends', async () => {
+    const { alerts } = t.bot.core.services;
+    const { silence } = alerts.silence([{ key: 'alertname', op: '=', pattern: 'HttpSilenced' }], 3_600_000, 'test', null);
+    const before = maxOutboxId();
+    const r = await post('/api/v1/alerts', JSON.stringify({ title: 'HttpSilenced', severity: 'critical' }));
+    expect(r.status).toBe(202);
+    expect(r.body.alerts).toEqual([{ id: expect.any(Number), fingerprint: expect.any(String), outcome: 'silenced', posted: false }]);
+    expect(maxOutboxId()).toBe(before);
+    const id = (r.body.alerts as Array<{ id: number }>)[0]!.id;
+
+    expect(alerts.unsilence(silence.id, 'test')).toBe(true);
+    expect(db().prepare('SELECT channel FROM outbox WHERE id > ? ORDER BY id').pluck().all(before)).toEqual(['irc:#ops', 'irc:#alerts']);
+    expect(outboxTexts('id > ?', before)).toEqual([`CRITICAL HttpSilenced (#${id})`, `CRITICAL HttpSilenced (#${id})`]);
+  });
+
+  it("a fingerprint is the sender's own: the same one from another source is another alert", async () => {
+    const am = await post('/api/v1/alerts/alertmanager', fixtureText('alertmanager-firing.json'));
+    const amId = (am.body.alerts as Array<{ id: number; fingerprint: string }>).find((a) => a.fingerprint === '4dbace756ef84ad5')!.id;
+    const generic = await post('/api/v1/alerts', JSON.stringify({ title: 'Backup failed', severity: 'critical', host: 'db12', fingerprint: '4dbace756ef84ad5' }));
+    expect(generic.body.alerts).toEqual([{ id: expect.any(Number), fingerprint: '4dbace756ef84ad5', outcome: 'opened', posted: true }]);
+    const genericId = (generic.body.alerts as Array<{ id: number }>)[0]!.id;
+    expect(genericId).not.toBe(amId);
+    expect(db().prepare("SELECT id, source, name FROM alerts WHERE fingerprint = '4dbace756ef84ad5' ORDER BY id").all()).toEqual([
+      { id: amId, source: 'alertmanager', name: 'DiskFull' },
+      { id: genericId, source: 'api', name: 'Backup failed' },
+    ]);
+    // Resolving the script's alert leaves Alertmanager's firing.
+    const done = await post('/api/v1/alerts', JSON.stringify({ title: 'Backup failed', severity: 'critical', host: 'db12', fingerprint: '4dbace756ef84ad5', status: 'resolved' }));
+    expect((done.body.alerts as Array<{ id: number; outcome: string }>)[0]).toMatchObject({ id: genericId, outcome: 'resolved' });
+    expect(db().prepare('SELECT status FROM alerts WHERE id = ?').pluck().get(amId)).toBe('firing');
   });
 });
 
@@ -186,6 +234,25 @@ describe('POST /api/v1/logs', () => {
     const r = await post('/api/v1/logs', '{"host":"app04","level":"info","message":"a"}\n\n{"host":"app04","level":"info","message":"b"}', { 'content-type': '' });
     expect(r.status).toBe(202);
     expect(r.body.accepted).toBe(2);
+  });
+
+  it('takes NDJSON sent as application/json (not one JSON document)', async () => {
+    const body = '{"host":"app06","level":"error","message":"a"}\n{"host":"app06","level":"info","message":"b"}\n';
+    const r = await post('/api/v1/logs', body); // content-type: application/json
+    expect(r.status).toBe(202);
+    expect(r.body).toEqual({ accepted: 2, ids: [expect.any(Number), expect.any(Number)] });
+    expect(db().prepare('SELECT message FROM log_lines WHERE id IN (?, ?) ORDER BY id').pluck().all(...(r.body.ids as number[]))).toEqual(['a', 'b']);
+    // A JSON array over several lines is still one document.
+    const arr = await post('/api/v1/logs', JSON.stringify([{ host: 'app06', level: 'info', message: 'c' }, { host: 'app06', level: 'info', message: 'd' }], null, 2));
+    expect(arr.body.accepted).toBe(2);
+    // Read as NDJSON, a bad line is named.
+    const bad = await post('/api/v1/logs', '{"host":"app06","level":"info","message":"ok"}\n{not json}\n');
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ field: 'line 2', error: expect.stringMatching(/^body is not valid JSON \(line 2\): /) });
+    // One line that is not JSON stays a plain JSON error.
+    const one = await post('/api/v1/logs', '{"host":"app06",');
+    expect(one.status).toBe(400);
+    expect(one.body).toEqual({ error: expect.stringMatching(/^body is not valid JSON: /) });
   });
 
   it('takes a JSON array, and a single JSON object', async () => {
@@ -336,6 +403,9 @@ describe('routing errors', () => {
   it.each([
     ['DELETE', '/api/v1/alerts'],
     ['PUT', '/api/v1/alerts/alertmanager'],
+    // A literal route wins over /api/v1/alerts/:id: these are not alert ids.
+    ['GET', '/api/v1/alerts/alertmanager'],
+    ['GET', '/api/v1/alerts/grafana'],
     ['GET', '/api/v1/logs'],
     ['GET', '/api/v1/messages'],
     ['POST', '/metrics'],
@@ -426,7 +496,7 @@ describe('GET /api/v1/alerts', () => {
     expect(r.status).toBe(200);
     const body = r.body as { alert: { id: number; name: string; status: string; labels: Record<string, string> }; history: Array<{ kind: string }> };
     expect(body.alert).toMatchObject({ id: ids[2], name: 'ListGone', status: 'resolved', labels: { host: 'list01' } });
-    expect(body.history.map((h) => h.kind)).toEqual(['resolved', 'firing']);
+    expect(body.history.map((h) => h.kind)).toEqual(['resolved', 'first seen']);
 
     expect(await get('/api/v1/alerts/999999')).toEqual({ status: 404, body: { error: 'no alert #999999' } });
     expect(await get('/api/v1/alerts/abc')).toMatchObject({ status: 400, body: { field: 'id' } });

@@ -69,6 +69,12 @@ describe('fromAlertmanager', () => {
     expect(d).not.toHaveProperty('text');
   });
 
+  it('maps "urgent" to critical', () => {
+    const [a] = fromAlertmanager(am([amAlert({ labels: { alertname: 'X', severity: 'urgent' } })]), opts);
+    expect(a!.severity).toBe('critical');
+    expect(fromGeneric({ title: 'X', severity: 'Urgent' }, opts)[0]!.severity).toBe('critical');
+  });
+
   it('takes the severity from a priority label when there is no severity label', () => {
     const [a] = fromAlertmanager(am([amAlert({ labels: { alertname: 'X', priority: 'P1' } })]), opts);
     expect(a!.severity).toBe('critical');
@@ -364,7 +370,26 @@ describe('detectSource', () => {
     ['an empty array', 'generic', []],
     ['null', 'generic', null],
     ['a string', 'generic', 'hello'],
+    // Grafana says version "1" or names its org; anything else with alerts is Alertmanager's.
+    ['alerts with version "1"', 'grafana', { version: '1', alerts: [] }],
+    ['alerts with an orgId', 'grafana', { orgId: 1, alerts: [] }],
+    ['alerts with an orgId and version "4"', 'grafana', { version: '4', orgId: 1, alerts: [] }],
+    ['alerts with version "4"', 'alertmanager', { version: '4', alerts: [] }],
+    ['alerts with version "3"', 'alertmanager', { version: '3', alerts: [] }],
+    ['alerts without a version', 'alertmanager', { alerts: [] }],
   ])('%s → %s', (_what, source, body) => {
     expect(detectSource(body)).toBe(source);
+  });
+
+  it('the Grafana fixture without its version is still Grafana (it names its org)', () => {
+    const body = fixture('grafana-firing.json');
+    delete body.version;
+    expect(detectSource(body)).toBe('grafana');
+  });
+
+  it('an Alertmanager payload of another version is reported as an invalid Alertmanager payload, not read as Grafana', () => {
+    const body = { ...fixture('alertmanager-firing.json'), version: '3' };
+    expect(detectSource(body)).toBe('alertmanager');
+    expect(inputError(() => fromAlertmanager(body, opts))).toEqual({ field: 'version', message: 'version: expected "4" (Alertmanager webhook payload version 4)' });
   });
 });

@@ -69,6 +69,30 @@ describe('planDigests: alert storms', () => {
     expect(d!.replaces).toHaveLength(36);
   });
 
+  it('counts alerts, not rows: a repeat or a reminder of one alert is still one', () => {
+    // Alert 1 posted, repeated and reminded about; alert 2 once; alert 3 resolved after a post.
+    const one = (status: 'firing' | 'resolved' = 'firing') => row({ kind: 'alert', id: 1001, status, name: 'DiskFull', severity: 'critical', host: 'web01' }, { priority: 1 });
+    const rows = [
+      one(),
+      alert('DiskFull', 'web02'),
+      one(),
+      one(),
+      row({ kind: 'alert', id: 1003, status: 'firing', name: 'HighLoad', severity: 'warning', host: 'db1' }),
+      row({ kind: 'alert', id: 1003, status: 'resolved', name: 'HighLoad', severity: 'warning', host: 'db1' }),
+    ];
+    const digests = planDigests(rows);
+    expect(digests.map(text)).toEqual(['⚠ 3 firing: 2× DiskFull (web01, web02), 1× HighLoad (db1)', '✔ 1 resolved: 1× HighLoad (db1)']);
+    // Every row is replaced, repeats included.
+    expect([...digests[0]!.replaces, ...digests[1]!.replaces].sort((a, b) => a - b)).toEqual(rows.map((r) => r.id));
+  });
+
+  it('"and N more" counts the hidden alerts, not their rows', () => {
+    const rows = ['A', 'B', 'C', 'D', 'E', 'F'].flatMap((n) => [alert(n, 'h1', 'warning'), alert(n, 'h2', 'warning')]);
+    // G: one alert posted three times.
+    for (let i = 0; i < 3; i++) rows.push(row({ kind: 'alert', id: 2001, status: 'firing', name: 'G', severity: 'warning', host: 'h1' }));
+    expect(text(planDigests(rows)[0]!)).toBe('⚠ 13 firing: 2× A (h1, h2), 2× B (h1, h2), 2× C (h1, h2), 2× D (h1, h2), 2× E (h1, h2), 2× F (h1, h2), and 1 more');
+  });
+
   it('exactly 6 groups: no "and more"', () => {
     const rows = ['A', 'B', 'C', 'D', 'E', 'F'].map((n) => alert(n, 'h1', 'warning'));
     expect(text(planDigests(rows)[0]!)).not.toContain('more');
@@ -119,6 +143,15 @@ describe('hostRange', () => {
     // numeric order, not text order
     [['web10', 'web9', 'web1'], 'web1…web10'],
     [['db7', 'db1', 'db3', 'db2', 'db4', 'db6', 'db5'], 'db1…db7'],
+    // One naming pattern from first to last, whatever is in between.
+    [['web01', 'web02.example.net', 'web30'], 'web01…web30'],
+    [['web1.example.net', 'web3.example.net', 'web2.example.net'], 'web1.example.net…web3.example.net'],
+    // First and last of different patterns: a range would name hosts that are not there.
+    [['web30', 'db1', 'web02'], '3 hosts'],
+    [['alpha', 'beta', 'gamma', 'delta'], '4 hosts'],
+    [['10.0.0.1', '10.0.0.2', '10.0.0.3'], '3 hosts'],
+    // Two are always named.
+    [['web30', 'db1'], 'db1, web30'],
   ])('%j → %j', (hosts, range) => {
     expect(hostRange(hosts)).toBe(range);
   });

@@ -1,8 +1,13 @@
-import { describe, expect, it } from 'vitest';
-import { parseMatcher, formatMatcher } from '../../src/domain/alerts/silences.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fixedClock } from '../../src/clock.js';
+import { parseMatcher, formatMatcher, SilenceStore } from '../../src/domain/alerts/silences.js';
 import { compilePattern, patternError, subjectValue, type Subject } from '../../src/domain/routing/pattern.js';
 import { Routes, type RouteRule } from '../../src/domain/routing/routes.js';
 import { InputError } from '../../src/errors.js';
+import { Router, type Handler } from '../../src/http/router.js';
+import { MIGRATIONS_DIR } from '../../src/paths.js';
+import { openDatabase, type DB } from '../../src/store/database.js';
+import { migrate, readMigrations } from '../../src/store/migrate.js';
 import { thrownBy } from '../helpers/thrown.js';
 
 function alertSubject(over: Partial<Subject> = {}): Subject {
@@ -220,5 +225,104 @@ describe('parseMatcher (silences)', () => {
 
   it('a glob with regex characters is not a regex error', () => {
     expect(parseMatcher('alertname=(')).toEqual({ key: 'alertname', op: '=', pattern: '(' });
+  });
+
+  it.each<[string, { key: string; op: string; pattern: string }]>([
+    ['Host=web01', { key: 'host', op: '=', pattern: 'web01' }],
+    ['ALERTNAME!=DiskFull', { key: 'alertname', op: '!=', pattern: 'DiskFull' }],
+    ['Name=disk*', { key: 'name', op: '=', pattern: 'disk*' }],
+    ['Severity=~crit.*', { key: 'severity', op: '=~', pattern: 'crit.*' }],
+    ['SOURCE=grafana', { key: 'source', op: '=', pattern: 'grafana' }],
+  ])('the fixed key of %s ignores case', (word, matcher) => {
+    expect(parseMatcher(word)).toEqual(matcher);
+  });
+
+  it('a label name keeps its case (labels are case-sensitive)', () => {
+    expect(parseMatcher('Instance=web01:9100')).toEqual({ key: 'Instance', op: '=', pattern: 'web01:9100' });
+    expect(parseMatcher('Team=~OPS')).toEqual({ key: 'Team', op: '=~', pattern: 'OPS' });
+  });
+
+  it('a bad regular expression under a fixed key names the key as it is stored', () => {
+    expect(thrownBy(InputError, () => parseMatcher('AlertName=~(')).field).toBe('alertname');
+  });
+});
+
+describe('silence matching', () => {
+  let db: DB;
+  let store: SilenceStore;
+  beforeEach(() => {
+    db = openDatabase(':memory:');
+    migrate(db, readMigrations(MIGRATIONS_DIR));
+    store = new SilenceStore(db, fixedClock('2026-11-25T12:00:00Z'));
+  });
+  afterEach(() => db.close());
+
+  /** Whether a silence made of these words covers the subject. */
+  const covers = (words: string[], s: Subject): boolean => {
+    const sil = store.add(words.map((w) => parseMatcher(w)!), 3_600_000, 'test', null);
+    const hit = store.find(s)?.id === sil.id;
+    store.remove(sil.id, 'test');
+    return hit;
+  };
+
+  it.each<[string, string, boolean]>([
+    // =~ must match the whole value, as in Alertmanager.
+    ['instance=~web0', 'web01:9100', false],
+    ['instance=~web0', 'myweb01:9100', false],
+    ['instance=~web0.*', 'web01:9100', true],
+    ['instance=~web0.*', 'myweb01:9100', false],
+    ['instance=~.*web0.*', 'myweb01:9100', true],
+    ['instance=~web01:9100', 'web01:9100', true],
+    ['instance=~web01:9100', 'web01:91000', false],
+    // An alternation is anchored as a whole, not only its first and last branch.
+    ['instance=~db12:.*|web01', 'web01:9100', false],
+    ['instance=~db12:.*|web01', 'db12:9100', true],
+    ['instance=~web01|db12:.*', 'xweb01', false],
+    // Anchors written out do no harm.
+    ['instance=~^db[0-9]+:.*$', 'db12:9100', true],
+    // Regex values ignore case, as globs do.
+    ['instance=~WEB0.*', 'web01:9100', true],
+  ])('%s on instance=%s → %s', (word, instance, hit) => {
+    expect(covers([word], alertSubject({ labels: { instance } }))).toBe(hit);
+  });
+
+  it('fixed keys in any case match the subject; a label name in another case does not', () => {
+    expect(covers(['Host=web01', 'AlertName=DiskFull', 'SEVERITY=critical', 'Source=alertmanager'], alertSubject())).toBe(true);
+    expect(covers(['Host=web02'], alertSubject())).toBe(false);
+    expect(covers(['Team=ops'], alertSubject())).toBe(false);
+    expect(covers(['team=ops'], alertSubject())).toBe(true);
+  });
+});
+
+describe('Router (HTTP)', () => {
+  const handler = (name: string): Handler => () => ({ status: 200, body: name });
+  const byId = handler('by id');
+  const alertmanager = handler('alertmanager');
+  const list = handler('list');
+
+  // Registered in both orders: the outcome must not depend on it.
+  const routers = {
+    'pattern first': () => new Router().add('GET', '/api/v1/alerts/:id', byId).add('GET', '/api/v1/alerts', list).add('POST', '/api/v1/alerts/alertmanager', alertmanager),
+    'literal first': () => new Router().add('POST', '/api/v1/alerts/alertmanager', alertmanager).add('GET', '/api/v1/alerts', list).add('GET', '/api/v1/alerts/:id', byId),
+  };
+
+  describe.each(Object.entries(routers))('%s', (_order, make) => {
+    it('a literal path wins over a :param path, even for another method', () => {
+      const r = make();
+      expect(r.match('GET', '/api/v1/alerts/alertmanager')).toBe('method');
+      expect(r.match('POST', '/api/v1/alerts/alertmanager')).toEqual({ handler: alertmanager, params: {} });
+      expect(r.match('GET', '/api/v1/alerts/alertmanager/')).toBe('method');
+    });
+
+    it('a :param path still takes what no literal path names', () => {
+      const r = make();
+      expect(r.match('GET', '/api/v1/alerts/42')).toEqual({ handler: byId, params: { id: '42' } });
+      expect(r.match('HEAD', '/api/v1/alerts/42')).toEqual({ handler: byId, params: { id: '42' } });
+      expect(r.match('GET', '/api/v1/alerts/web%2001')).toEqual({ handler: byId, params: { id: 'web 01' } });
+      expect(r.match('DELETE', '/api/v1/alerts/42')).toBe('method');
+      expect(r.match('GET', '/api/v1/alerts')).toEqual({ handler: list, params: {} });
+      expect(r.match('GET', '/api/v1/alerts/42/history')).toBeNull();
+      expect(r.match('GET', '/api/v2/alerts')).toBeNull();
+    });
   });
 });

@@ -71,7 +71,7 @@ export class AlertService {
     let news: AlertNews | null = null;
     if (quiet) metrics[quiet === 'maintenance' ? 'suppressed' : 'silenced'].inc({ source: input.source });
     else if (outcome === 'opened') news = 'firing';
-    else if (outcome === 'repeat' && !alert.acked_at) news = 'repeat';
+    else if (outcome === 'escalated' || (outcome === 'repeat' && !alert.acked_at)) news = 'repeat';
     else if (outcome === 'resolved' && alert.last_notified_at) news = 'resolved';
     else if (outcome === 'deduplicated' || outcome === 'repeat') metrics.deduplicated.inc({ source: input.source });
     if (news) this.post(alert, news, subject);
@@ -203,10 +203,13 @@ export class AlertService {
     const entered = inv.history(serverId, 50).find((h) => h.to_status === 'maintenance');
     const server = inv.getById(serverId);
     if (!entered || !server) return;
-    const held = this.d.store.suppressedSince(serverId, entered.at);
-    // Still firing: no longer held back. The summary below is their post.
+    // Everything held since it entered, and whatever still fires held (a silence may have
+    // handed an older alert over to maintenance): the summary below is their post.
+    const stillHeld = this.d.store.heldForMaintenance(serverId);
+    const byId = new Map([...this.d.store.suppressedSince(serverId, entered.at), ...stillHeld].map((a) => [a.id, a]));
+    const held = [...byId.values()];
     this.d.db.transaction(() => {
-      for (const a of this.d.store.heldForMaintenance(serverId)) {
+      for (const a of stillHeld) {
         this.d.store.setQuiet(a.id, null, null);
         this.d.store.markNotified(a.id);
       }

@@ -7,13 +7,13 @@ import { severityRank, type Alert, type AlertEvent, type AlertInput, type AlertS
  * What happened to the stored alert when a notification came in:
  * - opened: first seen, firing again after it was resolved, or first heard
  *   of since a silence or maintenance held it back
- * - repeat: still firing, and the dedup window since the last post has
- *   passed or it got worse (warning → critical)
+ * - repeat: still firing, and the dedup window since the last post has passed
+ * - escalated: still firing, and worse than before (warning → critical)
  * - deduplicated: same state within the window (only its count went up)
  * - resolved: it was firing and is now resolved
  * - stale: resolved again, or resolved for an alert never seen firing
  */
-export type Outcome = 'opened' | 'repeat' | 'deduplicated' | 'resolved' | 'stale';
+export type Outcome = 'opened' | 'repeat' | 'escalated' | 'deduplicated' | 'resolved' | 'stale';
 
 type Row = Omit<Alert, 'labels'> & { labels: string };
 
@@ -125,7 +125,7 @@ export class AlertStore {
       // Worse than before: news, whatever the window says.
       if (severityRank(input.severity) < severityRank(existing.severity)) {
         this.addEvent(id, 'escalated', null, `${existing.severity} → ${input.severity}`);
-        return { alert: this.get(id)!, outcome: 'repeat' };
+        return { alert: this.get(id)!, outcome: 'escalated' };
       }
       const withinWindow = Date.parse(now) - Date.parse(existing.last_notified_at) < dedupMs;
       return { alert: this.get(id)!, outcome: withinWindow ? 'deduplicated' : 'repeat' };

@@ -22,7 +22,9 @@ import { fmtMs, summarize } from './stats.js';
  * - POST to IRC: from the request to the line reaching a client through ngircd.
  */
 const TOKEN = 'bench-token-0123456789';
-const INGEST_REQUESTS = 5_000;
+const INGEST_ALERTS = 5_000;
+/** Alerts in one Alertmanager notification of the grouped run. */
+const GROUP = 10;
 const RUNS = 3;
 
 const BARE_SERVER = `
@@ -33,14 +35,15 @@ const s = http.createServer((req, res) => {
   req.on('end', () => {
     const body = JSON.parse(Buffer.concat(chunks).toString());
     res.writeHead(202, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ accepted: 1, alerts: [{ id: 1, title: body.title }] }));
+    const alerts = body.alerts ?? [body];
+    res.end(JSON.stringify({ accepted: alerts.length, alerts: alerts.map((a, i) => ({ id: i + 1, status: a.status ?? 'firing' })) }));
   });
 });
 s.listen(Number(process.argv[1]), '127.0.0.1', () => console.log('listening'));
 `;
 
 /** Requests per second for `n` POSTs from `clients` keep-alive connections. */
-async function postRate(port: number, n: number, clients: number, body: (i: number) => string): Promise<number> {
+async function postRate(port: number, path: string, n: number, clients: number, body: (i: number) => string): Promise<number> {
   const agent = new Agent({ keepAlive: true, maxSockets: clients });
   let next = 0;
   const t = performance.now();
@@ -49,7 +52,7 @@ async function postRate(port: number, n: number, clients: number, body: (i: numb
       while (next < n) {
         const data = body(next++);
         await new Promise<void>((resolve, reject) => {
-          const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/api/v1/alerts', agent, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } }, (res) => {
+          const req = request({ host: '127.0.0.1', port, method: 'POST', path, agent, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } }, (res) => {
             res.resume();
             res.on('end', () => (res.statusCode === 202 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
           });
@@ -88,22 +91,37 @@ async function ingest(): Promise<void> {
     await new Promise<void>((resolve) => bare.stdout.once('data', () => resolve()));
 
     let seq = 0;
-    const alert = () => JSON.stringify({ title: 'DiskFull', severity: 'warning', host: `web${seq++}`, text: 'disk / is 91% full' });
-    await postRate(barePort, 500, 2, alert);
-    await postRate(botPort, 500, 2, alert);
-    const bareRates: number[] = [];
-    const botRates: number[] = [];
-    for (let r = 0; r < RUNS; r++) {
-      bareRates.push(await postRate(barePort, INGEST_REQUESTS, 2, alert));
-      botRates.push(await postRate(botPort, INGEST_REQUESTS, 2, alert));
+    const generic = () => JSON.stringify({ title: 'DiskFull', severity: 'warning', host: `web${seq++}`, text: 'disk / is 91% full' });
+    // What Alertmanager sends for a group: version 4, several alerts per request.
+    const group = () =>
+      JSON.stringify({
+        version: '4', status: 'firing', receiver: 'opsbridge', groupKey: '{}:{alertname="DiskFull"}', externalURL: 'http://alertmanager:9093',
+        alerts: Array.from({ length: GROUP }, () => ({
+          status: 'firing', labels: { alertname: 'DiskFull', instance: `web${seq++}:9100`, severity: 'warning' },
+          annotations: { summary: 'disk / is 91% full' }, startsAt: '2026-11-25T12:00:00Z', endsAt: '0001-01-01T00:00:00Z', generatorURL: 'http://prometheus:9090/graph',
+        })),
+      });
+    const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    for (const [what, path, body, perRequest] of [
+      ['one generic alert per request (POST /api/v1/alerts)', '/api/v1/alerts', generic, 1],
+      [`Alertmanager groups of ${GROUP} (POST /api/v1/alerts/alertmanager)`, '/api/v1/alerts/alertmanager', group, GROUP],
+    ] as const) {
+      const requests = INGEST_ALERTS / perRequest;
+      await postRate(barePort, path, requests / 10, 2, body);
+      await postRate(botPort, path, requests / 10, 2, body);
+      const bareRates: number[] = [];
+      const botRates: number[] = [];
+      for (let r = 0; r < RUNS; r++) {
+        bareRates.push((await postRate(barePort, path, requests, 2, body)) * perRequest);
+        botRates.push((await postRate(botPort, path, requests, 2, body)) * perRequest);
+      }
+      console.log(`HTTP ingest, ${what}: ${INGEST_ALERTS} new alerts per run, keep-alive, 2 clients, median of ${RUNS} runs:`);
+      console.log(`  bare node:http server (parse, 202):   ${med(bareRates).toFixed(0)} alerts/s`);
+      console.log(`  opsbridge (stored + routed, 202):     ${med(botRates).toFixed(0)} alerts/s`);
+      console.log(`  ratio: ${(med(botRates) / med(bareRates)).toFixed(2)} (target ≥ 0.5)`);
     }
     bare.kill();
     await bot.stop();
-    const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    console.log(`HTTP ingest, ${INGEST_REQUESTS} new alerts per run, keep-alive, 2 clients, median of ${RUNS} runs:`);
-    console.log(`  bare node:http server (parse, 202):   ${med(bareRates).toFixed(0)} req/s`);
-    console.log(`  opsbridge (stored + routed, 202):     ${med(botRates).toFixed(0)} alerts/s`);
-    console.log(`  ratio: ${(med(botRates) / med(bareRates)).toFixed(2)} (target ≥ 0.5)`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,24 +1,32 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { HttpError, type Handler, type HttpRequest } from './router.js';
 
+/** Longer bearer tokens are refused without comparing. */
+const MAX_TOKEN_BYTES = 512;
+
 /**
- * Write endpoints need `Authorization: Bearer TOKEN`. The comparison is over
- * SHA-256 digests with timingSafeEqual, so neither the content nor the
- * length of the token leaks through timing.
+ * Write endpoints need `Authorization: Bearer TOKEN`. The comparison is
+ * constant-time: both sides are copied into buffers of one fixed size and
+ * compared with timingSafeEqual, lengths included, so neither the content
+ * nor the length of the token leaks through timing.
  */
 export function withToken(token: string, handler: Handler): Handler {
-  const want = digest(token);
+  const want = fixed(token);
   return (req) => {
     const header = req.headers.authorization;
     const m = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!m) throw new HttpError(401, 'missing bearer token: send Authorization: Bearer TOKEN (http.token in the config)', undefined, { 'www-authenticate': 'Bearer' });
-    if (!timingSafeEqual(digest(m[1]!), want)) throw new HttpError(401, 'invalid bearer token', undefined, { 'www-authenticate': 'Bearer error="invalid_token"' });
+    if (!timingSafeEqual(fixed(m[1]!), want)) throw new HttpError(401, 'invalid bearer token', undefined, { 'www-authenticate': 'Bearer error="invalid_token"' });
     return handler(req);
   };
 }
 
-function digest(s: string): Buffer {
-  return createHash('sha256').update(s).digest();
+/** The token's bytes in a zeroed buffer of one size, its length in the last four bytes. */
+function fixed(s: string): Buffer {
+  const b = Buffer.alloc(MAX_TOKEN_BYTES + 4);
+  const n = b.write(s.slice(0, MAX_TOKEN_BYTES), 0, MAX_TOKEN_BYTES, 'utf8');
+  b.writeUInt32BE(Buffer.byteLength(s) > MAX_TOKEN_BYTES ? 0xffffffff : n, MAX_TOKEN_BYTES);
+  return b;
 }
 
 /**

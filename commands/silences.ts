@@ -1,7 +1,6 @@
 import { reply, type Command } from '../src/chat/command.js';
 import { bold, code, join, line, list, richText, text } from '../src/chat/rich-text.js';
-import { describeMatchers } from '../src/domain/alerts/service.js';
-import { parseMatcher, type Matcher } from '../src/domain/alerts/silences.js';
+import { describeMatchers, parseMatcher, type Matcher } from '../src/domain/alerts/silences.js';
 import { UserError } from '../src/errors.js';
 import type { Services } from '../src/services.js';
 import { formatDuration, parseDuration } from '../src/time/duration.js';

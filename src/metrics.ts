@@ -18,7 +18,12 @@ export class Metrics {
   readonly logLines: Counter<'source'>;
   readonly syslogLines: Counter<'transport' | 'result'>;
 
-  constructor(outbox: Outbox, clock: Clock) {
+  private readonly depth: Gauge<'channel'>;
+  private readonly age: Gauge<'channel'>;
+  /** Channels seen with a backlog: one that emptied shows 0, not its last backlog. */
+  private readonly known = new Set<string>();
+
+  constructor(private readonly outbox: Outbox, private readonly clock: Clock) {
     const r = this.registry;
     const counter = <L extends string>(name: string, help: string, labelNames: L[]) => new Counter<L>({ name, help, labelNames, registers: [r] });
     this.accepted = counter('opsbridge_alerts_accepted_total', 'Alert notifications accepted and stored', ['source']);
@@ -32,29 +37,24 @@ export class Metrics {
     this.syslogLines = counter('opsbridge_syslog_lines_total', 'Syslog messages received, by whether they parsed', ['transport', 'result']);
 
     // Read from the outbox table when scraped: rows written by other processes count too.
-    const depth = new Gauge({ name: 'opsbridge_outbox_pending', help: 'Messages waiting in the outbox', labelNames: ['channel'], registers: [r] });
-    const age = new Gauge({ name: 'opsbridge_outbox_oldest_pending_seconds', help: 'Age of the oldest waiting message', labelNames: ['channel'], registers: [r] });
-    let known = new Set<string>();
-    const collect = () => {
-      const rows = outbox.depth();
-      const now = clock.now().getTime();
-      const seen = new Set<string>();
-      for (const row of rows) {
-        seen.add(row.channel);
-        depth.set({ channel: row.channel }, row.pending);
-        age.set({ channel: row.channel }, Math.max(0, (now - Date.parse(row.oldest)) / 1000));
-      }
-      // A channel that emptied shows 0, not its last backlog.
-      for (const c of known) if (!seen.has(c)) {
-        depth.set({ channel: c }, 0);
-        age.set({ channel: c }, 0);
-      }
-      known = new Set([...known, ...seen]);
-    };
-    this.collectOutbox = collect;
+    this.depth = new Gauge({ name: 'opsbridge_outbox_pending', help: 'Messages waiting in the outbox', labelNames: ['channel'], registers: [r] });
+    this.age = new Gauge({ name: 'opsbridge_outbox_oldest_pending_seconds', help: 'Age of the oldest waiting message', labelNames: ['channel'], registers: [r] });
   }
 
-  private readonly collectOutbox: () => void;
+  private collectOutbox(): void {
+    const now = this.clock.now().getTime();
+    const rows = this.outbox.depth();
+    const seen = new Set(rows.map((r) => r.channel));
+    for (const c of this.known) if (!seen.has(c)) {
+      this.depth.set({ channel: c }, 0);
+      this.age.set({ channel: c }, 0);
+    }
+    for (const row of rows) {
+      this.known.add(row.channel);
+      this.depth.set({ channel: row.channel }, row.pending);
+      this.age.set({ channel: row.channel }, Math.max(0, (now - Date.parse(row.oldest)) / 1000));
+    }
+  }
 
   async render(): Promise<{ contentType: string; body: string }> {
     this.collectOutbox();

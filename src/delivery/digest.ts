@@ -1,4 +1,6 @@
 import { bold, join, line, richText, tone, type Inline, type RichText } from '../chat/rich-text.js';
+import { SEVERITY_TONE } from '../domain/alerts/format.js';
+import { severityRank, type Severity } from '../domain/alerts/model.js';
 import type { CondensableRow } from './outbox.js';
 
 /**
@@ -18,7 +20,6 @@ export interface Digest {
 const MAX_GROUPS = 6;
 /** Log lines of each host that are still posted as they are. */
 const LOG_LINES_KEPT = 2;
-const SEVERITY_ORDER = ['critical', 'error', 'warning', 'info'];
 
 export function planDigests(rows: CondensableRow[]): Digest[] {
   const digests: Digest[] = [];
@@ -56,13 +57,13 @@ function alertDigest(status: 'firing' | 'resolved', rows: CondensableRow[]): Dig
     if (r.facts.host) g.hosts.add(r.facts.host);
     groups.set(key, g);
   }
-  const sorted = [...groups.values()].sort((a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity) || b.ids.size - a.ids.size || a.name.localeCompare(b.name));
+  const sorted = [...groups.values()].sort((a, b) => severityRank(a.severity) - severityRank(b.severity) || b.ids.size - a.ids.size || a.name.localeCompare(b.name));
   const shown = sorted.slice(0, MAX_GROUPS);
   const hidden = sorted.slice(MAX_GROUPS).reduce((n, g) => n + g.ids.size, 0);
   const parts: Inline[] = [];
   for (const g of shown) {
     if (parts.length > 0) parts.push(', ');
-    parts.push(`${g.ids.size}× `, tone(g.severity === 'critical' || g.severity === 'error' ? 'critical' : g.severity === 'warning' ? 'warning' : 'info', bold(g.name)));
+    parts.push(`${g.ids.size}× `, tone(SEVERITY_TONE[g.severity as Severity] ?? 'info', bold(g.name)));
     const hosts = hostRange([...g.hosts]);
     if (hosts) parts.push(` (${hosts})`);
   }

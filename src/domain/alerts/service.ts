@@ -12,7 +12,7 @@ import type { Server } from '../servers/model.js';
 import { parseIp } from '../servers/ip.js';
 import { alertMessage, type AlertNews } from './format.js';
 import type { Alert, AlertInput } from './model.js';
-import { formatMatcher, type Matcher, type Silence, type SilenceStore } from './silences.js';
+import type { Matcher, Silence, SilenceStore } from './silences.js';
 import type { AlertStore } from './store.js';
 
 export interface AlertServiceDeps {
@@ -96,7 +96,7 @@ export class AlertService {
     if (news === 'reminder') this.d.store.addEvent(alert.id, 'reminded', null, null);
   }
 
-  /** Channels an alert goes to: for `opsbridge routes test` and acks. */
+  /** Channels an alert goes to: where acks and maintenance summaries are told. */
   channelsFor(alert: Alert): string[] {
     return this.d.routes.route(subjectOf(alertInputOf(alert), alert.host ?? undefined)).channels;
   }
@@ -232,10 +232,6 @@ export class AlertService {
     })();
     this.d.log.info({ host: server.name, suppressed: held.length, at }, 'host left maintenance');
   }
-}
-
-export function describeMatchers(ms: Matcher[]): string {
-  return ms.map(formatMatcher).join(' ');
 }
 
 /** What routes and silences see of an alert: `host` is the inventory name when it matched. */

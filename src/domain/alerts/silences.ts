@@ -41,8 +41,9 @@ export function parseMatcher(word: string): Matcher | null {
 
 const FIXED_KEYS = ['host', 'alertname', 'name', 'severity', 'source'];
 
-export function formatMatcher(m: Matcher): string {
-  return `${m.key}${m.op}${m.pattern}`;
+/** Matchers as typed: `host=web0* alertname=DiskFull`. */
+export function describeMatchers(ms: Matcher[]): string {
+  return ms.map((m) => `${m.key}${m.op}${m.pattern}`).join(' ');
 }
 
 function matches(ms: Matcher[], s: Subject): boolean {

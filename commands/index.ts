@@ -2,6 +2,7 @@ import type { Command } from '../src/chat/command.js';
 import type { Services } from '../src/services.js';
 import { ack, alert, alerts } from './alerts.js';
 import { help } from './help.js';
+import { maint } from './maint.js';
 import { say } from './say.js';
 import { server } from './server.js';
 import { servers } from './servers.js';
@@ -9,4 +10,4 @@ import { silence, silences, unsilence } from './silences.js';
 import { whoami } from './whoami.js';
 
 /** Every chat command, in the order `!help` lists them. */
-export const commands: readonly Command<Services>[] = [help, server, servers, alerts, alert, ack, silence, silences, unsilence, say, whoami];
+export const commands: readonly Command<Services>[] = [help, server, servers, maint, alerts, alert, ack, silence, silences, unsilence, say, whoami];

@@ -1,5 +1,5 @@
 import { reply, type Command, type CommandContext } from '../src/chat/command.js';
-import { bold, join, line, list, richText, text } from '../src/chat/rich-text.js';
+import { bold, join, line, list, richText, text, tone } from '../src/chat/rich-text.js';
 import { alertBrief } from '../src/domain/alerts/format.js';
 import { lookupServers } from '../src/domain/servers/lookup.js';
 import { isStatus, STATUSES, type Server } from '../src/domain/servers/model.js';
@@ -45,7 +45,11 @@ export const server: Command<Services> = {
         const now = ctx.clock.now();
         const alertLines = firing.length === 0 ? [] : [list(firing.slice(0, ALERTS_SHOWN).map((a) => alertBrief(a, now)))];
         if (firing.length > ALERTS_SHOWN) alertLines.push(line(`…more: ${ctx.prefix}alerts ${r.server.name}`));
-        return reply(richText(line(...serverLine(r.server)), ...alertLines));
+        const windows = ctx.services.maintenanceStore.activeForServer(r.server.id);
+        const maintLines = windows.map((w) =>
+          line(tone('warning', `in maintenance #${w.id}`), ` ${w.title} until ${formatTime(w.ends_at, ctx.services.timezone)} (owner ${w.owner})`),
+        );
+        return reply(richText(line(...serverLine(r.server)), ...maintLines, ...alertLines));
       }
       case 'none':
         return { body: text(notFound(query, r.suggestions)), ok: false };

@@ -18,9 +18,12 @@ import { SilenceStore } from './domain/alerts/silences.js';
 import { AlertStore } from './domain/alerts/store.js';
 import { LogService } from './domain/logs/service.js';
 import { Routes } from './domain/routing/routes.js';
+import { MaintenanceService } from './domain/maintenance/service.js';
+import { MaintenanceStore } from './domain/maintenance/store.js';
 import { Inventory } from './domain/servers/inventory.js';
 import { alertRoutes } from './http/routes/alerts.js';
 import { ingestRoutes } from './http/routes/ingest.js';
+import { maintenanceRoutes } from './http/routes/maintenance.js';
 import { metricsRoutes } from './http/routes/metrics.js';
 import { resolveToken } from './http/token.js';
 import { SyslogListener } from './ingest/syslog/listener.js';
@@ -37,6 +40,7 @@ import { serverRoutes } from './http/routes/servers.js';
 import { MIGRATIONS_DIR } from './paths.js';
 import type { Services } from './services.js';
 import { openDatabase, type DB } from './store/database.js';
+import { Scheduler } from './scheduler/scheduler.js';
 import { GroupCommit } from './store/group-commit.js';
 import { migrate, readMigrations } from './store/migrate.js';
 
@@ -70,8 +74,15 @@ export function buildCore(config: Config, opts: { log: Logger; clock?: Clock }):
   const alertStore = new AlertStore(db, clock);
   const silences = new SilenceStore(db, clock);
   const publicUrl = config.http.public_url;
+  const maintenanceStore = new MaintenanceStore(db, clock);
+  const maintenance = new MaintenanceService({
+    db, clock, store: maintenanceStore, inventory, alertStore, outbox, log: opts.log, timezone: config.timezone,
+    leadMs: config.maintenance.lead_time,
+    overdueEveryMs: config.maintenance.overdue_every,
+  });
   const alerts = new AlertService({
     db, clock, store: alertStore, silences, inventory, outbox, metrics, log: opts.log,
+    inMaintenanceWindow: (serverId) => maintenance.covers(serverId),
     routes: new Routes(config.alerts.routes, config.alerts.default),
     dedupWindowMs: config.alerts.dedup_window,
     repeatIntervalMs: config.alerts.repeat_interval,
@@ -84,6 +95,9 @@ export function buildCore(config: Config, opts: { log: Logger; clock?: Clock }):
     alertStore,
     silences,
     logs,
+    maintenance,
+    maintenanceStore,
+    maintenanceChannels: config.maintenance.channels,
     timezone: config.timezone,
     ...(config.http.public_url !== undefined && { publicUrl: config.http.public_url }),
   };
@@ -99,9 +113,6 @@ export function buildCore(config: Config, opts: { log: Logger; clock?: Clock }):
   });
   return { config, db, log: opts.log, clock, outbox, metrics, services, dispatcher, close: () => db.close() };
 }
-
-/** How often unacknowledged critical alerts are checked for a reminder. */
-const REMINDER_CHECK_MS = 30_000;
 
 export interface BotOptions {
   log: Logger;
@@ -173,6 +184,10 @@ export async function startBot(config: Config, opts: BotOptions): Promise<Bot> {
   const commits = new GroupCommit(core.db);
   alertRoutes(router, { alerts: services.alerts, store: services.alertStore, commits, token: token.token, sources: { hostLabels: config.alerts.host_labels } });
   ingestRoutes(router, { logs: services.logs, outbox, commits, token: token.token });
+  maintenanceRoutes(router, {
+    maintenance: services.maintenance, store: services.maintenanceStore, inventory: services.inventory, clock: core.clock,
+    timezone: config.timezone, channels: config.maintenance.channels, token: token.token,
+  });
   metricsRoutes(router, metrics);
   const http = new HttpServer(router, log, { maxBodyBytes: config.http.max_body_bytes });
   const listen = parseListen(config.http.listen)!;
@@ -191,15 +206,15 @@ export async function startBot(config: Config, opts: BotOptions): Promise<Bot> {
   const onMessage = createInboundHandler({ dispatcher, outbox, log, ...(bridge && { bridge }) });
   for (const a of adapters.values()) await a.start((m) => void onMessage(m));
   delivery.start();
-  const reminders = setInterval(() => {
-    try {
-      services.alerts.releaseEndedSilences();
-      services.alerts.remindUnacknowledged();
-    } catch (err) {
-      log.error({ err }, 'cannot post alert reminders');
-    }
-  }, REMINDER_CHECK_MS);
-  reminders.unref();
+  const scheduler = new Scheduler(
+    [
+      { name: 'maintenance', every: '*/15 * * * * *', run: () => services.maintenance.tick() },
+      { name: 'alert silences', every: '*/30 * * * * *', run: () => services.alerts.releaseEndedSilences() },
+      { name: 'alert reminders', every: '*/30 * * * * *', run: () => services.alerts.remindUnacknowledged() },
+    ],
+    log,
+  );
+  scheduler.start();
 
   let stopped = false;
   return {
@@ -209,7 +224,7 @@ export async function startBot(config: Config, opts: BotOptions): Promise<Bot> {
     async stop() {
       if (stopped) return;
       stopped = true;
-      clearInterval(reminders);
+      await scheduler.stop();
       await syslog?.stop();
       for (const t of tailers) await t.stop();
       // Adapters first: they fail what they still hold, so delivery's waits end.

@@ -2,6 +2,8 @@ import type { AlertService } from './domain/alerts/service.js';
 import type { SilenceStore } from './domain/alerts/silences.js';
 import type { AlertStore } from './domain/alerts/store.js';
 import type { LogService } from './domain/logs/service.js';
+import type { MaintenanceService } from './domain/maintenance/service.js';
+import type { MaintenanceStore } from './domain/maintenance/store.js';
 import type { Inventory } from './domain/servers/inventory.js';
 
 /** What commands and the HTTP API may use: the domain services, built once in app.ts. */
@@ -11,6 +13,10 @@ export interface Services {
   alertStore: AlertStore;
   silences: SilenceStore;
   logs: LogService;
+  maintenance: MaintenanceService;
+  maintenanceStore: MaintenanceStore;
+  /** Channels every maintenance window announces to, besides where it was planned. */
+  maintenanceChannels: string[];
   /** IANA zone every time is shown in. */
   timezone: string;
   /** Base URL for links in chat, when the operator configured one. */

@@ -177,6 +177,15 @@ const tailSchema = z.strictObject({
   match: patternValue.optional(),
 });
 
+const maintenanceSchema = z.strictObject({
+  /** Channels every window also announces to (besides the one it was planned in). */
+  channels: z.array(channelAddress).default([]),
+  /** Announce this long before a window starts. */
+  lead_time: duration('15m'),
+  /** While a window is past its planned end, say so this often. */
+  overdue_every: duration('30m'),
+});
+
 export const configSchema = z.strictObject({
   database: z.string().min(1).default('./data/opsbridge.db'),
   timezone: timezone.default(() => Intl.DateTimeFormat().resolvedOptions().timeZone),
@@ -216,6 +225,7 @@ export const configSchema = z.strictObject({
   logs: logsSchema.default(() => logsSchema.parse({})),
   syslog: syslogSchema.default({}),
   tail: z.array(tailSchema).default([]),
+  maintenance: maintenanceSchema.default(() => maintenanceSchema.parse({})),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -41,8 +41,10 @@ describe('parseConfig defaults', () => {
       syslog: { udp: '127.0.0.1:5514', tcp: '127.0.0.1:5514' },
       tail: [{ path: '/var/log/app/error.log', to: ['irc:#logs'], level: 'error' }],
     };
-    const { alerts, ...rest } = parseConfig({ ...raw, alerts: { dedup_window: '10m', repeat_interval: '0s', routes: [{ match: { severity: ['critical', 'error'], labels: { team: 'db' } }, to: ['slack:#incidents'], continue: true }] } }, {});
+    const maintenance = { channels: ['irc:#ops'], lead_time: '10m', overdue_every: '1h' };
+    const { alerts, maintenance: m, ...rest } = parseConfig({ ...raw, maintenance, alerts: { dedup_window: '10m', repeat_interval: '0s', routes: [{ match: { severity: ['critical', 'error'], labels: { team: 'db' } }, to: ['slack:#incidents'], continue: true }] } }, {});
     expect(rest).toEqual({ ...raw, bridges: [], people: [] });
+    expect(m).toEqual({ channels: ['irc:#ops'], lead_time: 600_000, overdue_every: 3_600_000 });
     expect(alerts).toEqual({
       host_labels: ['host', 'hostname', 'instance'],
       dedup_window: 600_000,

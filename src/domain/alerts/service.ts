@@ -27,6 +27,8 @@ export interface AlertServiceDeps {
   log: Logger;
   dedupWindowMs: number;
   repeatIntervalMs: number;
+  /** Whether a running maintenance window covers the host (set once maintenance is built). */
+  inMaintenanceWindow?: (serverId: number) => boolean;
   publicUrl?: string;
 }
 
@@ -117,7 +119,7 @@ export class AlertService {
   private quietReason(subject: Subject, server: Server | null): string | null {
     const silence = this.d.silences.find(subject);
     if (silence) return `silence:${silence.id}`;
-    if (server?.status === 'maintenance') return 'maintenance';
+    if (server && (server.status === 'maintenance' || this.d.inMaintenanceWindow?.(server.id))) return 'maintenance';
     return null;
   }
 

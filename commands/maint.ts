@@ -1,0 +1,213 @@
+import { reply, type Command, type CommandAction, type CommandContext } from '../src/chat/command.js';
+import { bold, join, line, list, richText, text, tone, type Inline } from '../src/chat/rich-text.js';
+import type { MaintenanceWindow, WindowStatus } from '../src/domain/maintenance/model.js';
+import { resolveTargets } from '../src/domain/maintenance/targets.js';
+import { UserError } from '../src/errors.js';
+import type { Services } from '../src/services.js';
+import { formatDuration } from '../src/time/duration.js';
+import { formatTime } from '../src/time/format.js';
+import { parseDurationWord, parseTime } from '../src/time/parse-time.js';
+import { actorOf } from './format/actor.js';
+
+const CHANNEL_LINES = 5;
+const DAY_MS = 86_400_000;
+
+const STATUS_TONE: Record<WindowStatus, 'warning' | 'info' | 'critical' | 'ok' | 'muted'> = {
+  in_progress: 'warning', scheduled: 'info', overdue: 'critical', done: 'ok', cancelled: 'muted',
+};
+
+function windowId(word: string | undefined, usage: string): number {
+  const m = word ? /^#?(\d{1,12})$/.exec(word) : null;
+  if (!m) throw new UserError(word ? `'${word}' is not a maintenance id: use the number shown as #ID (${usage})` : `usage: ${usage}`);
+  return Number(m[1]);
+}
+
+/** One line per window: `#12 in_progress kernel update 02:00–04:00 JST on web01,web0[2-4] (owner alice)`. */
+function windowLine(ctx: CommandContext<Services>, w: MaintenanceWindow): Inline[] {
+  return [tone(STATUS_TONE[w.status], w.status.replace('_', ' ')), ' ', ...ctx.services.maintenance.describe(w)];
+}
+
+/** Where a window planned here announces: this channel (unless a DM) and the configured ones. */
+function channelsFor(ctx: CommandContext<Services>): string[] {
+  const here = ctx.message.direct ? [] : [ctx.message.channel];
+  const all = [...new Set([...here, ...ctx.services.maintenanceChannels])];
+  return all.length > 0 ? all : [ctx.message.channel];
+}
+
+function requireHosts(ctx: CommandContext<Services>, hosts: string | undefined, usage: string): string {
+  if (!hosts) throw new UserError(`which hosts? ${usage}`);
+  resolveTargets(ctx.services.inventory, hosts);
+  return hosts;
+}
+
+const start: CommandAction<Services> = {
+  summary: 'Start a maintenance window now: its hosts go to maintenance and their alerts are held back.',
+  usage: 'TITLE… hosts=LIST for=DURATION',
+  examples: ['maint start kernel update hosts=web01,web0[2-4] for=2h', 'maint start db failover hosts=role:db:master for=30m'],
+  role: 'operator',
+  options: { hosts: 'names, globs and role:NAME, comma-separated', for: 'how long it is planned to take, e.g. 2h' },
+  freeText: true,
+  run(ctx, args) {
+    const usage = `${ctx.prefix}maint start TITLE hosts=web01,web0[2-4] for=2h`;
+    const hosts = requireHosts(ctx, args.options.hosts, usage);
+    if (!args.options.for) throw new UserError(`for how long? ${usage}`);
+    const durationMs = parseDurationWord(args.options.for, 'for=');
+    const w = ctx.services.maintenance.plan(
+      { title: args.positional.join(' '), targets: hosts, startsAt: ctx.clock.now(), durationMs, owner: ctx.message.user.name, channels: channelsFor(ctx) },
+      actorOf(ctx),
+    );
+    const covered = ctx.services.maintenanceStore.hosts(w.id).length;
+    return reply(richText(line(...join([bold(`maintenance #${w.id} started:`), w.title, `— ${covered} host${covered === 1 ? '' : 's'} until ${formatTime(w.ends_at, ctx.services.timezone)}`]))));
+  },
+};
+
+const schedule: CommandAction<Services> = {
+  summary: 'Plan a maintenance window for later, once (at= or in=) or recurring (every= a cron expression).',
+  usage: 'TITLE… hosts=LIST for=DURATION at=TIME|in=DURATION|every=CRON',
+  examples: ['maint schedule kernel update at="2026-12-01 02:00" for=2h hosts=db*', 'maint schedule disk swap in=30m for=1h hosts=web03', 'maint schedule backup window every="0 3 * * 0" for=1h hosts=role:db:master'],
+  role: 'operator',
+  options: {
+    hosts: 'names, globs and role:NAME, comma-separated',
+    for: 'how long, e.g. 2h',
+    at: 'when: "2026-12-01 02:00", "tomorrow 02:00", "sun 03:00" (in the configured zone unless it names one)',
+    in: 'when, from now: 30m, 2h',
+    every: 'recurring: a cron expression, "0 3 * * 0" = Sundays 03:00',
+  },
+  freeText: true,
+  run(ctx, args) {
+    const usage = `${ctx.prefix}maint schedule TITLE at="2026-12-01 02:00" for=2h hosts=db*`;
+    const hosts = requireHosts(ctx, args.options.hosts, usage);
+    if (!args.options.for) throw new UserError(`for how long? ${usage}`);
+    const durationMs = parseDurationWord(args.options.for, 'for=');
+    const when = ['at', 'in', 'every'].filter((k) => args.options[k] !== undefined);
+    if (when.length !== 1) throw new UserError(`say when with exactly one of at=, in= or every=: ${usage}`);
+    const { maintenance, timezone } = ctx.services;
+    const base = { title: args.positional.join(' '), targets: hosts, durationMs, owner: ctx.message.user.name, channels: channelsFor(ctx) };
+    if (args.options.every !== undefined) {
+      const { schedule: s, first } = maintenance.planRecurring({ ...base, cron: args.options.every }, actorOf(ctx));
+      return reply(
+        richText(line(...join([bold(`recurring maintenance planned:`), s.title, `every "${s.cron}" (${timezone}) for ${formatDuration(s.duration_ms)}`, first ? `— next #${first.id} at ${formatTime(first.starts_at, timezone)}` : `— next at ${formatTime(s.next_at, timezone)}`]))),
+      );
+    }
+    const now = ctx.clock.now();
+    const startsAt = args.options.at !== undefined ? parseTime(args.options.at, now, timezone).at : new Date(now.getTime() + parseDurationWord(args.options.in!, 'in='));
+    const w = maintenance.plan({ ...base, startsAt }, actorOf(ctx));
+    return reply(richText(line(bold(`maintenance #${w.id} planned: `), ...windowLine(ctx, w))));
+  },
+};
+
+const update: CommandAction<Services> = {
+  summary: "Post progress on a window: stored in its timeline and sent to its channels.",
+  usage: 'ID TEXT…',
+  examples: ['maint update 12 web01 done, starting web02'],
+  role: 'operator',
+  freeText: true,
+  run(ctx, args) {
+    const [word, ...words] = args.positional;
+    const id = windowId(word, `${ctx.prefix}maint update ID TEXT`);
+    if (words.length === 0) throw new UserError(`what is the news? ${ctx.prefix}maint update ${id} TEXT`);
+    ctx.services.maintenance.update(id, ctx.message.user.name, words.join(' '));
+    return reply(text(`#${id}: update posted`));
+  },
+};
+
+const finishAction = (how: 'done' | 'cancelled'): CommandAction<Services> => ({
+  summary: how === 'done' ? 'Finish a window: its hosts get their status back.' : 'Cancel a window (planned or running): running hosts get their status back.',
+  usage: how === 'done' ? 'ID [note…]' : 'ID [reason…]',
+  examples: how === 'done' ? ['maint done 12', 'maint done 12 all patched'] : ['maint cancel 13 vendor postponed'],
+  role: 'operator',
+  freeText: true,
+  run(ctx, args) {
+    const [word, ...note] = args.positional;
+    const id = windowId(word, `${ctx.prefix}maint ${how === 'done' ? 'done' : 'cancel'} ID`);
+    const r = ctx.services.maintenance.finish(id, how, ctx.message.user.name, note.join(' ') || null);
+    return reply(
+      richText(
+        line(
+          ...join([
+            bold(`maintenance #${id} ${how}`),
+            r.restored.length > 0 && `— ${r.restored.length} host${r.restored.length === 1 ? '' : 's'} back`,
+            r.window.started_at && `— ${r.suppressed} alert${r.suppressed === 1 ? ' was' : 's were'} suppressed`,
+            r.leftAlone.length > 0 && `— left alone: ${r.leftAlone.join(', ')}`,
+          ]),
+        ),
+      ),
+    );
+  },
+});
+
+const extend: CommandAction<Services> = {
+  summary: "Move a window's planned end later.",
+  usage: 'ID DURATION',
+  examples: ['maint extend 12 30m'],
+  role: 'operator',
+  run(ctx, args) {
+    const id = windowId(args.positional[0], `${ctx.prefix}maint extend ID 30m`);
+    if (!args.positional[1] || args.positional.length > 2) throw new UserError(`usage: ${ctx.prefix}maint extend ${id} 30m`);
+    const w = ctx.services.maintenance.extend(id, parseDurationWord(args.positional[1], 'extend'), ctx.message.user.name);
+    return reply(text(`maintenance #${id} now ends ${formatTime(w.ends_at, ctx.services.timezone)}`));
+  },
+};
+
+const host: CommandAction<Services> = {
+  summary: "A host's past, current and planned windows.",
+  usage: 'NAME',
+  examples: ['maint host web01'],
+  role: 'viewer',
+  run(ctx, args) {
+    const name = args.positional[0];
+    if (!name || args.positional.length > 1) throw new UserError(`usage: ${ctx.prefix}maint host NAME`);
+    const server = ctx.services.inventory.get(name);
+    if (!server) throw new UserError(`no server '${name}'`);
+    const started = ctx.services.maintenanceStore.forServer(server.id, 20);
+    // Planned windows have no hosts yet: match their targets now.
+    const planned = ctx.services.maintenanceStore.current(new Date(ctx.clock.now().getTime() + 365 * DAY_MS)).filter(
+      (w) => w.status === 'scheduled' && resolveTargetsSafe(ctx, w.targets).includes(server.id),
+    );
+    const all = [...planned, ...started].slice(0, CHANNEL_LINES);
+    if (all.length === 0) return reply(text(`${server.name}: no maintenance windows`));
+    return reply(richText(line(bold(server.name), ` maintenance windows (${all.length}):`), list(all.map((w) => windowLine(ctx, w)))));
+  },
+};
+
+function resolveTargetsSafe(ctx: CommandContext<Services>, targets: string): number[] {
+  try {
+    return resolveTargets(ctx.services.inventory, targets).servers.map((s) => s.id);
+  } catch {
+    return [];
+  }
+}
+
+export const maint: Command<Services> = {
+  name: 'maint',
+  aliases: ['maintenance'],
+  summary: 'Maintenance windows: running now and the next 24 h, or one window in detail.',
+  usage: '[ID]',
+  examples: ['maint', 'maint 12'],
+  role: 'viewer',
+  run(ctx, args) {
+    const { maintenance, maintenanceStore, timezone } = ctx.services;
+    const word = args.positional[0];
+    if (word !== undefined) {
+      const w = maintenance.require(windowId(word, `${ctx.prefix}maint ID`));
+      const hosts = maintenanceStore.hosts(w.id).map((h) => ctx.services.inventory.getById(h.server_id)?.name).filter(Boolean) as string[];
+      const updates = maintenanceStore.updates(w.id, CHANNEL_LINES);
+      return reply(
+        richText(
+          line(...windowLine(ctx, w)),
+          ...(hosts.length > 0 ? [line(`hosts (${hosts.length}): ${hosts.slice(0, 20).join(', ')}${hosts.length > 20 ? ', …' : ''}`)] : []),
+          line(`announces to ${w.channels.join(', ')}`, w.schedule_id ? ` — recurring (schedule ${w.schedule_id})` : ''),
+          list(updates.map((u) => join([formatTime(u.at, timezone), bold(u.kind), `by ${u.actor}`, u.text && `— ${u.text}`]))),
+        ),
+      );
+    }
+    const windows = maintenanceStore.current(new Date(ctx.clock.now().getTime() + DAY_MS));
+    if (windows.length === 0) return reply(text('no maintenance running or planned in the next 24 h'));
+    const shown = windows.slice(0, CHANNEL_LINES);
+    const blocks = [line(bold(`${windows.length} maintenance window${windows.length === 1 ? '' : 's'}`), ' (running, then the next 24 h):'), list(shown.map((w) => windowLine(ctx, w)))];
+    if (windows.length > shown.length) blocks.push(line(`…and ${windows.length - shown.length} more`));
+    return reply(richText(...blocks));
+  },
+  subcommands: { start, schedule, update, done: finishAction('done'), cancel: finishAction('cancelled'), extend, host },
+};
+

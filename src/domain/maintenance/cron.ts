@@ -1,0 +1,32 @@
+import cron from 'node-cron';
+import { UserError } from '../../errors.js';
+
+/**
+ * Recurring windows use cron expressions (`0 3 * * 0`: Sundays 03:00), read
+ * by node-cron in the configured zone. The next occurrence is found by
+ * asking node-cron whether each minute matches, from the injected clock, so
+ * tests move time instead of waiting.
+ */
+export function checkCron(expr: string): void {
+  if (expr.trim().split(/\s+/).length !== 5 || !cron.validate(expr)) {
+    throw new UserError(`'${expr}' is not a cron expression: use five fields, minute hour day month weekday, e.g. every="0 3 * * 0" (Sundays 03:00)`);
+  }
+}
+
+/** Look at most this far ahead: a yearly window still has an occurrence. */
+const HORIZON_MINUTES = 366 * 24 * 60;
+
+/** The first minute strictly after `after` that the expression matches in `timeZone`, or null. */
+export function nextOccurrence(expr: string, after: Date, timeZone: string): Date | null {
+  const task = cron.createTask(expr, () => undefined, { timezone: timeZone });
+  try {
+    let t = Math.floor(after.getTime() / 60_000) * 60_000 + 60_000;
+    for (let i = 0; i < HORIZON_MINUTES; i++, t += 60_000) {
+      const d = new Date(t);
+      if (task.match(d)) return d;
+    }
+    return null;
+  } finally {
+    void task.destroy();
+  }
+}

@@ -1,0 +1,257 @@
+import type { Logger } from 'pino';
+import { bold, join, line, richText, tone, type Inline, type RichText } from '../../chat/rich-text.js';
+import type { Clock } from '../../clock.js';
+import type { Outbox } from '../../delivery/outbox.js';
+import { UserError } from '../../errors.js';
+import type { DB } from '../../store/database.js';
+import { formatDuration } from '../../time/duration.js';
+import { formatTime } from '../../time/format.js';
+import type { AlertStore } from '../alerts/store.js';
+import { hostRange } from '../../delivery/digest.js';
+import type { Inventory } from '../servers/inventory.js';
+import type { ServerStatus } from '../servers/model.js';
+import { checkCron, nextOccurrence } from './cron.js';
+import type { MaintenanceWindow, Schedule } from './model.js';
+import type { MaintenanceStore } from './store.js';
+import { resolveTargets } from './targets.js';
+
+export interface MaintenanceDeps {
+  db: DB;
+  clock: Clock;
+  store: MaintenanceStore;
+  inventory: Inventory;
+  alertStore: AlertStore;
+  outbox: Outbox;
+  log: Logger;
+  timezone: string;
+  /** Announce this long before a window starts. */
+  leadMs: number;
+  /** Say a window is overdue this often while it is. */
+  overdueEveryMs: number;
+}
+
+/** A start later than this after its planned time says it started late. */
+const LATE_MS = 2 * 60_000;
+
+export interface PlanInput {
+  title: string;
+  targets: string;
+  startsAt: Date;
+  durationMs: number;
+  owner: string;
+  channels: string[];
+}
+
+/**
+ * Maintenance windows: planned, started (now or by the scheduler's tick),
+ * updated, extended, finished. Hosts go to `maintenance` at the start and
+ * get their status back at the end unless someone changed it meanwhile.
+ * Everything the scheduler does is a state change in SQLite checked before
+ * it is made, so a restart neither skips nor repeats anything.
+ */
+export class MaintenanceService {
+  constructor(private readonly d: MaintenanceDeps) {}
+
+  /** A new window; one whose start has come starts at once. */
+  plan(input: PlanInput, actor: string): MaintenanceWindow {
+    const title = checkTitle(input.title);
+    const { empty } = resolveTargets(this.d.inventory, input.targets);
+    if (empty.length > 0) throw new UserError(`${empty.join(', ')} match${empty.length === 1 ? 'es' : ''} no host in the inventory`);
+    const w = this.d.db.transaction(() => {
+      const w = this.d.store.insert({ title, targets: input.targets, starts_at: input.startsAt, ends_at: new Date(input.startsAt.getTime() + input.durationMs), owner: input.owner, channels: input.channels })!;
+      this.d.store.addUpdate(w.id, actor, 'planned', null);
+      return w;
+    }).immediate();
+    this.tick();
+    return this.d.store.get(w.id)!;
+  }
+
+  /** A recurring window: each occurrence becomes a window a lead time ahead. */
+  planRecurring(input: Omit<PlanInput, 'startsAt'> & { cron: string }, actor: string): { schedule: Schedule; first: MaintenanceWindow | null } {
+    const title = checkTitle(input.title);
+    checkCron(input.cron);
+    resolveTargets(this.d.inventory, input.targets);
+    const next = nextOccurrence(input.cron, this.d.clock.now(), this.d.timezone);
+    if (!next) throw new UserError(`'${input.cron}' never comes round in the next year`);
+    const schedule = this.d.store.insertSchedule({ title, targets: input.targets, cron: input.cron, duration_ms: input.durationMs, owner: input.owner, channels: input.channels, next_at: next.toISOString() });
+    this.d.log.info({ schedule: schedule.id, cron: input.cron, actor }, 'recurring maintenance planned');
+    this.tick();
+    const first = this.d.store.list({ limit: 1, offset: 0 }).windows.find((w) => w.schedule_id === schedule.id) ?? null;
+    return { schedule, first };
+  }
+
+  /**
+   * The scheduler's work, run every few seconds and at start-up: make
+   * recurring occurrences into windows, announce what starts soon, start
+   * what is due (late, if the bot was down), and say what is overdue.
+   */
+  tick(): void {
+    const now = this.d.clock.now();
+    const soon = new Date(now.getTime() + this.d.leadMs);
+    for (const s of this.d.store.dueSchedules(soon)) this.materialize(s);
+    for (const w of this.d.store.dueLead(soon)) {
+      if (Date.parse(w.starts_at) <= now.getTime()) continue; // starting now: the start announcement says it
+      this.d.db.transaction(() => {
+        this.d.store.markLeadAnnounced(w.id);
+        this.announce(w, line(tone('warning', bold(`🛠 in ${formatDuration(Date.parse(w.starts_at) - now.getTime())}:`)), ' maintenance ', ...this.describe(w)));
+      }).immediate();
+    }
+    for (const w of this.d.store.dueToStart(now)) this.start(w);
+    for (const w of this.d.store.dueOverdue(now, new Date(now.getTime() - this.d.overdueEveryMs))) {
+      this.d.db.transaction(() => {
+        this.d.store.markOverdue(w.id);
+        const over = formatDuration(now.getTime() - Date.parse(w.ends_at));
+        this.announce(w, line(...join([tone('critical', bold('⏰ overdue:')), `maintenance #${w.id}`, bold(w.title), `— planned end ${this.time(w.ends_at)} passed ${over} ago; !maint done ${w.id} or !maint extend ${w.id} 30m`])));
+      }).immediate();
+    }
+  }
+
+  private materialize(s: Schedule): void {
+    this.d.db.transaction(() => {
+      const startsAt = new Date(s.next_at);
+      this.d.store.insert({ title: s.title, targets: s.targets, starts_at: startsAt, ends_at: new Date(startsAt.getTime() + s.duration_ms), owner: s.owner, channels: s.channels, schedule_id: s.id });
+      const next = nextOccurrence(s.cron, startsAt, this.d.timezone);
+      if (next) this.d.store.advanceSchedule(s.id, next.toISOString());
+      else this.d.store.cancelSchedule(s.id);
+    }).immediate();
+  }
+
+  /** Starts a due window: its hosts go to maintenance, the channels hear it. Does nothing if it was started already. */
+  private start(w: MaintenanceWindow): void {
+    const now = this.d.clock.now();
+    this.d.db.transaction(() => {
+      if (!this.d.store.markStarted(w.id)) return;
+      let servers;
+      try {
+        servers = resolveTargets(this.d.inventory, w.targets).servers;
+      } catch (err) {
+        // A host that was in the inventory when planned is gone: start with the rest.
+        servers = w.targets.split(',').flatMap((t) => this.d.inventory.list({ name: t.trim() }, 5_000).servers);
+        this.d.log.warn({ window: w.id, err: (err as Error).message }, 'maintenance targets changed since planned');
+      }
+      for (const s of servers) {
+        // Already in maintenance for another window: remember what it had before that one.
+        const other = this.d.store.activeForServer(s.id).find((o) => o.id !== w.id);
+        this.d.store.addHost(w.id, s.id, other?.previous_status ?? s.status);
+        if (s.status !== 'maintenance') this.d.inventory.setStatus(s.id, 'maintenance', `maintenance #${w.id}`, w.title, w.id);
+      }
+      const late = now.getTime() - Date.parse(w.starts_at);
+      this.d.store.addUpdate(w.id, 'opsbridge', 'started', late > LATE_MS ? `late: planned ${this.time(w.starts_at)}` : null);
+      this.announce(
+        w,
+        line(
+          ...join([
+            tone('warning', bold('🛠 started:')),
+            `maintenance #${w.id}`,
+            bold(w.title),
+            `— ${servers.length} host${servers.length === 1 ? '' : 's'} (${hostRange(servers.map((s) => s.name)) || 'none'}) in maintenance until ${this.time(w.ends_at)}`,
+            late > LATE_MS && tone('critical', `(started late: planned ${this.time(w.starts_at)})`),
+          ]),
+        ),
+      );
+    }).immediate();
+  }
+
+  update(id: number, actor: string, text: string): MaintenanceWindow {
+    const w = this.require(id);
+    if (w.status === 'done' || w.status === 'cancelled') throw new UserError(`maintenance #${id} is ${w.status}`);
+    this.d.db.transaction(() => {
+      this.d.store.addUpdate(id, actor, 'update', text);
+      this.announce(w, line(...join([bold(`🛠 #${id} ${w.title}:`), text, tone('muted', `— ${actor}`)])));
+    }).immediate();
+    return w;
+  }
+
+  extend(id: number, ms: number, actor: string): MaintenanceWindow {
+    const w = this.require(id);
+    if (w.status === 'done' || w.status === 'cancelled') throw new UserError(`maintenance #${id} is ${w.status}; plan a new one`);
+    const base = Math.max(Date.parse(w.ends_at), w.status === 'overdue' ? this.d.clock.now().getTime() : 0);
+    const ends = new Date(base + ms);
+    this.d.db.transaction(() => {
+      this.d.store.extend(id, ends);
+      this.d.store.addUpdate(id, actor, 'extended', `until ${this.time(ends)}`);
+      if (w.status !== 'scheduled') this.announce(w, line(...join([bold(`🛠 #${id} ${w.title}`), `extended until ${this.time(ends)}`, tone('muted', `— ${actor}`)])));
+    }).immediate();
+    return this.d.store.get(id)!;
+  }
+
+  /**
+   * Ends a window. Each host gets back the status it had, unless another
+   * running window still covers it or someone changed it meanwhile (then
+   * it is left alone and the announcement says so).
+   */
+  finish(id: number, how: 'done' | 'cancelled', actor: string, note: string | null): { window: MaintenanceWindow; restored: string[]; leftAlone: string[]; suppressed: number } {
+    const w = this.require(id);
+    if (w.status === 'done' || w.status === 'cancelled') throw new UserError(`maintenance #${id} is already ${w.status}`);
+    if (how === 'done' && w.status === 'scheduled') throw new UserError(`maintenance #${id} has not started; !maint cancel ${id} to drop it`);
+    const restored: string[] = [];
+    const leftAlone: string[] = [];
+    let suppressed = 0;
+    this.d.db.transaction(() => {
+      this.d.store.finish(id, how);
+      this.d.store.addUpdate(id, actor, how, note);
+      for (const h of this.d.store.hosts(id)) {
+        const server = this.d.inventory.getById(h.server_id);
+        if (!server) continue;
+        if (w.started_at) suppressed += this.d.alertStore.suppressedSince(server.id, w.started_at).length;
+        const still = this.d.store.activeForServer(server.id);
+        if (still.length > 0) {
+          leftAlone.push(`${server.name} (still in #${still.map((s) => s.id).join(', #')})`);
+          continue;
+        }
+        const last = this.d.inventory.history(server.id, 1)[0];
+        if (server.status === 'maintenance' && last?.maintenance_id != null) {
+          this.d.inventory.setStatus(server.id, h.previous_status as ServerStatus, `maintenance #${id}`, `maintenance ${how}`, id);
+          restored.push(server.name);
+        } else if (server.status !== h.previous_status) {
+          leftAlone.push(`${server.name} (now ${server.status}${last ? `, set by ${last.actor}` : ''})`);
+        }
+      }
+      const took = w.started_at ? formatDuration(this.d.clock.now().getTime() - Date.parse(w.started_at)) : null;
+      const parts: Inline[] = join([
+        tone('ok', bold(how === 'done' ? '✅ done:' : '✖ cancelled:')),
+        `maintenance #${id}`,
+        bold(w.title),
+        took && `after ${took}`,
+        note && `— ${note}`,
+        restored.length > 0 && `— ${hostRange(restored)} back to ${[...new Set(this.d.store.hosts(id).map((h) => h.previous_status))].join('/')}`,
+        w.started_at && `— ${suppressed} alert${suppressed === 1 ? ' was' : 's were'} suppressed`,
+        leftAlone.length > 0 && `— left alone: ${leftAlone.slice(0, 5).join(', ')}${leftAlone.length > 5 ? ', …' : ''}`,
+      ]);
+      this.announce(w, line(...parts));
+    }).immediate();
+    return { window: this.d.store.get(id)!, restored, leftAlone, suppressed };
+  }
+
+  /** Whether a running window covers the host: alerts for it are held back. */
+  covers(serverId: number): boolean {
+    return this.d.store.activeForServer(serverId).length > 0;
+  }
+
+  require(id: number): MaintenanceWindow {
+    const w = this.d.store.get(id);
+    if (!w) throw new UserError(`no maintenance #${id}`);
+    return w;
+  }
+
+  /** `#12 kernel update 02:00–04:00 JST on web01…web04 (owner alice)` */
+  describe(w: MaintenanceWindow): Inline[] {
+    return join([bold(`#${w.id}`), bold(w.title), `${this.time(w.starts_at)}–${this.time(w.ends_at)}`, `on ${w.targets}`, tone('muted', `(owner ${w.owner})`)]);
+  }
+
+  time(t: string | Date): string {
+    return formatTime(t, this.d.timezone);
+  }
+
+  private announce(w: MaintenanceWindow, body: ReturnType<typeof line>): void {
+    const rt: RichText = richText(body);
+    for (const channel of w.channels) this.d.outbox.enqueue({ channel, body: rt });
+  }
+}
+
+function checkTitle(t: string): string {
+  const title = t.trim();
+  if (!title) throw new UserError('a maintenance needs a title, e.g. !maint start kernel update hosts=web01 for=1h');
+  if (title.length > 200) throw new UserError('the title is longer than 200 characters');
+  return title;
+}

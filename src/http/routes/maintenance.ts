@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { channelAddress } from '../../config/schema.js';
+import { WINDOW_STATUSES, type WindowStatus } from '../../domain/maintenance/model.js';
+import type { MaintenanceService } from '../../domain/maintenance/service.js';
+import type { MaintenanceStore } from '../../domain/maintenance/store.js';
+import type { Inventory } from '../../domain/servers/inventory.js';
+import type { Clock } from '../../clock.js';
+import { UserError } from '../../errors.js';
+import { parseDurationWord, parseTime } from '../../time/parse-time.js';
+import { validate } from '../../validate.js';
+import { jsonBody, withToken } from '../request.js';
+import { HttpError, type Router } from '../router.js';
+import { intParam } from './params.js';
+
+/** `POST /api/v1/maintenance`: what a deploy script sends to open a window. */
+const newWindow = z.strictObject({
+  title: z.string().trim().min(1, { error: 'required: a short title' }).max(200),
+  hosts: z.string().min(1, { error: 'required: names, globs and role:NAME, comma-separated' }),
+  /** RFC 3339, or anything !maint schedule at= takes; default now. */
+  start: z.string().optional(),
+  duration: z.string({ error: 'required: e.g. 30m or 2h' }),
+  channels: z.array(channelAddress).min(1).optional(),
+  owner: z.string().min(1).max(100).optional(),
+});
+
+export function maintenanceRoutes(
+  router: Router,
+  deps: { maintenance: MaintenanceService; store: MaintenanceStore; inventory: Inventory; clock: Clock; timezone: string; channels: string[]; token: string },
+): void {
+  router.add('GET', '/api/v1/maintenance', ({ url }) => {
+    let status: WindowStatus | undefined;
+    let limit = 100;
+    let offset = 0;
+    for (const [key, value] of url.searchParams) {
+      if (key === 'status') {
+        if (!(WINDOW_STATUSES as readonly string[]).includes(value)) throw new HttpError(400, `status must be one of ${WINDOW_STATUSES.join(', ')}`, key);
+        status = value as WindowStatus;
+      } else if (key === 'limit') limit = intParam(key, value, 1, 1000);
+      else if (key === 'offset') offset = intParam(key, value, 0, Number.MAX_SAFE_INTEGER);
+      else throw new HttpError(400, `unknown parameter '${key}' (parameters: status, limit, offset)`, key);
+    }
+    const r = deps.store.list({ ...(status && { status }), limit, offset });
+    return { status: 200, body: { total: r.total, limit, offset, windows: r.windows } };
+  });
+
+  router.add('GET', '/api/v1/maintenance/:id', ({ params }) => {
+    const id = intParam('id', params.id!, 1, Number.MAX_SAFE_INTEGER);
+    const w = deps.store.get(id);
+    if (!w) return { status: 404, body: { error: `no maintenance #${id}` } };
+    const hosts = deps.store.hosts(id).map((h) => ({ name: deps.inventory.getById(h.server_id)?.name ?? null, previous_status: h.previous_status }));
+    return { status: 200, body: { window: w, hosts, timeline: deps.store.updates(id, 500) } };
+  });
+
+  router.add(
+    'POST',
+    '/api/v1/maintenance',
+    withToken(deps.token, async (req) => {
+      const b = validate(newWindow, jsonBody(req));
+      const now = deps.clock.now();
+      const startsAt = fieldOf('start', () => (b.start ? parseTime(b.start, now, deps.timezone).at : now));
+      const durationMs = fieldOf('duration', () => parseDurationWord(b.duration, 'duration'));
+      const channels = b.channels ?? (deps.channels.length > 0 ? deps.channels : ['console']);
+      const w = fieldOf('hosts', () =>
+        deps.maintenance.plan({ title: b.title, targets: b.hosts, startsAt, durationMs, owner: b.owner ?? 'api', channels }, `api:${b.owner ?? 'token'}`),
+      );
+      return { status: 201, body: { window: deps.store.get(w.id), hosts: deps.store.hosts(w.id).length } };
+    }),
+  );
+}
+
+/** A user error from parsing one field, answered as a 400 naming it. */
+function fieldOf<T>(field: string, f: () => T): T {
+  try {
+    return f();
+  } catch (err) {
+    if (err instanceof UserError) throw new HttpError(400, err.message, field);
+    throw err;
+  }
+}

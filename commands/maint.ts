@@ -51,7 +51,7 @@ const start: CommandAction<Services> = {
     const usage = `${ctx.prefix}maint start TITLE hosts=web01,web0[2-4] for=2h`;
     const hosts = requireHosts(ctx, args.options.hosts, usage);
     if (!args.options.for) throw new UserError(`for how long? ${usage}`);
-    const durationMs = parseDurationWord(args.options.for, 'for=');
+    const durationMs = parseDurationWord(args.options.for, 'the window (for=)');
     const w = ctx.services.maintenance.plan(
       { title: args.positional.join(' '), targets: hosts, startsAt: ctx.clock.now(), durationMs, owner: ctx.message.user.name, channels: channelsFor(ctx) },
       actorOf(ctx),
@@ -78,7 +78,7 @@ const schedule: CommandAction<Services> = {
     const usage = `${ctx.prefix}maint schedule TITLE at="2026-12-01 02:00" for=2h hosts=db*`;
     const hosts = requireHosts(ctx, args.options.hosts, usage);
     if (!args.options.for) throw new UserError(`for how long? ${usage}`);
-    const durationMs = parseDurationWord(args.options.for, 'for=');
+    const durationMs = parseDurationWord(args.options.for, 'the window (for=)');
     const when = ['at', 'in', 'every'].filter((k) => args.options[k] !== undefined);
     if (when.length !== 1) throw new UserError(`say when with exactly one of at=, in= or every=: ${usage}`);
     const { maintenance, timezone } = ctx.services;
@@ -90,7 +90,7 @@ const schedule: CommandAction<Services> = {
       );
     }
     const now = ctx.clock.now();
-    const startsAt = args.options.at !== undefined ? parseTime(args.options.at, now, timezone).at : new Date(now.getTime() + parseDurationWord(args.options.in!, 'in='));
+    const startsAt = args.options.at !== undefined ? parseTime(args.options.at, now, timezone).at : new Date(now.getTime() + parseDurationWord(args.options.in!, 'the start (in=)'));
     const w = maintenance.plan({ ...base, startsAt }, actorOf(ctx));
     return reply(richText(line(bold(`maintenance #${w.id} planned: `), ...windowLine(ctx, w))));
   },
@@ -144,7 +144,7 @@ const extend: CommandAction<Services> = {
   run(ctx, args) {
     const id = windowId(args.positional[0], `${ctx.prefix}maint extend ID 30m`);
     if (!args.positional[1] || args.positional.length > 2) throw new UserError(`usage: ${ctx.prefix}maint extend ${id} 30m`);
-    const w = ctx.services.maintenance.extend(id, parseDurationWord(args.positional[1], 'extend'), ctx.message.user.name);
+    const w = ctx.services.maintenance.extend(id, parseDurationWord(args.positional[1], 'the extension'), ctx.message.user.name);
     return reply(text(`maintenance #${id} now ends ${formatTime(w.ends_at, ctx.services.timezone)}`));
   },
 };

@@ -118,7 +118,7 @@ export function parseTime(text: string, now: Date, timeZone: string, opts: Parse
 
 /**
  * A duration for an option such as `for=2h` or `extend ID 30m`, in ms.
- * `what` names it in the message: "for the maintenance window".
+ * `what` names it in the message, after "for": "the maintenance window".
  */
 export function parseDurationWord(text: string, what: string): number {
   const input = oneLine(text);

@@ -58,7 +58,7 @@ export function maintenanceRoutes(
       const b = validate(newWindow, jsonBody(req));
       const now = deps.clock.now();
       const startsAt = fieldOf('start', () => (b.start ? parseTime(b.start, now, deps.timezone).at : now));
-      const durationMs = fieldOf('duration', () => parseDurationWord(b.duration, 'duration'));
+      const durationMs = fieldOf('duration', () => parseDurationWord(b.duration, 'the window'));
       const channels = b.channels ?? (deps.channels.length > 0 ? deps.channels : ['console']);
       const w = fieldOf('hosts', () =>
         deps.maintenance.plan({ title: b.title, targets: b.hosts, startsAt, durationMs, owner: b.owner ?? 'api', channels }, `api:${b.owner ?? 'token'}`),

@@ -42,6 +42,8 @@ export const servers: Command<Services> = {
     const names = line(first.map((s) => s.name).join(', '));
     const query = new URLSearchParams(args.options).toString();
     const more = moreLine(total - first.length, ctx.services.publicUrl, `/api/v1/servers${query ? '?' + query : ''}`);
-    return reply(richText(head, names, ...(more ? [more] : [])));
+    const running = ctx.services.maintenanceStore.current(ctx.clock.now()).filter((w) => w.status !== 'scheduled');
+    const maint = running.length > 0 ? [line(`maintenance running: ${running.slice(0, 3).map((w) => `#${w.id} ${w.title} (${w.targets})`).join(', ')}${running.length > 3 ? ', …' : ''} — ${ctx.prefix}maint`)] : [];
+    return reply(richText(head, names, ...(more ? [more] : []), ...maint));
   },
 };

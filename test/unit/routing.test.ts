@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/clock.js';
-import { parseMatcher, formatMatcher, SilenceStore } from '../../src/domain/alerts/silences.js';
+import { describeMatchers, parseMatcher, SilenceStore } from '../../src/domain/alerts/silences.js';
 import { compilePattern, patternError, subjectValue, type Subject } from '../../src/domain/routing/pattern.js';
 import { Routes, type RouteRule } from '../../src/domain/routing/routes.js';
 import { InputError } from '../../src/errors.js';
@@ -209,7 +209,7 @@ describe('parseMatcher (silences)', () => {
     ['summary=a=b', { key: 'summary', op: '=', pattern: 'a=b' }],
   ])('%s', (word, matcher) => {
     expect(parseMatcher(word)).toEqual(matcher);
-    expect(formatMatcher(parseMatcher(word)!)).toBe(word);
+    expect(describeMatchers([parseMatcher(word)!])).toBe(word);
   });
 
   it.each(['2h', 'reason', '=web01', 'host=', 'host!=', '9host=x', 'host:web01', ''])('%j is not a matcher', (word) => {

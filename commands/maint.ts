@@ -113,19 +113,27 @@ const update: CommandAction<Services> = {
 
 const finishAction = (how: 'done' | 'cancelled'): CommandAction<Services> => ({
   summary: how === 'done' ? 'Finish a window: its hosts get their status back.' : 'Cancel a window (planned or running): running hosts get their status back.',
-  usage: how === 'done' ? 'ID [note…]' : 'ID [reason…]',
-  examples: how === 'done' ? ['maint done 12', 'maint done 12 all patched'] : ['maint cancel 13 vendor postponed'],
+  usage: how === 'done' ? 'ID [note…]' : 'ID [--series] [reason…]',
+  examples: how === 'done' ? ['maint done 12', 'maint done 12 all patched'] : ['maint cancel 13 vendor postponed', 'maint cancel 14 --series backups moved'],
   role: 'operator',
+  ...(how === 'cancelled' && { flags: { series: 'also stop the recurring schedule this window belongs to' } }),
   freeText: true,
   run(ctx, args) {
     const [word, ...note] = args.positional;
     const id = windowId(word, `${ctx.prefix}maint ${how === 'done' ? 'done' : 'cancel'} ID`);
-    const r = ctx.services.maintenance.finish(id, how, ctx.message.user.name, note.join(' ') || null);
+    const { maintenance } = ctx.services;
+    if (args.flags.has('series')) {
+      const w = maintenance.require(id);
+      if (w.schedule_id === null) throw new UserError(`maintenance #${id} is not recurring; drop --series`);
+      maintenance.stopSchedule(w.schedule_id, actorOf(ctx));
+    }
+    const r = maintenance.finish(id, how, ctx.message.user.name, note.join(' ') || null);
     return reply(
       richText(
         line(
           ...join([
             bold(`maintenance #${id} ${how}`),
+            args.flags.has('series') && '(and its recurring schedule stopped)',
             r.restored.length > 0 && `— ${r.restored.length} host${r.restored.length === 1 ? '' : 's'} back`,
             r.window.started_at && `— ${r.suppressed} alert${r.suppressed === 1 ? ' was' : 's were'} suppressed`,
             r.leftAlone.length > 0 && `— left alone: ${r.leftAlone.join(', ')}`,
@@ -201,11 +209,15 @@ export const maint: Command<Services> = {
         ),
       );
     }
-    const windows = maintenanceStore.current(new Date(ctx.clock.now().getTime() + DAY_MS));
-    if (windows.length === 0) return reply(text('no maintenance running or planned in the next 24 h'));
-    const shown = windows.slice(0, CHANNEL_LINES);
-    const blocks = [line(bold(`${windows.length} maintenance window${windows.length === 1 ? '' : 's'}`), ' (running, then the next 24 h):'), list(shown.map((w) => windowLine(ctx, w)))];
-    if (windows.length > shown.length) blocks.push(line(`…and ${windows.length - shown.length} more`));
+    const until = new Date(ctx.clock.now().getTime() + DAY_MS);
+    // Recurring occurrences become windows shortly before they start: list the ones due today too.
+    const items: Inline[][] = [
+      ...maintenanceStore.current(until).map((w) => windowLine(ctx, w)),
+      ...maintenanceStore.dueSchedules(until).map((r) => join([tone('info', 'recurring'), bold(r.title), formatTime(r.next_at, timezone), `for ${formatDuration(r.duration_ms)}`, `on ${r.targets}`, tone('muted', `(every "${r.cron}")`)])),
+    ];
+    if (items.length === 0) return reply(text('no maintenance running or planned in the next 24 h'));
+    const blocks = [line(bold(`${items.length} maintenance window${items.length === 1 ? '' : 's'}`), ' (running, then the next 24 h):'), list(items.slice(0, CHANNEL_LINES))];
+    if (items.length > CHANNEL_LINES) blocks.push(line(`…and ${items.length - CHANNEL_LINES} more`));
     return reply(richText(...blocks));
   },
   subcommands: { start, schedule, update, done: finishAction('done'), cancel: finishAction('cancelled'), extend, host },

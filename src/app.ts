@@ -88,6 +88,12 @@ export function buildCore(config: Config, opts: { log: Logger; clock?: Clock }):
     repeatIntervalMs: config.alerts.repeat_interval,
     ...(publicUrl !== undefined && { publicUrl }),
   });
+  // Hosts a window stops covering without a status change (someone set it by hand) release their alerts too.
+  maintenance.onWindowEnded((serverIds, startedAt) => {
+    for (const id of serverIds) {
+      if (inventory.getById(id)?.status !== 'maintenance' && alertStore.heldForMaintenance(id).length > 0) alerts.releaseMaintenance(id, startedAt);
+    }
+  });
   const logs = new LogService({ db, clock, outbox, metrics, routes: new Routes(config.logs.routes, config.logs.default) });
   const services: Services = {
     inventory,

@@ -53,7 +53,9 @@ export class AlertService {
   constructor(private readonly d: AlertServiceDeps) {
     this.ingestBatch = d.db.transaction((inputs: AlertInput[]) => inputs.map((i) => this.ingestOne(i)));
     d.inventory.onStatusChange((serverId, change) => {
-      if (change.from_status === 'maintenance') this.leftMaintenance(serverId, change.at);
+      if (change.from_status !== 'maintenance') return;
+      const entered = d.inventory.history(serverId, 50).find((h) => h.to_status === 'maintenance');
+      if (entered) this.releaseMaintenance(serverId, entered.at);
     });
   }
 
@@ -199,16 +201,19 @@ export class AlertService {
     }).immediate();
   }
 
-  /** One line for the channels of a host's alerts when it leaves maintenance: what was held back. */
-  private leftMaintenance(serverId: number, at: string): void {
-    const inv = this.d.inventory;
-    const entered = inv.history(serverId, 50).find((h) => h.to_status === 'maintenance');
-    const server = inv.getById(serverId);
-    if (!entered || !server) return;
+  /**
+   * A host's alerts are no longer held for maintenance (its status left
+   * `maintenance`, or the last window covering it ended): the still-firing
+   * ones are released, and one line tells their channels what was held back
+   * since `since`.
+   */
+  releaseMaintenance(serverId: number, since: string): void {
+    const server = this.d.inventory.getById(serverId);
+    if (!server) return;
     // Everything held since it entered, and whatever still fires held (a silence may have
     // handed an older alert over to maintenance): the summary below is their post.
     const stillHeld = this.d.store.heldForMaintenance(serverId);
-    const byId = new Map([...this.d.store.suppressedSince(serverId, entered.at), ...stillHeld].map((a) => [a.id, a]));
+    const byId = new Map([...this.d.store.suppressedSince(serverId, since), ...stillHeld].map((a) => [a.id, a]));
     const held = [...byId.values()];
     this.d.db.transaction(() => {
       for (const a of stillHeld) {
@@ -232,7 +237,7 @@ export class AlertService {
     this.d.db.transaction(() => {
       for (const channel of channels) this.d.outbox.enqueue({ channel, body });
     })();
-    this.d.log.info({ host: server.name, suppressed: held.length, at }, 'host left maintenance');
+    this.d.log.info({ host: server.name, suppressed: held.length }, 'host left maintenance');
   }
 }
 

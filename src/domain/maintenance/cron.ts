@@ -19,11 +19,15 @@ const HORIZON_MINUTES = 366 * 24 * 60;
 /** The first minute strictly after `after` that the expression matches in `timeZone`, or null. */
 export function nextOccurrence(expr: string, after: Date, timeZone: string): Date | null {
   const task = cron.createTask(expr, () => undefined, { timezone: timeZone });
+  const wallClock = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
   try {
     let t = Math.floor(after.getTime() / 60_000) * 60_000 + 60_000;
     for (let i = 0; i < HORIZON_MINUTES; i++, t += 60_000) {
       const d = new Date(t);
-      if (task.match(d)) return d;
+      if (!task.match(d)) continue;
+      // The hour repeated when clocks go back matches twice: the first one is the occurrence.
+      if (wallClock.format(d) === wallClock.format(new Date(t - 3_600_000))) continue;
+      return d;
     }
     return null;
   } finally {

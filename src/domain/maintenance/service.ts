@@ -30,8 +30,8 @@ export interface MaintenanceDeps {
   overdueEveryMs: number;
 }
 
-/** A start later than this after its planned time says it started late. */
-const LATE_MS = 2 * 60_000;
+/** A start later than this after its planned time says it started late (the tick runs every 15 s). */
+const LATE_MS = 20_000;
 
 export interface PlanInput {
   title: string;
@@ -50,13 +50,14 @@ export interface PlanInput {
  * it is made, so a restart neither skips nor repeats anything.
  */
 export class MaintenanceService {
+  private readonly endListeners: Array<(serverIds: number[], startedAt: string) => void> = [];
+
   constructor(private readonly d: MaintenanceDeps) {}
 
   /** A new window; one whose start has come starts at once. */
   plan(input: PlanInput, actor: string): MaintenanceWindow {
     const title = checkTitle(input.title);
-    const { empty } = resolveTargets(this.d.inventory, input.targets);
-    if (empty.length > 0) throw new UserError(`${empty.join(', ')} match${empty.length === 1 ? 'es' : ''} no host in the inventory`);
+    this.checkTargets(input.targets);
     const w = this.d.db.transaction(() => {
       const w = this.d.store.insert({ title, targets: input.targets, starts_at: input.startsAt, ends_at: new Date(input.startsAt.getTime() + input.durationMs), owner: input.owner, channels: input.channels })!;
       this.d.store.addUpdate(w.id, actor, 'planned', null);
@@ -70,14 +71,19 @@ export class MaintenanceService {
   planRecurring(input: Omit<PlanInput, 'startsAt'> & { cron: string }, actor: string): { schedule: Schedule; first: MaintenanceWindow | null } {
     const title = checkTitle(input.title);
     checkCron(input.cron);
-    resolveTargets(this.d.inventory, input.targets);
+    this.checkTargets(input.targets);
     const next = nextOccurrence(input.cron, this.d.clock.now(), this.d.timezone);
     if (!next) throw new UserError(`'${input.cron}' never comes round in the next year`);
     const schedule = this.d.store.insertSchedule({ title, targets: input.targets, cron: input.cron, duration_ms: input.durationMs, owner: input.owner, channels: input.channels, next_at: next.toISOString() });
     this.d.log.info({ schedule: schedule.id, cron: input.cron, actor }, 'recurring maintenance planned');
     this.tick();
-    const first = this.d.store.list({ limit: 1, offset: 0 }).windows.find((w) => w.schedule_id === schedule.id) ?? null;
-    return { schedule, first };
+    return { schedule, first: this.d.store.firstOfSchedule(schedule.id) };
+  }
+
+  /** Every name, glob and role must cover at least one host now. */
+  private checkTargets(targets: string): void {
+    const { empty } = resolveTargets(this.d.inventory, targets);
+    if (empty.length > 0) throw new UserError(`${empty.join(', ')} match${empty.length === 1 ? 'es' : ''} no host in the inventory`);
   }
 
   /**
@@ -106,14 +112,45 @@ export class MaintenanceService {
     }
   }
 
+  /**
+   * Makes a schedule's next occurrence a window. Occurrences that ended
+   * while the bot was down are not started after the fact: the channels
+   * hear how many were missed.
+   */
   private materialize(s: Schedule): void {
+    const now = this.d.clock.now().getTime();
     this.d.db.transaction(() => {
-      const startsAt = new Date(s.next_at);
-      this.d.store.insert({ title: s.title, targets: s.targets, starts_at: startsAt, ends_at: new Date(startsAt.getTime() + s.duration_ms), owner: s.owner, channels: s.channels, schedule_id: s.id });
-      const next = nextOccurrence(s.cron, startsAt, this.d.timezone);
-      if (next) this.d.store.advanceSchedule(s.id, next.toISOString());
+      let startsAt: Date | null = new Date(s.next_at);
+      let missed = 0;
+      while (startsAt && startsAt.getTime() + s.duration_ms <= now && missed < 1000) {
+        missed++;
+        startsAt = nextOccurrence(s.cron, startsAt, this.d.timezone);
+      }
+      if (missed > 0) {
+        const body = richText(line(...join([tone('critical', bold('🛠 missed:')), `${missed} occurrence${missed === 1 ? '' : 's'} of recurring maintenance`, bold(s.title), `("${s.cron}") ended while the bot was down`])));
+        for (const channel of s.channels) this.d.outbox.enqueue({ channel, body });
+      }
+      if (!startsAt) {
+        this.d.store.cancelSchedule(s.id);
+        return;
+      }
+      if (startsAt.getTime() <= now + this.d.leadMs) {
+        this.d.store.insert({ title: s.title, targets: s.targets, starts_at: startsAt, ends_at: new Date(startsAt.getTime() + s.duration_ms), owner: s.owner, channels: s.channels, schedule_id: s.id });
+        startsAt = nextOccurrence(s.cron, startsAt, this.d.timezone);
+      }
+      if (startsAt) this.d.store.advanceSchedule(s.id, startsAt.toISOString());
       else this.d.store.cancelSchedule(s.id);
     }).immediate();
+  }
+
+  /** Stops a recurring schedule: no more occurrences are made. */
+  stopSchedule(scheduleId: number, actor: string): Schedule {
+    const s = this.d.store.schedule(scheduleId);
+    if (!s) throw new UserError(`no recurring maintenance ${scheduleId}`);
+    if (s.cancelled_at) throw new UserError(`recurring maintenance '${s.title}' was already stopped`);
+    this.d.store.cancelSchedule(scheduleId);
+    this.d.log.info({ schedule: scheduleId, actor }, 'recurring maintenance stopped');
+    return s;
   }
 
   /** Starts a due window: its hosts go to maintenance, the channels hear it. Does nothing if it was started already. */
@@ -130,9 +167,9 @@ export class MaintenanceService {
         this.d.log.warn({ window: w.id, err: (err as Error).message }, 'maintenance targets changed since planned');
       }
       for (const s of servers) {
-        // Already in maintenance for another window: remember what it had before that one.
+        // Held by another window: remember what it had before that one (unless someone changed it since).
         const other = this.d.store.activeForServer(s.id).find((o) => o.id !== w.id);
-        this.d.store.addHost(w.id, s.id, other?.previous_status ?? s.status);
+        this.d.store.addHost(w.id, s.id, other && s.status === 'maintenance' ? other.previous_status : s.status);
         if (s.status !== 'maintenance') this.d.inventory.setStatus(s.id, 'maintenance', `maintenance #${w.id}`, w.title, w.id);
       }
       const late = now.getTime() - Date.parse(w.starts_at);
@@ -220,7 +257,16 @@ export class MaintenanceService {
       ]);
       this.announce(w, line(...parts));
     }).immediate();
+    // Hosts no window holds any more whose status did not change (someone set it by hand):
+    // their held alerts are released here, as a status change would have.
+    const uncovered = this.d.store.hosts(id).map((h) => h.server_id).filter((sid) => this.d.store.activeForServer(sid).length === 0);
+    if (w.started_at) for (const l of this.endListeners) l(uncovered, w.started_at);
     return { window: this.d.store.get(id)!, restored, leftAlone, suppressed };
+  }
+
+  /** Told, after a window ended, which of its hosts no running window covers any more. */
+  onWindowEnded(listener: (serverIds: number[], startedAt: string) => void): void {
+    this.endListeners.push(listener);
   }
 
   /** Whether a running window covers the host: alerts for it are held back. */

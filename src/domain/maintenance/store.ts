@@ -38,6 +38,7 @@ export class MaintenanceStore {
       dueSchedules: db.prepare('SELECT * FROM maintenance_schedules WHERE cancelled_at IS NULL AND next_at <= ? ORDER BY id'),
       advanceSchedule: db.prepare('UPDATE maintenance_schedules SET next_at = ? WHERE id = ?'),
       cancelSchedule: db.prepare('UPDATE maintenance_schedules SET cancelled_at = ? WHERE id = ?'),
+      firstOfSchedule: db.prepare("SELECT * FROM maintenance_windows WHERE schedule_id = ? AND status = 'scheduled' ORDER BY starts_at LIMIT 1"),
     };
   }
 
@@ -135,9 +136,14 @@ export class MaintenanceStore {
     return r ? { ...r, channels: words(r.channels) } : null;
   }
 
-  /** Schedules whose next occurrence is before `until`. */
+  /** Schedules whose next occurrence (not yet a window) is before `until`. */
   dueSchedules(until: Date): Schedule[] {
     return (this.q.dueSchedules.all(until.toISOString()) as ScheduleRow[]).map((r) => ({ ...r, channels: words(r.channels) }));
+  }
+
+  firstOfSchedule(scheduleId: number): MaintenanceWindow | null {
+    const r = this.q.firstOfSchedule.get(scheduleId) as WindowRow | undefined;
+    return r ? decode(r) : null;
   }
 
   advanceSchedule(id: number, nextAt: string): void {

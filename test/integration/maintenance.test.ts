@@ -824,3 +824,35 @@ describe('alerts during a window', () => {
     expect(h.core.db.prepare('SELECT suppressed FROM alerts WHERE id = ?').pluck().get(a!.id)).toBeNull();
   });
 });
+
+describe('recurring windows after a long outage, and stopping a series', () => {
+  it('occurrences that ended while the bot was down are reported as missed, not started after the fact', async () => {
+    const h = harness();
+    await h.ask('!maint schedule db backup every="0 3 * * 0" for=1h hosts=db*', ADMIN);
+    h.newPosts();
+    // Down from Friday until Wednesday 2026-12-16 12:00 JST: three Sundays passed.
+    h.restart('2026-12-16T03:00:00Z');
+    h.tick(5);
+    const posts = h.newPosts().map((p) => p.text);
+    expect(posts).toEqual([expect.stringMatching(/^🛠 missed: 3 occurrences of recurring maintenance db backup \("0 3 \* \* 0"\) ended while the bot was down$/)]);
+    expect(h.statusOf('db12')).toBe('working');
+    // The next Sunday runs as usual, once.
+    h.clock.set('2026-12-19T18:00:05Z');
+    h.tick(3);
+    expect(h.newPosts().filter((p) => p.text.startsWith('🛠 started:'))).toHaveLength(1);
+    expect(h.statusOf('db12')).toBe('maintenance');
+  });
+
+  it('!maint cancel ID --series drops the occurrence and stops the schedule', async () => {
+    const h = harness({}, '2026-11-28T17:50:00Z'); // Sunday 02:50 JST: the first occurrence is inside the lead time
+    await h.ask('!maint schedule db backup every="0 3 * * 0" for=1h hosts=db*', ADMIN);
+    const r = await h.ask('!maint cancel 1 --series backups moved to the new cluster', ADMIN);
+    expect(r.text).toBe('maintenance #1 cancelled (and its recurring schedule stopped)');
+    h.clock.set('2026-12-13T18:00:00Z');
+    h.tick(3);
+    expect(h.core.services.maintenanceStore.list({ limit: 10, offset: 0 }).total).toBe(1);
+    expect((await h.ask('!maint cancel 1 --series', ADMIN)).text).toBe("recurring maintenance 'db backup' was already stopped");
+    await h.ask('!maint start kernel update hosts=web01 for=1h', ADMIN);
+    expect((await h.ask('!maint cancel 2 --series', ADMIN)).text).toBe('maintenance #2 is not recurring; drop --series');
+  });
+});

@@ -14,11 +14,11 @@ import { intParam } from './params.js';
 
 /** `POST /api/v1/maintenance`: what a deploy script sends to open a window. */
 const newWindow = z.strictObject({
-  title: z.string().trim().min(1, { error: 'required: a short title' }).max(200),
-  hosts: z.string().min(1, { error: 'required: names, globs and role:NAME, comma-separated' }),
+  title: z.string({ error: 'required: a short title (a string)' }).trim().min(1, { error: 'required: a short title' }).max(200),
+  hosts: z.string({ error: 'required: names, globs and role:NAME, comma-separated (a string)' }).min(1, { error: 'required: names, globs and role:NAME, comma-separated' }),
   /** RFC 3339, or anything !maint schedule at= takes; default now. */
   start: z.string().optional(),
-  duration: z.string({ error: 'required: e.g. 30m or 2h' }),
+  duration: z.string({ error: 'required: a duration string such as "30m" or "2h"' }),
   channels: z.array(channelAddress).min(1).optional(),
   owner: z.string().min(1).max(100).optional(),
 });

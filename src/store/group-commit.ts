@@ -22,13 +22,16 @@ export class GroupCommit {
   constructor(db: DB) {
     const attempt = db.transaction((work: () => unknown) => work());
     this.runBatch = db.transaction((jobs: Job[]) =>
-      jobs.map((j): Result => {
-        try {
-          return { ok: true, value: attempt(j.work) };
-        } catch (error) {
-          return { ok: false, error };
-        }
-      }),
+      // A lone write needs no savepoint: if it throws, rolling back the whole transaction is the same thing.
+      jobs.length === 1
+        ? [{ ok: true, value: jobs[0]!.work() }]
+        : jobs.map((j): Result => {
+            try {
+              return { ok: true, value: attempt(j.work) };
+            } catch (error) {
+              return { ok: false, error };
+            }
+          }),
     );
   }
 
@@ -46,7 +49,8 @@ export class GroupCommit {
     try {
       results = this.runBatch.immediate(jobs);
     } catch (err) {
-      // The commit itself failed (disk full, locked too long): nothing was stored.
+      // The lone write threw and was rolled back, or the commit itself failed
+      // (disk full, locked too long): nothing was stored.
       for (const j of jobs) j.reject(err);
       return;
     }

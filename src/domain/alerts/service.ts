@@ -61,7 +61,8 @@ export class AlertService {
 
   /** Stores and routes a batch in one transaction; returns what was accepted. */
   ingest(inputs: AlertInput[]): Accepted[] {
-    return this.ingestBatch.immediate(inputs);
+    // Inside a caller's transaction (group commit) a savepoint would only cost time.
+    return this.d.db.inTransaction ? inputs.map((i) => this.ingestOne(i)) : this.ingestBatch.immediate(inputs);
   }
 
   private ingestOne(input: AlertInput): Accepted {

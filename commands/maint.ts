@@ -68,7 +68,7 @@ const schedule: CommandAction<Services> = {
   role: 'operator',
   options: {
     hosts: 'names, globs and role:NAME, comma-separated',
-    for: 'how long, e.g. 2h',
+    for: 'how long it is planned to take, e.g. 2h',
     at: 'when: "2026-12-01 02:00", "tomorrow 02:00", "sun 03:00" (in the configured zone unless it names one)',
     in: 'when, from now: 30m, 2h',
     every: 'recurring: a cron expression, "0 3 * * 0" = Sundays 03:00',

@@ -49,9 +49,15 @@ export function commandReferenceMarkdown<S>(commands: readonly Command<S>[], pre
       out.push(`| \`${cell(`${prefix}${label}${a.usage ? ' ' + a.usage : ''}`)}\` | ${cell(a.summary)} | ${a.role} |`);
     }
     out.push('');
+    // An option several subcommands share is described once.
+    const described = new Set<string>();
     for (const [, a] of actions(c)) {
-      for (const [k, d] of Object.entries(a.options ?? {})) out.push(`- \`${k}=…\` ${d}`);
-      for (const [k, d] of Object.entries(a.flags ?? {})) out.push(`- \`--${k}\` ${d}`);
+      const entries = [...Object.entries(a.options ?? {}).map(([k, d]) => [`${k}=…`, d]), ...Object.entries(a.flags ?? {}).map(([k, d]) => [`--${k}`, d])];
+      for (const [name, d] of entries) {
+        if (described.has(name!)) continue;
+        described.add(name!);
+        out.push(`- \`${name}\` ${d}`);
+      }
     }
     const examples = actions(c).flatMap(([, a]) => a.examples);
     if (examples.length) out.push(`- Examples: ${examples.map((e) => `\`${prefix}${e}\``).join(', ')}`);

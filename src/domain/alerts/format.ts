@@ -15,7 +15,7 @@ export function alertUrl(a: Alert, publicUrl: string | undefined): string | unde
   return a.url ?? (publicUrl ? `${publicUrl.replace(/\/$/, '')}/api/v1/alerts/${a.id}` : undefined);
 }
 
-export function severityLabel(s: Severity): Inline {
+function severityLabel(s: Severity): Inline {
   return tone(SEVERITY_TONE[s], bold(s.toUpperCase()));
 }
 

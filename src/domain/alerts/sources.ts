@@ -47,7 +47,7 @@ const grafanaPayload = z.looseObject({
   ).max(MAX_ALERTS, { error: `at most ${MAX_ALERTS} alerts per request` }),
 });
 
-export const genericAlert = z.strictObject({
+const genericAlert = z.strictObject({
   title: text(500).trim().min(1, { error: 'required: a short title' }),
   severity: z.string().refine((s) => severityOf(s) !== null, { error: 'expected critical, error, warning or info' }),
   host: text(255).optional(),

@@ -27,7 +27,7 @@ export function logSubject(l: LogInput): Subject {
 }
 
 /** `POST /api/v1/logs` items. */
-export const logLineSchema = z.strictObject({
+const logLineSchema = z.strictObject({
   host: z.string().trim().min(1, { error: 'required: the host the line is from' }).max(255),
   level: z.string().refine((l) => severityOf(l) !== null, { error: 'expected a level such as error, warning, info or debug' }),
   message: z.string().min(1, { error: 'required' }).max(16_384, { error: 'longer than 16384 characters' }),

@@ -122,12 +122,8 @@ const finishAction = (how: 'done' | 'cancelled'): CommandAction<Services> => ({
     const [word, ...note] = args.positional;
     const id = windowId(word, `${ctx.prefix}maint ${how === 'done' ? 'done' : 'cancel'} ID`);
     const { maintenance } = ctx.services;
-    if (args.flags.has('series')) {
-      const w = maintenance.require(id);
-      if (w.schedule_id === null) throw new UserError(`maintenance #${id} is not recurring; drop --series`);
-      maintenance.stopSchedule(w.schedule_id, actorOf(ctx));
-    }
-    const r = maintenance.finish(id, how, ctx.message.user.name, note.join(' ') || null);
+    const why = note.join(' ') || null;
+    const r = args.flags.has('series') ? maintenance.cancelSeries(id, ctx.message.user.name, why) : maintenance.finish(id, how, ctx.message.user.name, why);
     return reply(
       richText(
         line(

@@ -197,7 +197,12 @@ export const configSchema = z.strictObject({
   http: z
     .strictObject({
       listen: listenAddress.default('127.0.0.1:8080'),
-      token: z.string().min(16, { message: 'must be at least 16 characters' }).max(512, { message: 'must be at most 512 characters' }).optional(),
+      token: z
+        .string()
+        .min(16, { message: 'must be at least 16 characters' })
+        .refine((t) => Buffer.byteLength(t) <= 512, { message: 'must be at most 512 bytes' })
+        .refine((t) => !/\s/.test(t), { message: 'must not contain spaces' })
+        .optional(),
       public_url: z.url().optional(),
       /** Largest request body accepted; bigger ones get 413. */
       max_body_bytes: z.number().int().min(1024).max(256 * 1024 * 1024).default(1024 * 1024),

@@ -39,6 +39,8 @@ export class Delivery {
   private unsubscribe: (() => void) | undefined;
   private running = false;
   private kickScheduled = false;
+  /** Per channel: the backlog size at which planning digests last found nothing to condense. */
+  private readonly uncondensable = new Map<string, number>();
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(private readonly deps: DeliveryDeps) {}
@@ -158,9 +160,17 @@ export class Delivery {
     const rate = adapter.sendRate?.(channel);
     if (windowMs <= 0 || !rate) return false;
     const allowed = rate.burst + (rate.perSecond * windowMs) / 1000;
-    if (this.deps.outbox.condensableCount(channel) <= allowed) return false;
+    const pending = this.deps.outbox.condensableCount(channel);
+    if (pending <= allowed) return false;
+    // Nothing could be condensed at this size: wait for the backlog to grow before planning again.
+    const failedAt = this.uncondensable.get(channel);
+    if (failedAt !== undefined && pending < failedAt + allowed) return false;
     const n = this.deps.outbox.condense(channel, planDigests);
-    if (n === 0) return false;
+    if (n === 0) {
+      this.uncondensable.set(channel, pending);
+      return false;
+    }
+    this.uncondensable.delete(channel);
     this.deps.log.info({ channel, rows: n }, 'backlog condensed into digests');
     this.deps.onCondensed?.(channel, n);
     return true;

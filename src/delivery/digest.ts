@@ -20,6 +20,8 @@ export interface Digest {
 const MAX_GROUPS = 6;
 /** Log lines of each host that are still posted as they are. */
 const LOG_LINES_KEPT = 2;
+/** More kept lines than this in all: one digest for every host instead. */
+const MAX_LOG_LINES_KEPT = 10;
 
 export function planDigests(rows: CondensableRow[]): Digest[] {
   const digests: Digest[] = [];
@@ -33,6 +35,13 @@ export function planDigests(rows: CondensableRow[]): Digest[] {
     const list = byHost.get(r.facts.host) ?? [];
     list.push(r);
     byHost.set(r.facts.host, list);
+  }
+  const logRows = rows.filter((r) => r.facts.kind === 'log');
+  if (byHost.size * LOG_LINES_KEPT > MAX_LOG_LINES_KEPT) {
+    // A burst from many hosts at once: keeping each host's first lines would still be a flood.
+    const rest = logRows.slice(LOG_LINES_KEPT);
+    if (rest.length > 0) digests.push(logDigest(`${byHost.size} hosts`, rest, [...byHost.keys()]));
+    return digests;
   }
   for (const [host, list] of byHost) {
     const rest = list.slice(LOG_LINES_KEPT);
@@ -72,7 +81,7 @@ function alertDigest(status: 'firing' | 'resolved', rows: CondensableRow[]): Dig
   return { body: richText(line(head, ' ', ...parts)), priority: Math.max(...rows.map((r) => r.priority)), replaces: rows.map((r) => r.id) };
 }
 
-function logDigest(host: string, rows: CondensableRow[]): Digest {
+function logDigest(host: string, rows: CondensableRow[], hosts?: string[]): Digest {
   const first = Date.parse(rows[0]!.created_at);
   const last = Date.parse(rows[rows.length - 1]!.created_at);
   const seconds = Math.max(1, Math.round((last - first) / 1000));
@@ -80,7 +89,7 @@ function logDigest(host: string, rows: CondensableRow[]): Digest {
   for (const r of rows) if (r.facts.kind === 'log') levels.set(r.facts.level, (levels.get(r.facts.level) ?? 0) + 1);
   const byLevel = [...levels].sort((a, b) => b[1] - a[1]).map(([l, n]) => `${n} ${l}`).join(', ');
   return {
-    body: richText(line(...join([`…and ${rows.length} similar lines from`, bold(host), `in the last ${seconds} s`, tone('muted', `(${byLevel})`)]))),
+    body: richText(line(...join([`…and ${rows.length} similar lines from`, bold(host), hosts && `(${hostRange(hosts)})`, `in the last ${seconds} s`, tone('muted', `(${byLevel})`)]))),
     priority: Math.max(...rows.map((r) => r.priority)),
     replaces: rows.map((r) => r.id),
   };

@@ -16,16 +16,17 @@ export function withToken(token: string, handler: Handler): Handler {
     const header = req.headers.authorization;
     const m = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!m) throw new HttpError(401, 'missing bearer token: send Authorization: Bearer TOKEN (http.token in the config)', undefined, { 'www-authenticate': 'Bearer' });
-    if (!timingSafeEqual(fixed(m[1]!), want)) throw new HttpError(401, 'invalid bearer token', undefined, { 'www-authenticate': 'Bearer error="invalid_token"' });
+    // Longer than any token we accept: refused without comparing (fixed() would cut it).
+    if (Buffer.byteLength(m[1]!) > MAX_TOKEN_BYTES || !timingSafeEqual(fixed(m[1]!), want)) throw new HttpError(401, 'invalid bearer token', undefined, { 'www-authenticate': 'Bearer error="invalid_token"' });
     return handler(req);
   };
 }
 
-/** The token's bytes in a zeroed buffer of one size, its length in the last four bytes. */
+/** The token's bytes (at most MAX_TOKEN_BYTES) in a zeroed buffer of one size, its length in the last four bytes. */
 function fixed(s: string): Buffer {
   const b = Buffer.alloc(MAX_TOKEN_BYTES + 4);
-  const n = b.write(s.slice(0, MAX_TOKEN_BYTES), 0, MAX_TOKEN_BYTES, 'utf8');
-  b.writeUInt32BE(Buffer.byteLength(s) > MAX_TOKEN_BYTES ? 0xffffffff : n, MAX_TOKEN_BYTES);
+  const n = b.write(s, 0, MAX_TOKEN_BYTES, 'utf8');
+  b.writeUInt32BE(n, MAX_TOKEN_BYTES);
   return b;
 }
 

@@ -21,7 +21,7 @@ export class HttpServer {
 
   async listen(host: string, port: number): Promise<AddressInfo> {
     const server = createServer((req, res) => {
-      void this.respond(req).then((r) => {
+      this.respond(req).then((r) => {
         const raw = typeof r.body === 'string' && r.headers?.['content-type'] !== undefined;
         const body = r.status === 204 ? '' : raw ? (r.body as string) : JSON.stringify(r.body) + '\n';
         res.writeHead(r.status, {
@@ -31,6 +31,11 @@ export class HttpServer {
           ...r.headers,
         });
         res.end(req.method === 'HEAD' ? undefined : body);
+      }).catch((err: unknown) => {
+        // Writing the answer failed (a body that cannot be serialised, a socket gone): never crash for it.
+        this.log.error({ err }, 'cannot write an HTTP answer');
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+        res.end();
       });
     });
     server.on('clientError', (_err, socket) => socket.destroy());

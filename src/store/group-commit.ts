@@ -6,7 +6,7 @@ import type { DB } from './database.js';
  * one transaction, each in a savepoint of its own (one that throws is rolled
  * back alone), and every caller hears back only after the commit. Under load
  * most of a write's cost is the commit, so concurrent requests share it, and
- * "answered" still means "on disk".
+ * "answered" still means "committed".
  */
 interface Job {
   work: () => unknown;

@@ -596,3 +596,14 @@ describe('after all the garbage', () => {
     expect(body.outbox).toBeGreaterThan(0);
   });
 });
+
+describe('bearer tokens longer than any accepted', () => {
+  it('are refused without comparing, even when they start with the real token', async () => {
+    const res = await fetch(`http://127.0.0.1:${t.bot.http.port}/api/v1/alerts`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}${'x'.repeat(600)}` },
+      body: JSON.stringify({ title: 'x', severity: 'info' }),
+    });
+    expect(res.status).toBe(401);
+  });
+});

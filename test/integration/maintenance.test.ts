@@ -504,9 +504,12 @@ describe('scheduled announcements', () => {
     h.clock.set('2026-11-27T03:00:00Z');
     h.tick(3);
     expect(h.newPosts().map((p) => p.text)).toEqual([expect.stringMatching(/^🛠 in 1h: maintenance #1 x/)]);
+    h.clock.set('2026-11-27T04:00:05Z');
+    h.tick(3);
+    expect(h.newPosts().map((p) => p.text)).toEqual([expect.stringMatching(/^🛠 started:/)]);
     h.clock.set('2026-11-27T04:30:00Z');
     h.tick(3);
-    expect(h.newPosts().map((p) => p.text)).toEqual([expect.stringMatching(/^🛠 started:/), expect.stringMatching(/^⏰ overdue:.*passed 0s ago/)]);
+    expect(h.newPosts().map((p) => p.text)).toEqual([expect.stringMatching(/^⏰ overdue:.*passed 0s ago/)]);
     h.clock.set('2026-11-27T04:40:00Z');
     h.tick(3);
     expect(h.newPosts().map((p) => p.text)).toEqual([expect.stringMatching(/^⏰ overdue:.*passed 10m ago/)]);
@@ -854,5 +857,60 @@ describe('recurring windows after a long outage, and stopping a series', () => {
     expect((await h.ask('!maint cancel 1 --series', ADMIN)).text).toBe("recurring maintenance 'db backup' was already stopped");
     await h.ask('!maint start kernel update hosts=web01 for=1h', ADMIN);
     expect((await h.ask('!maint cancel 2 --series', ADMIN)).text).toBe('maintenance #2 is not recurring; drop --series');
+  });
+});
+
+describe('after the review', () => {
+  it('a one-off window whose whole planned time passed while the bot was down is reported missed, not started', async () => {
+    const h = harness();
+    await h.ask('!maint schedule patch at="2026-11-27 13:00" for=1h hosts=web01', ADMIN);
+    h.newPosts();
+    h.restart('2026-11-27T08:00:00Z'); // 17:00 JST
+    h.tick(3);
+    expect(h.newPosts().map((p) => p.text)).toEqual([expect.stringMatching(/^🛠 missed: maintenance #1 patch \(2026-11-27 13:00 .*–2026-11-27 14:00 .*\) passed while the bot was down; it was not started$/)]);
+    expect(h.statusOf('web01')).toBe('working');
+    expect(h.core.services.maintenanceStore.get(1)!.status).toBe('cancelled');
+  });
+
+  it('a host renamed since planning is skipped at the start; the roles and other hosts still go to maintenance', async () => {
+    const h = harness();
+    await h.ask('!maint schedule patch in=30m for=1h hosts=web01,role:db:master', ADMIN);
+    h.core.db.prepare("UPDATE servers SET name = 'web01-old' WHERE name = 'web01'").run();
+    h.clock.advance(30 * 60_000);
+    h.tick();
+    expect(h.statusOf('db12')).toBe('maintenance');
+    expect(h.newPosts().map((p) => p.text).find((t) => t.startsWith('🛠 started:'))).toMatch(/1 host \(db12\).*\(not in the inventory any more: web01\)$/);
+  });
+
+  it('a lead announcement already made by another process is not made again', async () => {
+    const h = harness();
+    await h.ask('!maint schedule patch in=30m for=1h hosts=web01', ADMIN);
+    h.clock.advance(16 * 60_000);
+    const w = h.core.services.maintenanceStore.get(1)!;
+    // Another process announced between our read and our write.
+    expect(h.core.services.maintenanceStore.markLeadAnnounced(w.id)).toBe(true);
+    h.tick(3);
+    expect(h.newPosts().filter((p) => p.text.startsWith('🛠 in '))).toEqual([]);
+  });
+
+  it('!maint cancel --series on a finished window changes nothing, the schedule included', async () => {
+    const h = harness({}, '2026-11-28T17:50:00Z');
+    await h.ask('!maint schedule db backup every="0 3 * * 0" for=1h hosts=db*', ADMIN);
+    h.clock.set('2026-11-28T18:00:10Z');
+    h.tick();
+    await h.ask('!maint done 1', ADMIN);
+    expect((await h.ask('!maint cancel 1 --series', ADMIN)).text).toBe('maintenance #1 is already done');
+    expect(h.core.services.maintenanceStore.schedule(1)!.cancelled_at).toBeNull();
+  });
+
+  it('setting a covered host back to working by hand does not release its alerts while the window runs', async () => {
+    const h = harness();
+    await h.ask('!maint start patch hosts=web01 for=1h', ADMIN);
+    h.core.services.alerts.ingest(fromGeneric({ title: 'Disk full', severity: 'critical', host: 'web01' }, { hostLabels: ['host'] }));
+    h.newPosts();
+    await h.ask('!server set web01 status=working back early', ADMIN);
+    expect(h.newPosts().filter((p) => /left maintenance/.test(p.text))).toEqual([]);
+    await h.ask('!maint done 1', ADMIN);
+    expect(h.newPosts().some((p) => /web01 left maintenance: 1 alert was suppressed/.test(p.text))).toBe(true);
   });
 });

@@ -162,3 +162,12 @@ describe('hostRange', () => {
     expect(hosts).toEqual(['web03', 'web01', 'web02']);
   });
 });
+
+describe('planDigests: a log burst from many hosts at once', () => {
+  it('becomes one digest for all hosts, keeping the first two lines', () => {
+    const rows = Array.from({ length: 30 }, (_, i) => log(`app${String(i + 1).padStart(2, '0')}`, 'error', i * 1000));
+    const digests = planDigests(rows);
+    expect(digests.map(text)).toEqual(['…and 28 similar lines from 30 hosts (app01…app30) in the last 27 s (28 error)']);
+    expect(digests[0]!.replaces).toEqual(rows.slice(2).map((r) => r.id));
+  });
+});

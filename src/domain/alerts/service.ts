@@ -53,7 +53,8 @@ export class AlertService {
   constructor(private readonly d: AlertServiceDeps) {
     this.ingestBatch = d.db.transaction((inputs: AlertInput[]) => inputs.map((i) => this.ingestOne(i)));
     d.inventory.onStatusChange((serverId, change) => {
-      if (change.from_status !== 'maintenance') return;
+      // Still inside a running window: its alerts stay held until the window ends.
+      if (change.from_status !== 'maintenance' || d.inMaintenanceWindow?.(serverId)) return;
       const entered = d.inventory.history(serverId, 50).find((h) => h.to_status === 'maintenance');
       if (entered) this.releaseMaintenance(serverId, entered.at);
     });
@@ -216,12 +217,6 @@ export class AlertService {
     const stillHeld = this.d.store.heldForMaintenance(serverId);
     const byId = new Map([...this.d.store.suppressedSince(serverId, since), ...stillHeld].map((a) => [a.id, a]));
     const held = [...byId.values()];
-    this.d.db.transaction(() => {
-      for (const a of stillHeld) {
-        this.d.store.setQuiet(a.id, null, null);
-        this.d.store.markNotified(a.id);
-      }
-    }).immediate();
     if (held.length === 0) return;
     const firing = held.filter((a) => a.status === 'firing');
     const names = [...new Set(firing.map((a) => a.name))];
@@ -235,9 +230,14 @@ export class AlertService {
       ),
     );
     const channels = new Set(held.flatMap((a) => this.channelsFor(a)));
+    // Released and told in one transaction: never "notified" without the line that tells.
     this.d.db.transaction(() => {
+      for (const a of stillHeld) {
+        this.d.store.setQuiet(a.id, null, null);
+        this.d.store.markNotified(a.id);
+      }
       for (const channel of channels) this.d.outbox.enqueue({ channel, body });
-    })();
+    }).immediate();
     this.d.log.info({ host: server.name, suppressed: held.length }, 'host left maintenance');
   }
 }

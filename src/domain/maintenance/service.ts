@@ -9,7 +9,7 @@ import { formatTime } from '../../time/format.js';
 import type { AlertStore } from '../alerts/store.js';
 import { hostRange } from '../../delivery/digest.js';
 import type { Inventory } from '../servers/inventory.js';
-import type { ServerStatus } from '../servers/model.js';
+import type { Server, ServerStatus } from '../servers/model.js';
 import { checkCron, nextOccurrence } from './cron.js';
 import type { MaintenanceWindow, Schedule } from './model.js';
 import type { MaintenanceStore } from './store.js';
@@ -63,7 +63,7 @@ export class MaintenanceService {
       this.d.store.addUpdate(w.id, actor, 'planned', null);
       return w;
     }).immediate();
-    this.tick();
+    this.tickSafely();
     return this.d.store.get(w.id)!;
   }
 
@@ -76,7 +76,7 @@ export class MaintenanceService {
     if (!next) throw new UserError(`'${input.cron}' never comes round in the next year`);
     const schedule = this.d.store.insertSchedule({ title, targets: input.targets, cron: input.cron, duration_ms: input.durationMs, owner: input.owner, channels: input.channels, next_at: next.toISOString() });
     this.d.log.info({ schedule: schedule.id, cron: input.cron, actor }, 'recurring maintenance planned');
-    this.tick();
+    this.tickSafely();
     return { schedule, first: this.d.store.firstOfSchedule(schedule.id) };
   }
 
@@ -84,6 +84,15 @@ export class MaintenanceService {
   private checkTargets(targets: string): void {
     const { empty } = resolveTargets(this.d.inventory, targets);
     if (empty.length > 0) throw new UserError(`${empty.join(', ')} match${empty.length === 1 ? 'es' : ''} no host in the inventory`);
+  }
+
+  /** A tick right after planning, so a window due now starts now; another window's trouble is not this request's error. */
+  private tickSafely(): void {
+    try {
+      this.tick();
+    } catch (err) {
+      this.d.log.error({ err }, 'maintenance tick after planning failed; the scheduler retries');
+    }
   }
 
   /**
@@ -98,14 +107,17 @@ export class MaintenanceService {
     for (const w of this.d.store.dueLead(soon)) {
       if (Date.parse(w.starts_at) <= now.getTime()) continue; // starting now: the start announcement says it
       this.d.db.transaction(() => {
-        this.d.store.markLeadAnnounced(w.id);
+        if (!this.d.store.markLeadAnnounced(w.id)) return;
         this.announce(w, line(tone('warning', bold(`🛠 in ${formatDuration(Date.parse(w.starts_at) - now.getTime())}:`)), ' maintenance ', ...this.describe(w)));
       }).immediate();
     }
-    for (const w of this.d.store.dueToStart(now)) this.start(w);
+    for (const w of this.d.store.dueToStart(now)) {
+      if (Date.parse(w.ends_at) <= now.getTime()) this.miss(w);
+      else this.start(w);
+    }
     for (const w of this.d.store.dueOverdue(now, new Date(now.getTime() - this.d.overdueEveryMs))) {
       this.d.db.transaction(() => {
-        this.d.store.markOverdue(w.id);
+        if (!this.d.store.markOverdue(w.id, w.overdue_announced_at)) return;
         const over = formatDuration(now.getTime() - Date.parse(w.ends_at));
         this.announce(w, line(...join([tone('critical', bold('⏰ overdue:')), `maintenance #${w.id}`, bold(w.title), `— planned end ${this.time(w.ends_at)} passed ${over} ago; !maint done ${w.id} or !maint extend ${w.id} 30m`])));
       }).immediate();
@@ -120,6 +132,8 @@ export class MaintenanceService {
   private materialize(s: Schedule): void {
     const now = this.d.clock.now().getTime();
     this.d.db.transaction(() => {
+      // Another process may have made this occurrence since we looked.
+      if (this.d.store.schedule(s.id)?.next_at !== s.next_at) return;
       let startsAt: Date | null = new Date(s.next_at);
       let missed = 0;
       while (startsAt && startsAt.getTime() + s.duration_ms <= now && missed < 1000) {
@@ -143,14 +157,27 @@ export class MaintenanceService {
     }).immediate();
   }
 
-  /** Stops a recurring schedule: no more occurrences are made. */
-  stopSchedule(scheduleId: number, actor: string): Schedule {
-    const s = this.d.store.schedule(scheduleId);
-    if (!s) throw new UserError(`no recurring maintenance ${scheduleId}`);
-    if (s.cancelled_at) throw new UserError(`recurring maintenance '${s.title}' was already stopped`);
-    this.d.store.cancelSchedule(scheduleId);
-    this.d.log.info({ schedule: scheduleId, actor }, 'recurring maintenance stopped');
-    return s;
+  /** Cancels a window and stops the recurring schedule it belongs to, together or not at all. */
+  cancelSeries(id: number, actor: string, reason: string | null): ReturnType<MaintenanceService['finish']> {
+    const w = this.require(id);
+    if (w.schedule_id === null) throw new UserError(`maintenance #${id} is not recurring; drop --series`);
+    const s = this.d.store.schedule(w.schedule_id);
+    if (!s || s.cancelled_at) throw new UserError(`recurring maintenance '${w.title}' was already stopped`);
+    return this.d.db.transaction(() => {
+      const r = this.finish(id, 'cancelled', actor, reason);
+      this.d.store.cancelSchedule(s.id);
+      this.d.log.info({ schedule: s.id, actor }, 'recurring maintenance stopped');
+      return r;
+    }).immediate();
+  }
+
+  /** A window whose whole planned time passed while the bot was down: not started after the fact, but said. */
+  private miss(w: MaintenanceWindow): void {
+    this.d.db.transaction(() => {
+      if (!this.d.store.markMissed(w.id)) return;
+      this.d.store.addUpdate(w.id, 'opsbridge', 'cancelled', 'missed: its planned time passed while the bot was down');
+      this.announce(w, line(...join([tone('critical', bold('🛠 missed:')), `maintenance #${w.id}`, bold(w.title), `(${this.time(w.starts_at)}–${this.time(w.ends_at)}) passed while the bot was down; it was not started`])));
+    }).immediate();
   }
 
   /** Starts a due window: its hosts go to maintenance, the channels hear it. Does nothing if it was started already. */
@@ -158,14 +185,9 @@ export class MaintenanceService {
     const now = this.d.clock.now();
     this.d.db.transaction(() => {
       if (!this.d.store.markStarted(w.id)) return;
-      let servers;
-      try {
-        servers = resolveTargets(this.d.inventory, w.targets).servers;
-      } catch (err) {
-        // A host that was in the inventory when planned is gone: start with the rest.
-        servers = w.targets.split(',').flatMap((t) => this.d.inventory.list({ name: t.trim() }, 5_000).servers);
-        this.d.log.warn({ window: w.id, err: (err as Error).message }, 'maintenance targets changed since planned');
-      }
+      // Resolved target by target: a host renamed since planning is skipped, the rest still start.
+      const { servers, skipped } = resolveEach(this.d.inventory, w.targets);
+      if (skipped.length > 0) this.d.log.warn({ window: w.id, skipped }, 'maintenance targets changed since planned');
       for (const s of servers) {
         // Held by another window: remember what it had before that one (unless someone changed it since).
         const other = this.d.store.activeForServer(s.id).find((o) => o.id !== w.id);
@@ -183,6 +205,7 @@ export class MaintenanceService {
             bold(w.title),
             `— ${servers.length} host${servers.length === 1 ? '' : 's'} (${hostRange(servers.map((s) => s.name)) || 'none'}) in maintenance until ${this.time(w.ends_at)}`,
             late > LATE_MS && tone('critical', `(started late: planned ${this.time(w.starts_at)})`),
+            skipped.length > 0 && tone('warning', `(not in the inventory any more: ${skipped.join(', ')})`),
           ]),
         ),
       );
@@ -300,4 +323,18 @@ function checkTitle(t: string): string {
   if (!title) throw new UserError('a maintenance needs a title, e.g. !maint start kernel update hosts=web01 for=1h');
   if (title.length > 200) throw new UserError('the title is longer than 200 characters');
   return title;
+}
+
+/** Each target on its own: names no longer in the inventory are skipped, not fatal. */
+function resolveEach(inventory: Inventory, targets: string): { servers: Server[]; skipped: string[] } {
+  const byId = new Map<number, Server>();
+  const skipped: string[] = [];
+  for (const t of targets.split(',').map((x) => x.trim()).filter(Boolean)) {
+    try {
+      for (const s of resolveTargets(inventory, t).servers) byId.set(s.id, s);
+    } catch {
+      skipped.push(t);
+    }
+  }
+  return { servers: [...byId.values()], skipped };
 }

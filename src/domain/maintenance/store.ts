@@ -17,15 +17,17 @@ export class MaintenanceStore {
       started: db.prepare("UPDATE maintenance_windows SET status = 'in_progress', started_at = ? WHERE id = ? AND status = 'scheduled'"),
       finished: db.prepare('UPDATE maintenance_windows SET status = ?, finished_at = ? WHERE id = ?'),
       extend: db.prepare("UPDATE maintenance_windows SET ends_at = ?, status = CASE status WHEN 'overdue' THEN 'in_progress' ELSE status END, overdue_announced_at = NULL WHERE id = ?"),
-      leadAnnounced: db.prepare('UPDATE maintenance_windows SET lead_announced_at = ? WHERE id = ?'),
-      overdueAnnounced: db.prepare("UPDATE maintenance_windows SET status = 'overdue', overdue_announced_at = ? WHERE id = ?"),
+      leadAnnounced: db.prepare('UPDATE maintenance_windows SET lead_announced_at = ? WHERE id = ? AND lead_announced_at IS NULL'),
+      overdueAnnounced: db.prepare(`UPDATE maintenance_windows SET status = 'overdue', overdue_announced_at = ?
+        WHERE id = ? AND status IN ('in_progress', 'overdue') AND overdue_announced_at IS ?`),
+      missed: db.prepare("UPDATE maintenance_windows SET status = 'cancelled', finished_at = ? WHERE id = ? AND status = 'scheduled'"),
       update: db.prepare('INSERT INTO maintenance_updates (window_id, at, actor, kind, text) VALUES (?, ?, ?, ?, ?)'),
       updates: db.prepare('SELECT id, at, actor, kind, text FROM maintenance_updates WHERE window_id = ? ORDER BY id DESC LIMIT ?'),
       addHost: db.prepare('INSERT OR IGNORE INTO maintenance_hosts (window_id, server_id, previous_status) VALUES (?, ?, ?)'),
       hosts: db.prepare('SELECT server_id, previous_status FROM maintenance_hosts WHERE window_id = ?'),
       activeForServer: db.prepare(`SELECT w.*, h.previous_status FROM maintenance_hosts h JOIN maintenance_windows w ON w.id = h.window_id
         WHERE h.server_id = ? AND w.status IN ('in_progress', 'overdue') ORDER BY w.id`),
-      forServer: db.prepare(`SELECT DISTINCT w.* FROM maintenance_windows w LEFT JOIN maintenance_hosts h ON h.window_id = w.id
+      forServer: db.prepare(`SELECT DISTINCT w.* FROM maintenance_windows w JOIN maintenance_hosts h ON h.window_id = w.id
         WHERE h.server_id = ? ORDER BY w.starts_at DESC LIMIT ?`),
       dueToStart: db.prepare("SELECT * FROM maintenance_windows WHERE status = 'scheduled' AND starts_at <= ? ORDER BY starts_at, id"),
       dueLead: db.prepare("SELECT * FROM maintenance_windows WHERE status = 'scheduled' AND lead_announced_at IS NULL AND starts_at <= ? ORDER BY starts_at, id"),
@@ -66,12 +68,18 @@ export class MaintenanceStore {
     this.q.extend.run(endsAt.toISOString(), id);
   }
 
-  markLeadAnnounced(id: number): void {
-    this.q.leadAnnounced.run(this.now(), id);
+  /** The guarded writes below return false when another tick (or process) got there first. */
+  markLeadAnnounced(id: number): boolean {
+    return this.q.leadAnnounced.run(this.now(), id).changes === 1;
   }
 
-  markOverdue(id: number): void {
-    this.q.overdueAnnounced.run(this.now(), id);
+  /** `last` is the overdue announcement the caller saw: the update only wins if it is still that one. */
+  markOverdue(id: number, last: string | null): boolean {
+    return this.q.overdueAnnounced.run(this.now(), id, last).changes === 1;
+  }
+
+  markMissed(id: number): boolean {
+    return this.q.missed.run(this.now(), id).changes === 1;
   }
 
   addUpdate(windowId: number, actor: string, kind: string, text: string | null): void {

@@ -34,9 +34,9 @@ function channelsFor(ctx: CommandContext<Services>): string[] {
   return all.length > 0 ? all : [ctx.message.channel];
 }
 
-function requireHosts(ctx: CommandContext<Services>, hosts: string | undefined, usage: string): string {
+/** The hosts= option, present; the service checks what it covers when planning. */
+function requireHosts(hosts: string | undefined, usage: string): string {
   if (!hosts) throw new UserError(`which hosts? ${usage}`);
-  resolveTargets(ctx.services.inventory, hosts);
   return hosts;
 }
 
@@ -49,7 +49,7 @@ const start: CommandAction<Services> = {
   freeText: true,
   run(ctx, args) {
     const usage = `${ctx.prefix}maint start TITLE hosts=web01,web0[2-4] for=2h`;
-    const hosts = requireHosts(ctx, args.options.hosts, usage);
+    const hosts = requireHosts(args.options.hosts, usage);
     if (!args.options.for) throw new UserError(`for how long? ${usage}`);
     const durationMs = parseDurationWord(args.options.for, 'the window (for=)');
     const w = ctx.services.maintenance.plan(
@@ -76,7 +76,7 @@ const schedule: CommandAction<Services> = {
   freeText: true,
   run(ctx, args) {
     const usage = `${ctx.prefix}maint schedule TITLE at="2026-12-01 02:00" for=2h hosts=db*`;
-    const hosts = requireHosts(ctx, args.options.hosts, usage);
+    const hosts = requireHosts(args.options.hosts, usage);
     if (!args.options.for) throw new UserError(`for how long? ${usage}`);
     const durationMs = parseDurationWord(args.options.for, 'the window (for=)');
     const when = ['at', 'in', 'every'].filter((k) => args.options[k] !== undefined);

@@ -193,34 +193,20 @@ export class AlertStore {
 
   /** Newest first, with the total that matched. */
   list(query: AlertQuery): { total: number; alerts: Alert[] } {
-    const where: string[] = [];
-    const params: unknown[] = [];
     const status = query.status ?? 'firing';
-    if (status !== 'all') {
-      where.push('status = ?');
-      params.push(status);
-    }
-    if (query.host) {
-      where.push('host LIKE ? ESCAPE \'\\\'');
-      params.push(globToLike(query.host));
-    }
-    if (query.severity) {
-      where.push('severity = ?');
-      params.push(query.severity);
-    }
-    if (query.name) {
-      where.push('name LIKE ? ESCAPE \'\\\'');
-      params.push(globToLike(query.name));
-    }
-    if (query.since) {
-      where.push('last_seen_at >= ?');
-      params.push(query.since);
-    }
-    if (query.firingOrSeenSince) {
-      where.push("(status = 'firing' OR last_seen_at >= ?)");
-      params.push(query.firingOrSeenSince);
-    }
-    if (query.includeQuiet === false) where.push('suppressed IS NULL');
+    // Each filter that is set adds its condition and, when it has one, its parameter.
+    const filters: Array<[boolean, string, unknown?]> = [
+      [status !== 'all', 'status = ?', status],
+      [!!query.host, "host LIKE ? ESCAPE '\\'", query.host && globToLike(query.host)],
+      [!!query.severity, 'severity = ?', query.severity],
+      [!!query.name, "name LIKE ? ESCAPE '\\'", query.name && globToLike(query.name)],
+      [!!query.since, 'last_seen_at >= ?', query.since],
+      [!!query.firingOrSeenSince, "(status = 'firing' OR last_seen_at >= ?)", query.firingOrSeenSince],
+      [query.includeQuiet === false, 'suppressed IS NULL'],
+    ];
+    const on = filters.filter(([set]) => set);
+    const where = on.map(([, sql]) => sql);
+    const params = on.filter((f) => f.length === 3).map(([, , p]) => p);
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const total = this.db.prepare(`SELECT COUNT(*) FROM alerts ${clause}`).pluck().get(...params) as number;
     const rows = this.db.prepare(`SELECT ${COLUMNS} FROM alerts ${clause} ORDER BY last_seen_at DESC, id DESC LIMIT ? OFFSET ?`).all(...params, query.limit, query.offset ?? 0) as Row[];

@@ -20,11 +20,19 @@ import { LogService } from './domain/logs/service.js';
 import { Routes } from './domain/routing/routes.js';
 import { MaintenanceService } from './domain/maintenance/service.js';
 import { MaintenanceStore } from './domain/maintenance/store.js';
+import { GitService } from './domain/git/service.js';
+import { People } from './domain/people.js';
 import { Inventory } from './domain/servers/inventory.js';
+import { TicketDigestJob } from './domain/tickets/digest.js';
+import { TicketPreviews } from './domain/tickets/previews.js';
+import { TicketService } from './domain/tickets/service.js';
+import { TicketStore } from './domain/tickets/store.js';
 import { alertRoutes } from './http/routes/alerts.js';
 import { ingestRoutes } from './http/routes/ingest.js';
+import { gitRoutes } from './http/routes/git.js';
 import { maintenanceRoutes } from './http/routes/maintenance.js';
 import { metricsRoutes } from './http/routes/metrics.js';
+import { ticketRoutes } from './http/routes/tickets.js';
 import { resolveToken } from './http/token.js';
 import { SyslogListener } from './ingest/syslog/listener.js';
 import { FileTailer } from './ingest/tail.js';
@@ -40,7 +48,7 @@ import { serverRoutes } from './http/routes/servers.js';
 import { MIGRATIONS_DIR } from './paths.js';
 import type { Services } from './services.js';
 import { openDatabase, type DB } from './store/database.js';
-import { Scheduler } from './scheduler/scheduler.js';
+import { Scheduler, type Job } from './scheduler/scheduler.js';
 import { GroupCommit } from './store/group-commit.js';
 import { migrate, readMigrations } from './store/migrate.js';
 
@@ -94,6 +102,10 @@ export function buildCore(config: Config, opts: { log: Logger; clock?: Clock }):
       if (inventory.getById(id)?.status !== 'maintenance' && alertStore.heldForMaintenance(id).length > 0) alerts.releaseMaintenance(id, startedAt);
     }
   });
+  const platforms = new Set([...(config.irc ? ['irc' as const] : []), ...(config.slack ? ['slack' as const] : [])]);
+  const people = new People(config.people, platforms);
+  const tickets = new TicketService({ db, clock, store: new TicketStore(db, clock), inventory, people, outbox });
+  const git = new GitService({ db, clock, tickets, outbox, repos: config.git.repos, keywords: config.git.keywords });
   const logs = new LogService({ db, clock, outbox, metrics, routes: new Routes(config.logs.routes, config.logs.default) });
   const services: Services = {
     inventory,
@@ -104,6 +116,9 @@ export function buildCore(config: Config, opts: { log: Logger; clock?: Clock }):
     maintenance,
     maintenanceStore,
     maintenanceChannels: config.maintenance.channels,
+    tickets,
+    git,
+    people,
     timezone: config.timezone,
     ...(config.http.public_url !== undefined && { publicUrl: config.http.public_url }),
   };
@@ -194,6 +209,8 @@ export async function startBot(config: Config, opts: BotOptions): Promise<Bot> {
     maintenance: services.maintenance, store: services.maintenanceStore, inventory: services.inventory, clock: core.clock,
     timezone: config.timezone, channels: config.maintenance.channels, token: token.token,
   });
+  ticketRoutes(router, { tickets: services.tickets });
+  gitRoutes(router, { git: services.git, token: token.token, maxBodyBytes: Math.max(config.git.max_push_bytes, config.http.max_body_bytes) });
   metricsRoutes(router, metrics);
   const http = new HttpServer(router, log, { maxBodyBytes: config.http.max_body_bytes });
   const listen = parseListen(config.http.listen)!;
@@ -209,7 +226,11 @@ export async function startBot(config: Config, opts: BotOptions): Promise<Bot> {
   const syslog = await startSyslog(config, core, log);
   const tailers = await startTailers(config, core, log);
   const bridge = config.bridges.length > 0 ? new Bridge(config.bridges, outbox) : undefined;
-  const onMessage = createInboundHandler({ dispatcher, outbox, log, ...(bridge && { bridge }) });
+  const previews = new TicketPreviews({
+    channels: config.tickets.previews, everyMs: config.tickets.preview_every, clock: core.clock,
+    ticket: (id) => services.tickets.get(id), ...(config.http.public_url !== undefined && { publicUrl: config.http.public_url }),
+  });
+  const onMessage = createInboundHandler({ dispatcher, outbox, log, conversation: (m) => previews.previewsFor(m), ...(bridge && { bridge }) });
   for (const a of adapters.values()) await a.start((m) => void onMessage(m));
   delivery.start();
   const scheduler = new Scheduler(
@@ -217,6 +238,7 @@ export async function startBot(config: Config, opts: BotOptions): Promise<Bot> {
       { name: 'maintenance', every: '*/15 * * * * *', run: () => services.maintenance.tick() },
       { name: 'alert silences', every: '*/30 * * * * *', run: () => services.alerts.releaseEndedSilences() },
       { name: 'alert reminders', every: '*/30 * * * * *', run: () => services.alerts.remindUnacknowledged() },
+      ...ticketDigestJob(config, core),
     ],
     log,
   );
@@ -285,6 +307,17 @@ async function startTailers(config: Config, core: Core, log: Logger): Promise<Fi
     tailers.push(tailer);
   }
   return tailers;
+}
+
+/** The daily ticket digest, when `tickets.digest` is configured: checked every minute, posted once per occurrence. */
+function ticketDigestJob(config: Config, core: Core): Job[] {
+  const d = config.tickets.digest;
+  if (!d) return [];
+  const job = new TicketDigestJob({
+    db: core.db, clock: core.clock, tickets: core.services.tickets, outbox: core.outbox,
+    cron: d.cron, timezone: config.timezone, channels: d.channels, staleMs: d.stale_after,
+  });
+  return [{ name: 'ticket digest', every: '0 * * * * *', run: () => void job.run() }];
 }
 
 /** Every name a configured person goes by, lowercased, to their Slack user ID. */

@@ -6,6 +6,7 @@ import { buildCore, startBot } from './app.js';
 import { renderAnsi } from './chat/render/ansi.js';
 import { renderPlain } from './chat/render/plain.js';
 import { postToBot } from './cli/api-client.js';
+import { runGitHook } from './cli/git-hook.js';
 import { progressBar } from './cli/progress.js';
 import { explainRoutes } from './cli/routes-test.js';
 import { loadConfig } from './config/load.js';
@@ -165,6 +166,20 @@ program
     for (const l of explainRoutes(cfg, body)) process.stdout.write(l + '\n');
   });
 
+apiOptions(
+  program
+    .command('git-hook')
+    .description('post-receive hook: link and close tickets from the pushed commits (reads "<old> <new> <ref>" lines on stdin)')
+    .requiredOption('--repo <name>', 'the repository, as named in git.repos')
+    .option('--git-dir <dir>', 'the repository (default: $GIT_DIR, else the current directory)')
+    .option('--db <path>', 'when the bot cannot be reached, write to this database directly')
+    .option('--pusher <name>', 'who pushed (default: $GL_USERNAME, $GITEA_PUSHER_NAME, $REMOTE_USER or $USER)'),
+).action(async (opts: { repo: string; gitDir?: string; db?: string; pusher?: string; url?: string; token?: string }) => {
+  const input = await text(process.stdin);
+  const lines = await runGitHook(config(), { ...opts, gitDir: opts.gitDir ?? process.env.GIT_DIR ?? '.' }, input);
+  for (const l of lines) process.stderr.write(l + '\n');
+});
+
 const servers = program.command('servers').description('manage the server inventory');
 
 servers
@@ -240,4 +255,10 @@ try {
     process.exit(1);
   }
   throw err;
+}
+
+async function text(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(typeof c === 'string' ? Buffer.from(c) : c);
+  return Buffer.concat(chunks).toString('utf8');
 }

@@ -4,7 +4,10 @@ import type { AlertStore } from './domain/alerts/store.js';
 import type { LogService } from './domain/logs/service.js';
 import type { MaintenanceService } from './domain/maintenance/service.js';
 import type { MaintenanceStore } from './domain/maintenance/store.js';
+import type { GitService } from './domain/git/service.js';
+import type { People } from './domain/people.js';
 import type { Inventory } from './domain/servers/inventory.js';
+import type { TicketService } from './domain/tickets/service.js';
 
 /** What commands and the HTTP API may use: the domain services, built once in app.ts. */
 export interface Services {
@@ -17,6 +20,10 @@ export interface Services {
   maintenanceStore: MaintenanceStore;
   /** Channels every maintenance window announces to, besides where it was planned. */
   maintenanceChannels: string[];
+  tickets: TicketService;
+  git: GitService;
+  /** The same person on IRC and Slack: who "mine" is, whom to notify. */
+  people: People;
   /** IANA zone every time is shown in. */
   timezone: string;
   /** Base URL for links in chat, when the operator configured one. */

@@ -45,6 +45,8 @@ export interface InboundMessage {
   edited?: boolean;
   /** For a reply in a thread: the first words of the thread's first message, as a marker for the other side. */
   threadTitle?: string;
+  /** Users the platform says the text mentions (Slack `<@U…>`, read into the text as `@name`), with their identities. */
+  mentions?: { name: string; identity: string }[];
   /** Other addresses of the same channel (`slack:#ops` for `slack:C024BE91L`), as config may name it. */
   channelAliases?: string[];
   receivedAt: Date;

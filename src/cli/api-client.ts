@@ -9,7 +9,7 @@ import { resolveToken, tokenFile } from '../http/token.js';
  * loopback), the token from the config, `OPSBRIDGE_TOKEN`, or the file the bot
  * wrote next to its database.
  */
-export async function postToBot(config: Config, path: string, body: unknown, opts: { url?: string; token?: string }): Promise<unknown> {
+export async function postToBot(config: Config, path: string, body: unknown, opts: { url?: string; token?: string; timeoutMs?: number }): Promise<unknown> {
   const base = opts.url ?? baseUrl(config);
   const token = opts.token ?? process.env.OPSBRIDGE_TOKEN ?? resolveToken(config, { create: false })?.token;
   if (!token) throw new UserError(`no API token: set http.token in the config, OPSBRIDGE_TOKEN, or start the bot once (it writes ${tokenFile(config) ?? 'a token file'})`);
@@ -19,16 +19,19 @@ export async function postToBot(config: Config, path: string, body: unknown, opt
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       body: JSON.stringify(body),
-      signal: AbortSignal.timeout(10_000),
+      signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
     });
   } catch (err) {
     const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).message;
-    throw new UserError(`cannot reach the bot at ${base} (${cause}): is it running? (opsbridge start)`);
+    throw new BotUnreachableError(`cannot reach the bot at ${base} (${cause}): is it running? (opsbridge start)`);
   }
   const answer = (await res.json().catch(() => ({}))) as { error?: string };
   if (!res.ok) throw new UserError(`the bot refused: ${res.status} ${answer.error ?? res.statusText}`);
   return answer;
 }
+
+/** The bot did not answer at all (as opposed to refusing): a caller with another way in may take it. */
+export class BotUnreachableError extends UserError {}
 
 function baseUrl(config: Config): string {
   const l = parseListen(config.http.listen)!;

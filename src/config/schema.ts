@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { ROLES } from '../chat/permissions.js';
+import { DEFAULT_KEYWORDS } from '../domain/git/references.js';
 import { patternError } from '../domain/routing/pattern.js';
+import { checkCron } from '../scheduler/cron.js';
 import { parseDuration } from '../time/duration.js';
 
 /**
@@ -186,6 +188,47 @@ const maintenanceSchema = z.strictObject({
   overdue_every: duration('30m'),
 });
 
+const keywordList = z.array(z.string().regex(/^[A-Za-z][A-Za-z-]{0,30}$/, { message: 'a keyword is a word, e.g. fixes' }));
+
+const gitRepoSchema = z.strictObject({
+  /** The name the hook's --repo and webhooks use; webhooks also match the forge's `owner/name` or `name`. */
+  name: z.string().regex(/^[A-Za-z0-9._/-]{1,100}$/, { message: 'expected a repository name such as app or team/app' }),
+  /** Closing keywords close tickets only when the commit reaches this branch. */
+  default_branch: z.string().min(1).default('main'),
+  /** Where each push gets its one line. */
+  channel: channelAddress.optional(),
+  /** Webhook secret: GitHub and Gitea sign with it, GitLab sends it as X-Gitlab-Token. */
+  secret: z.string().min(8, { message: 'must be at least 8 characters' }).optional(),
+  /** Commit page for links from the hook, with {sha}: https://git.example.com/app/commit/{sha}. */
+  commit_url: z.url().refine((u) => u.includes('{sha}'), { message: 'must contain {sha}' }).optional(),
+});
+
+const gitSchema = z.strictObject({
+  repos: z.array(gitRepoSchema).default([]).refine((rs) => new Set(rs.map((r) => r.name)).size === rs.length, { message: 'repository names must be unique' }),
+  /** Words before `#N` in a commit message: `link` links, `close` links and closes. */
+  keywords: z
+    .strictObject({ link: keywordList.default([...DEFAULT_KEYWORDS.link]), close: keywordList.default([...DEFAULT_KEYWORDS.close]) })
+    .default({ link: [...DEFAULT_KEYWORDS.link], close: [...DEFAULT_KEYWORDS.close] }),
+  /** Largest push body (hook or webhook); GitHub caps its payloads at 25 MB. */
+  max_push_bytes: z.number().int().min(1024).max(256 * 1024 * 1024).default(25 * 1024 * 1024),
+});
+
+const ticketsSchema = z.strictObject({
+  /** Channels where a `#42` in conversation gets a one-line preview of the ticket. */
+  previews: z.array(channelAddress).default([]),
+  /** A preview of the same ticket in the same channel at most this often. */
+  preview_every: duration('10m'),
+  digest: z
+    .strictObject({
+      /** When, as a cron expression in the configured timezone: `0 9 * * 1-5` is weekdays 09:00. */
+      cron: z.string().refine((c) => { try { checkCron(c); return true; } catch { return false; } }, { message: 'expected a cron expression: minute hour day month weekday, e.g. 0 9 * * 1-5' }).default('0 9 * * *'),
+      channels: z.array(channelAddress).min(1),
+      /** Tickets with no update for this long are listed as stale. */
+      stale_after: duration('7d'),
+    })
+    .optional(),
+});
+
 export const configSchema = z.strictObject({
   database: z.string().min(1).default('./data/opsbridge.db'),
   timezone: timezone.default(() => Intl.DateTimeFormat().resolvedOptions().timeZone),
@@ -224,13 +267,15 @@ export const configSchema = z.strictObject({
   irc: ircSchema.optional(),
   slack: slackSchema.optional(),
   bridges: bridgesSchema,
-  /** The same person on IRC and Slack: mentions across a bridge (and, later, "mine" for tickets). */
+  /** The same person on IRC and Slack: mentions across a bridge, "mine" and assignees for tickets. */
   people: z.array(personSchema).default([]),
   alerts: alertsSchema.default(() => alertsSchema.parse({})),
   logs: logsSchema.default(() => logsSchema.parse({})),
   syslog: syslogSchema.default({}),
   tail: z.array(tailSchema).default([]),
   maintenance: maintenanceSchema.default(() => maintenanceSchema.parse({})),
+  git: gitSchema.default(() => gitSchema.parse({})),
+  tickets: ticketsSchema.default(() => ticketsSchema.parse({})),
 });
 
 export type Config = z.infer<typeof configSchema>;

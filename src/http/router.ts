@@ -22,6 +22,7 @@ interface Route {
   pattern: RegExp;
   keys: string[];
   handler: Handler;
+  maxBodyBytes?: number;
 }
 
 /** Thrown by a handler for a request the client got wrong: answered as 400 with a JSON body naming the field. */
@@ -35,7 +36,8 @@ export class HttpError extends Error {
 export class Router {
   private readonly routes: Route[] = [];
 
-  add(method: string, path: string, handler: Handler): this {
+  /** `maxBodyBytes`: a route that takes larger bodies than the server's default (git pushes). */
+  add(method: string, path: string, handler: Handler, opts: { maxBodyBytes?: number } = {}): this {
     const keys: string[] = [];
     const pattern = new RegExp(
       '^' + path.replace(/:([a-z]+)/g, (_, k: string) => {
@@ -43,7 +45,7 @@ export class Router {
         return '([^/]+)';
       }) + '/?$',
     );
-    this.routes.push({ method, pattern, keys, handler });
+    this.routes.push({ method, pattern, keys, handler, ...(opts.maxBodyBytes !== undefined && { maxBodyBytes: opts.maxBodyBytes }) });
     return this;
   }
 
@@ -52,7 +54,7 @@ export class Router {
    * method, or null. A literal path wins over a pattern, so that
    * `GET /api/v1/alerts/alertmanager` is a 405, not alert id "alertmanager".
    */
-  match(method: string, path: string): { handler: Handler; params: Record<string, string> } | 'method' | null {
+  match(method: string, path: string): { handler: Handler; params: Record<string, string>; maxBodyBytes?: number } | 'method' | null {
     const literal = this.routes.filter((r) => r.keys.length === 0 && r.pattern.test(path));
     const candidates = literal.length > 0 ? literal : this.routes;
     let pathMatched = false;
@@ -65,7 +67,7 @@ export class Router {
       r.keys.forEach((k, i) => {
         params[k] = decodeURIComponent(m[i + 1]!);
       });
-      return { handler: r.handler, params };
+      return { handler: r.handler, params, ...(r.maxBodyBytes !== undefined && { maxBodyBytes: r.maxBodyBytes }) };
     }
     return pathMatched ? 'method' : null;
   }

@@ -75,8 +75,9 @@ export class HttpServer {
         if (m === null) return { status: 404, body: { error: `no route ${method} ${url.pathname}` } };
         return { status: 405, body: { error: `${method} is not allowed on ${url.pathname}` } };
       }
-      const body = await this.readBody(req);
-      if (body === 'too large') return { status: 413, body: { error: `request body over the limit of ${this.opts.maxBodyBytes} bytes` }, headers: { connection: 'close' } };
+      const limit = m.maxBodyBytes ?? this.opts.maxBodyBytes;
+      const body = await this.readBody(req, limit);
+      if (body === 'too large') return { status: 413, body: { error: `request body over the limit of ${limit} bytes` }, headers: { connection: 'close' } };
       return await m.handler({ method, url, params: m.params, headers: req.headers, body });
     } catch (err) {
       if (err instanceof HttpError) return { status: err.status, body: { error: err.message, ...(err.field && { field: err.field }) }, ...(err.headers && { headers: err.headers }) };
@@ -89,8 +90,7 @@ export class HttpServer {
   }
 
   /** The whole body, or 'too large' as soon as it passes the limit (the rest is not read). */
-  private readBody(req: IncomingMessage): Promise<Buffer | 'too large'> {
-    const limit = this.opts.maxBodyBytes;
+  private readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too large'> {
     const declared = Number(req.headers['content-length']);
     if (declared > limit) {
       req.resume();

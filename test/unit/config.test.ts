@@ -40,11 +40,18 @@ describe('parseConfig defaults', () => {
       logs: { routes: [{ match: { host: 'app*', message: '/panic|fatal/' }, to: ['irc:#logs'], continue: false }], default: [] },
       syslog: { udp: '127.0.0.1:5514', tcp: '127.0.0.1:5514' },
       tail: [{ path: '/var/log/app/error.log', to: ['irc:#logs'], level: 'error' }],
+      git: {
+        repos: [{ name: 'team/app', default_branch: 'trunk', channel: 'irc:#dev', secret: 'webhook-secret', commit_url: 'https://git.example.com/app/commit/{sha}' }],
+        keywords: { link: ['refs'], close: ['fixes', 'closes'] },
+        max_push_bytes: 4096,
+      },
     };
     const maintenance = { channels: ['irc:#ops'], lead_time: '10m', overdue_every: '1h' };
-    const { alerts, maintenance: m, ...rest } = parseConfig({ ...raw, maintenance, alerts: { dedup_window: '10m', repeat_interval: '0s', routes: [{ match: { severity: ['critical', 'error'], labels: { team: 'db' } }, to: ['slack:#incidents'], continue: true }] } }, {});
+    const tickets = { previews: ['irc:#ops'], preview_every: '5m', digest: { cron: '0 9 * * 1-5', channels: ['irc:#ops'], stale_after: '3d' } };
+    const { alerts, maintenance: m, tickets: t, ...rest } = parseConfig({ ...raw, maintenance, tickets, alerts: { dedup_window: '10m', repeat_interval: '0s', routes: [{ match: { severity: ['critical', 'error'], labels: { team: 'db' } }, to: ['slack:#incidents'], continue: true }] } }, {});
     expect(rest).toEqual({ ...raw, bridges: [], people: [] });
     expect(m).toEqual({ channels: ['irc:#ops'], lead_time: 600_000, overdue_every: 3_600_000 });
+    expect(t).toEqual({ previews: ['irc:#ops'], preview_every: 300_000, digest: { cron: '0 9 * * 1-5', channels: ['irc:#ops'], stale_after: 3 * 86_400_000 } });
     expect(alerts).toEqual({
       host_labels: ['host', 'hostname', 'instance'],
       dedup_window: 600_000,
@@ -80,6 +87,12 @@ describe('parseConfig problems: one line per problem, each naming its key path',
     ['bad dedup window', { alerts: { dedup_window: 'soon' } }, ['alerts.dedup_window: expected a duration such as 30s, 5m or 2h, got "soon"']],
     ['syslog address without a port', { syslog: { udp: '127.0.0.1' } }, ['syslog.udp: expected HOST:PORT, e.g. 127.0.0.1:8080, got "127.0.0.1"']],
     ['tail without channels', { tail: [{ path: '/var/log/x' }] }, [expect.stringMatching(/^tail\[0\]\.to: /) as unknown as string]],
+    ['two repositories with one name', { git: { repos: [{ name: 'app' }, { name: 'app' }] } }, ['git.repos: repository names must be unique']],
+    ['commit_url without {sha}', { git: { repos: [{ name: 'app', commit_url: 'https://git.example.com/app' }] } }, ['git.repos[0].commit_url: must contain {sha}, got "https://git.example.com/app"']],
+    ['short webhook secret (not echoed)', { git: { repos: [{ name: 'app', secret: 'short' }] } }, ['git.repos[0].secret: must be at least 8 characters']],
+    ['keyword with a space', { git: { keywords: { close: ['fixes it'] } } }, ['git.keywords.close[0]: a keyword is a word, e.g. fixes, got "fixes it"']],
+    ['digest with a bad cron', { tickets: { digest: { cron: '9am', channels: ['irc:#ops'] } } }, [expect.stringMatching(/^tickets\.digest\.cron: expected a cron expression/) as unknown as string]],
+    ['digest without channels', { tickets: { digest: { cron: '0 9 * * *' } } }, [expect.stringMatching(/^tickets\.digest\.channels: /) as unknown as string]],
   ])('%s', (_name, raw, expected) => {
     expect(problemsOf(raw)).toEqual(expected);
   });

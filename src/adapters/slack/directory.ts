@@ -19,7 +19,8 @@ export class SlackDirectory {
 
   /** `#ops`, `ops` or an ID (C…, G…, D…) → the channel ID. */
   async channelId(target: string): Promise<string> {
-    if (/^[CGD][A-Z0-9]{2,}$/.test(target)) return target;
+    // A user ID posts to the bot's direct conversation with that user (chat.postMessage accepts it as the channel).
+    if (/^[CGDUW][A-Z0-9]{2,}$/.test(target)) return target;
     const name = target.replace(/^#/, '').toLowerCase();
     if (this.now() - this.channelsAt > TTL_MS || !this.channels.has(name)) await this.loadChannels();
     const id = this.channels.get(name);

@@ -330,6 +330,7 @@ export class SlackAdapter implements ChatAdapter {
       user: { id: m.user ?? m.bot_id!, name, ...(m.user && !fromBot && { identity: `slack:${m.user}` }) },
       ...(fromBot && { fromBot: true }),
       text: plainFromSlack(text, slackNames),
+      ...(names.size > 0 && { mentions: [...names].map(([id, n]) => ({ name: n, identity: `slack:${id}` })) }),
       ...(m.channel_type === 'im' && { direct: true }),
       ...(addressed && { addressed: true }),
       ...(m.subtype === 'me_message' && { action: true }),

@@ -10,7 +10,7 @@ import type { AlertStore } from '../alerts/store.js';
 import { hostRange } from '../../delivery/digest.js';
 import type { Inventory } from '../servers/inventory.js';
 import type { Server, ServerStatus } from '../servers/model.js';
-import { checkCron, nextOccurrence } from './cron.js';
+import { checkCron, nextOccurrence } from '../../scheduler/cron.js';
 import type { MaintenanceWindow, Schedule } from './model.js';
 import type { MaintenanceStore } from './store.js';
 import { resolveTargets } from './targets.js';

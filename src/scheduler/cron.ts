@@ -1,8 +1,8 @@
 import cron from 'node-cron';
-import { UserError } from '../../errors.js';
+import { UserError } from '../errors.js';
 
 /**
- * Recurring windows use cron expressions (`0 3 * * 0`: Sundays 03:00), read
+ * Recurring windows and scheduled posts use cron expressions (`0 3 * * 0`: Sundays 03:00), read
  * by node-cron in the configured zone. The next occurrence is found by
  * asking node-cron whether each minute matches, from the injected clock, so
  * tests move time instead of waiting.

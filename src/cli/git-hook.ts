@@ -1,0 +1,73 @@
+import { userInfo } from 'node:os';
+import { pino } from 'pino';
+import { buildCore } from '../app.js';
+import type { Config } from '../config/schema.js';
+import type { Push } from '../domain/git/push.js';
+import type { PushOutcome } from '../domain/git/service.js';
+import { UserError } from '../errors.js';
+import { collectPushes } from '../ingest/git-hook/collect.js';
+import { BotUnreachableError, postToBot } from './api-client.js';
+
+export interface GitHookOptions {
+  repo: string;
+  /** The repository's git directory: `$GIT_DIR` in a hook, else the current directory. */
+  gitDir: string;
+  /** Write here directly when the bot cannot be reached. */
+  db?: string;
+  pusher?: string;
+  url?: string;
+  token?: string;
+}
+
+type Outcome = PushOutcome & { ref: string };
+
+/**
+ * `opsbridge git-hook --repo NAME` as a `post-receive` hook: reads the ref
+ * updates, asks git which commits they brought, and hands them to the
+ * running bot; with `--db`, straight to the database when the bot is down.
+ * Returns lines for the pusher's terminal (`remote: …`).
+ */
+export async function runGitHook(config: Config, opts: GitHookOptions, input: string): Promise<string[]> {
+  const repo = config.git.repos.find((r) => r.name === opts.repo);
+  if (!repo) throw new UserError(`no repository '${opts.repo}' in git.repos of the config (repositories: ${config.git.repos.map((r) => r.name).join(', ') || 'none'})`);
+  const pushes = await collectPushes({ gitDir: opts.gitDir, input, repo: repo.name, defaultBranch: repo.default_branch, pusher: opts.pusher ?? pusherName() });
+  if (pushes.length === 0) return [];
+  let outcomes: Outcome[];
+  try {
+    const answer = (await postToBot(config, '/api/v1/git/push', { pushes }, { ...opts, timeoutMs: 120_000 })) as { pushes: Outcome[] };
+    outcomes = answer.pushes;
+  } catch (err) {
+    if (!(err instanceof BotUnreachableError) || !opts.db) throw err;
+    outcomes = writeDirectly(config, opts.db, pushes);
+  }
+  return outcomes.map((o) => describe(repo.name, o));
+}
+
+/** The bot is down: the same service writes to its database, and delivery posts the lines when it is back. */
+function writeDirectly(config: Config, db: string, pushes: Push[]): Outcome[] {
+  const core = buildCore({ ...config, database: db }, { log: pino({ level: 'silent' }) });
+  try {
+    return pushes.map((p) => ({ ref: p.ref, ...core.services.git.ingest(p) }));
+  } finally {
+    core.close();
+  }
+}
+
+/** Who pushed, as hosting tools tell hooks: gitolite and GitLab set GL_USERNAME, Gitea GITEA_PUSHER_NAME. */
+function pusherName(): string {
+  const env = process.env;
+  return env.GL_USERNAME || env.GITEA_PUSHER_NAME || env.REMOTE_USER || env.USER || userInfo().username;
+}
+
+function describe(repo: string, o: Outcome): string {
+  const where = `${repo}/${o.ref.replace(/^refs\/(heads|tags)\//, '')}`;
+  if (o.duplicate) return `opsbridge: ${where}: already seen`;
+  const parts = [
+    `${o.commits} commit${o.commits === 1 ? '' : 's'}`,
+    ...o.closed.map((t) => `#${t} closed`),
+    ...o.linked.map((t) => `#${t} linked`),
+    ...o.noted.map((t) => `#${t} noted`),
+    ...(o.unknown.length > 0 ? [`no ticket ${o.unknown.map((t) => `#${t}`).join(', ')}`] : []),
+  ];
+  return `opsbridge: ${where}: ${parts.join(', ')}`;
+}

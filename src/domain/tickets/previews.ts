@@ -1,0 +1,49 @@
+import type { RichText } from '../../chat/rich-text.js';
+import type { Clock } from '../../clock.js';
+import { ticketPreview } from './format.js';
+import type { Ticket } from './model.js';
+
+/** At most this many previews for one message: a pasted list of ten tickets is not a request for ten lines. */
+const MAX_PER_MESSAGE = 3;
+
+/**
+ * `#42` in conversation, in a channel that has previews on, gets a one-line
+ * preview of ticket 42; the same ticket in the same channel not again
+ * within `everyMs`. A `#42` inside a word or a URL (`a#42`, `#42abc`,
+ * `/page#42`) is not a ticket.
+ */
+export class TicketPreviews {
+  private readonly channels: Set<string>;
+  private readonly lastShown = new Map<string, number>();
+
+  constructor(private readonly deps: { channels: readonly string[]; everyMs: number; clock: Clock; ticket(id: number): Ticket | null; publicUrl?: string }) {
+    this.channels = new Set(deps.channels);
+  }
+
+  /** The previews a message should get, already counted as shown. */
+  previewsFor(msg: { channel: string; channelAliases?: string[]; text: string }): RichText[] {
+    const addresses = [msg.channel, ...(msg.channelAliases ?? [])];
+    if (!addresses.some((a) => this.channels.has(a))) return [];
+    const now = this.deps.clock.now().getTime();
+    this.forgetOld(now);
+    const out: RichText[] = [];
+    const ids = new Set([...msg.text.matchAll(/(?<![\w#/&-])#(\d{1,7})(?![\w#])/g)].map((m) => Number(m[1])));
+    for (const id of ids) {
+      if (out.length >= MAX_PER_MESSAGE) break;
+      const key = `${msg.channel} ${id}`;
+      const last = this.lastShown.get(key);
+      if (last !== undefined && now - last < this.deps.everyMs) continue;
+      const ticket = this.deps.ticket(id);
+      if (!ticket) continue;
+      this.lastShown.set(key, now);
+      out.push(ticketPreview(ticket, this.deps.publicUrl));
+    }
+    return out;
+  }
+
+  /** Keeps the map from growing without end in a busy channel. */
+  private forgetOld(now: number): void {
+    if (this.lastShown.size < 1000) return;
+    for (const [k, at] of this.lastShown) if (now - at >= this.deps.everyMs) this.lastShown.delete(k);
+  }
+}

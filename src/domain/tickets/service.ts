@@ -1,0 +1,213 @@
+import { bold, join, line, richText, type RichText } from '../../chat/rich-text.js';
+import type { Clock } from '../../clock.js';
+import type { Outbox } from '../../delivery/outbox.js';
+import { UserError } from '../../errors.js';
+import type { DB } from '../../store/database.js';
+import type { People, Person } from '../people.js';
+import type { Inventory } from '../servers/inventory.js';
+import { lookupServers } from '../servers/lookup.js';
+import { ticketBrief } from './format.js';
+import { type Priority, type Ticket, type TicketCommit, type TicketEvent, type TicketFilter, type TicketStatus } from './model.js';
+import { ftsQuery, type TicketStore } from './store.js';
+
+const MAX_TITLE = 200;
+const MAX_TEXT = 4000;
+
+export interface NewTicket {
+  title: string;
+  description?: string;
+  priority?: Priority;
+  reporter: Person;
+  assignee?: Person;
+  /** Host names as typed; each must be in the inventory. */
+  hosts?: string[];
+  channel?: string;
+}
+
+/**
+ * Tickets: opened, assigned, commented and closed from chat, linked by
+ * commits. Every change is one transaction with its timeline entry; the
+ * people involved (watchers, the assignee) hear about changes they did not
+ * make themselves, privately.
+ */
+export class TicketService {
+  constructor(private readonly deps: { db: DB; clock: Clock; store: TicketStore; inventory: Inventory; people: People; outbox: Outbox }) {}
+
+  create(t: NewTicket): Ticket {
+    const title = t.title.trim();
+    if (title === '') throw new UserError('a ticket needs a title');
+    if (title.length > MAX_TITLE) throw new UserError(`a title is at most ${MAX_TITLE} characters; put the rest in a comment`);
+    if ((t.description?.length ?? 0) > MAX_TEXT) throw new UserError(`a description is at most ${MAX_TEXT} characters`);
+    const servers = (t.hosts ?? []).map((h) => this.server(h));
+    const { store } = this.deps;
+    return this.deps.db.transaction(() => {
+      const id = store.insert({
+        title, description: t.description?.trim() ?? '', priority: t.priority ?? 'normal',
+        reporter: t.reporter.name, assignee: t.assignee?.name ?? null, channel: t.channel ?? null,
+      });
+      store.addEvent(id, { actor: t.reporter.name, kind: 'created' });
+      for (const s of servers) store.addHost(id, s.id);
+      store.addWatcher(id, t.reporter.name);
+      if (t.assignee) {
+        store.addEvent(id, { actor: t.reporter.name, kind: 'assign', new_value: t.assignee.name });
+        store.addWatcher(id, t.assignee.name);
+      }
+      const ticket = store.get(id)!;
+      if (t.assignee) this.notify(ticket, t.reporter, `${t.reporter.name} opened it and assigned you`, { only: t.assignee.name, mentionedIn: t.channel });
+      return ticket;
+    })();
+  }
+
+  get(id: number): Ticket | null {
+    return this.deps.store.get(id);
+  }
+
+  /** The last `limit` timeline entries, oldest first. */
+  timeline(id: number, limit: number): TicketEvent[] {
+    return this.deps.store.timeline(id, limit);
+  }
+
+  watchers(id: number): string[] {
+    return this.deps.store.watchers(id);
+  }
+
+  commits(id: number): TicketCommit[] {
+    return this.deps.store.commits(id);
+  }
+
+  /** The ticket, or a user error that says there is none. */
+  require(id: number): Ticket {
+    const t = this.deps.store.get(id);
+    if (!t) throw new UserError(`no ticket #${id}`);
+    return t;
+  }
+
+  /** `mentionedIn`: the channel whose reply mentions the new assignee. */
+  assign(id: number, assignee: Person, actor: Person, mentionedIn?: string): { ticket: Ticket; previous: string | null } {
+    const { store } = this.deps;
+    return this.deps.db.transaction(() => {
+      const before = this.require(id);
+      if (before.assignee?.toLowerCase() === assignee.name.toLowerCase()) throw new UserError(`#${id} is already assigned to ${before.assignee}`);
+      store.setAssignee(id, assignee.name);
+      store.addEvent(id, { actor: actor.name, kind: 'assign', old_value: before.assignee, new_value: assignee.name });
+      store.addWatcher(id, assignee.name);
+      const ticket = store.get(id)!;
+      this.notify(ticket, actor, assignee.name === actor.name ? `${actor.name} took it` : `${actor.name} assigned ${assignee.name}`, { mentionedIn });
+      return { ticket, previous: before.assignee };
+    })();
+  }
+
+  setStatus(id: number, status: TicketStatus, actor: Person | string, note?: string): Ticket {
+    if (note && note.length > MAX_TEXT) throw new UserError(`a note is at most ${MAX_TEXT} characters`);
+    const { store } = this.deps;
+    const who = typeof actor === 'string' ? actor : actor.name;
+    return this.deps.db.transaction(() => {
+      const before = this.require(id);
+      if (before.status === status) throw new UserError(`#${id} is already ${status.replace('_', ' ')}`);
+      store.setStatus(id, status);
+      store.addEvent(id, { actor: who, kind: 'status', old_value: before.status, new_value: status, body: note?.trim() || null });
+      const ticket = store.get(id)!;
+      this.notify(ticket, actor, `${who} set it ${status.replace('_', ' ')}${note ? `: ${note}` : ''}`);
+      return ticket;
+    })();
+  }
+
+  comment(id: number, actor: Person, body: string): Ticket {
+    const text = body.trim();
+    if (text === '') throw new UserError('an empty comment says nothing');
+    if (text.length > MAX_TEXT) throw new UserError(`a comment is at most ${MAX_TEXT} characters`);
+    const { store } = this.deps;
+    return this.deps.db.transaction(() => {
+      this.require(id);
+      store.addEvent(id, { actor: actor.name, kind: 'comment', body: text });
+      const ticket = store.get(id)!;
+      this.notify(ticket, actor, `${actor.name}: ${text}`);
+      return ticket;
+    })();
+  }
+
+  /** False when they were watching already. */
+  watch(id: number, person: Person): boolean {
+    const { store } = this.deps;
+    return this.deps.db.transaction(() => {
+      this.require(id);
+      if (!store.addWatcher(id, person.name)) return false;
+      store.addEvent(id, { actor: person.name, kind: 'watch', new_value: person.name });
+      return true;
+    })();
+  }
+
+  /**
+   * A commit that references ticket `id`. Links once however often it is
+   * seen; closes once, and only when `closes` (a closing keyword that
+   * reached the default branch). Null when there is no such ticket. Call
+   * inside the push's transaction.
+   */
+  recordCommit(id: number, c: { repo: string; sha: string; author: string; subject: string; url: string | null; where: string }, action: 'link' | 'close', closes: boolean): 'linked' | 'closed' | 'seen' | null {
+    const { store } = this.deps;
+    if (!store.exists(id)) return null;
+    const linked = store.link(id, { repo: c.repo, sha: c.sha, action, author: c.author, subject: c.subject, url: c.url });
+    if (linked === 'new') {
+      store.addEvent(id, { actor: c.author, kind: 'commit', body: `${c.author}: ${c.subject} (${c.where})`, repo: c.repo, sha: c.sha });
+    }
+    if (closes && store.markClosedBy(id, c.repo, c.sha)) {
+      const t = store.get(id)!;
+      if (t.status !== 'closed' && t.status !== 'resolved') {
+        this.setStatus(id, 'closed', c.author, `closed by ${c.sha.slice(0, 7)} in ${c.where}: ${c.subject}`);
+        return 'closed';
+      }
+    }
+    if (linked !== 'new') return 'seen';
+    this.notify(store.get(id)!, c.author, `commit ${c.sha.slice(0, 7)} by ${c.author} in ${c.where}: ${c.subject}`);
+    return 'linked';
+  }
+
+  /** Commits a force-push or deletion took off a ref: their links stay, the timeline says what happened. Returns the tickets noted. */
+  noteRemoved(repo: string, shas: readonly string[], what: string, actor: string): number[] {
+    const { store } = this.deps;
+    const noted: number[] = [];
+    for (const sha of shas) {
+      for (const id of store.linkedTo(repo, sha)) {
+        store.addEvent(id, { actor, kind: 'force_push', body: `${sha.slice(0, 7)} ${what}`, repo, sha });
+        noted.push(id);
+      }
+    }
+    return noted;
+  }
+
+  list(filter: TicketFilter, limit: number, offset = 0): { total: number; tickets: Ticket[] } {
+    if (filter.search !== undefined && ftsQuery(filter.search) === '') throw new UserError('search for words: letters or digits, e.g. disk full');
+    return this.deps.store.list(filter, limit, offset);
+  }
+
+  /** The server a host name means, or a user error with suggestions. */
+  server(name: string): { id: number; name: string } {
+    const { inventory } = this.deps;
+    const s = inventory.get(name);
+    if (s) return s;
+    const r = lookupServers(inventory, name, 1);
+    const hint = r.kind === 'none' && r.suggestions.length > 0 ? ` — did you mean ${r.suggestions.join(', ')}?` : '';
+    throw new UserError(`no server '${name}'${hint}`);
+  }
+
+  /**
+   * Tells the ticket's watchers and assignee what happened, privately on
+   * every platform they are known on, except whoever did it. `only` limits
+   * it to one person; `mentionedIn` is the channel whose reply already
+   * mentions the assignee, so they get no private message on that platform.
+   */
+  private notify(ticket: Ticket, actor: Person | string, what: string, opts: { only?: string; mentionedIn?: string | undefined } = {}): void {
+    const { people, outbox, store } = this.deps;
+    const actorName = (typeof actor === 'string' ? actor : actor.name).toLowerCase();
+    const names = opts.only ? [opts.only] : [...new Set([...store.watchers(ticket.id), ...(ticket.assignee ? [ticket.assignee] : [])])];
+    const mentionedOn = opts.mentionedIn?.split(':')[0];
+    const body: RichText = richText(line(...join([bold(`#${ticket.id}`), `${what} —`, ...ticketBrief(ticket).slice(2)])));
+    for (const name of names) {
+      if (name.toLowerCase() === actorName) continue;
+      for (const address of people.directAddresses(people.named(name))) {
+        if (mentionedOn && name === ticket.assignee && address.startsWith(`${mentionedOn}:`)) continue;
+        outbox.enqueue({ channel: address, body });
+      }
+    }
+  }
+}

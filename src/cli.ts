@@ -2,7 +2,6 @@
 import { once } from 'node:events';
 import { createWriteStream, readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { buildCore, startBot } from './app.js';
 import { renderAnsi } from './chat/render/ansi.js';
 import { renderPlain } from './chat/render/plain.js';
 import { postToBot } from './cli/api-client.js';
@@ -38,6 +37,7 @@ program
     const cfg = loaded.config;
     const log = createLogger(cfg.log.level);
     let stopping = false;
+    const { startBot } = await import('./app.js');
     const bot = await startBot(cfg, {
       log,
       forceConsole: opts.console ?? false,
@@ -82,7 +82,7 @@ program
   .argument('<command...>', "the command line, e.g. 'server web01'")
   .action(async (words: string[]) => {
     const cfg = config();
-    const core = buildCore(cfg, { log: createLogger(cfg.log.level === 'info' ? 'warn' : cfg.log.level) });
+    const core = await openCore(cfg, cfg.log.level === 'info' ? 'warn' : cfg.log.level);
     try {
       const line = words.join(' ');
       const text = line.startsWith(cfg.commands.prefix) ? line : cfg.commands.prefix + line;
@@ -188,7 +188,7 @@ servers
   .argument('<file>', 'the file; the format comes from its extension (.csv, .json, .ndjson/.jsonl) or its content')
   .option('--dry-run', 'check and count, change nothing')
   .addOption(new Option('--format <format>', 'override format detection').choices(['csv', 'json', 'ndjson']))
-  .action((file: string, opts: { dryRun?: boolean; format?: ImportFormat }) => {
+  .action(async (file: string, opts: { dryRun?: boolean; format?: ImportFormat }) => {
     const cfg = config();
     let textIn: string;
     try {
@@ -196,7 +196,7 @@ servers
     } catch (err) {
       throw new UserError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
-    const core = buildCore(cfg, { log: createLogger('warn') });
+    const core = await openCore(cfg, 'warn');
     try {
       const bar = progressBar(process.stderr, 'importing');
       const report = importServers(core.services.inventory, textIn, opts.format ?? detectFormat(file, textIn), {
@@ -223,7 +223,7 @@ servers
   .option('-o, --output <file>', 'write to a file instead of stdout')
   .action(async (opts: { format: ExportFormat; output?: string }) => {
     const cfg = config();
-    const core = buildCore(cfg, { log: createLogger('warn') });
+    const core = await openCore(cfg, 'warn');
     try {
       const out: NodeJS.WritableStream = opts.output ? createWriteStream(opts.output) : process.stdout;
       for (const chunk of exportServers(core.services.inventory.all(), opts.format)) {
@@ -255,6 +255,16 @@ try {
     process.exit(1);
   }
   throw err;
+}
+
+/**
+ * The store and domain services for a one-shot command. Loaded on demand:
+ * the whole bot (Slack and IRC clients included) takes most of a second to
+ * load, which `git-hook` and `send` should not pay on every push.
+ */
+async function openCore(cfg: Config, level: Parameters<typeof createLogger>[0]) {
+  const { buildCore } = await import('./app.js');
+  return buildCore(cfg, { log: createLogger(level) });
 }
 
 async function text(stream: NodeJS.ReadableStream): Promise<string> {

@@ -1,6 +1,5 @@
 import { userInfo } from 'node:os';
 import { pino } from 'pino';
-import { buildCore } from '../app.js';
 import type { Config } from '../config/schema.js';
 import type { Push } from '../domain/git/push.js';
 import type { PushOutcome } from '../domain/git/service.js';
@@ -38,13 +37,15 @@ export async function runGitHook(config: Config, opts: GitHookOptions, input: st
     outcomes = answer.pushes;
   } catch (err) {
     if (!(err instanceof BotUnreachableError) || !opts.db) throw err;
-    outcomes = writeDirectly(config, opts.db, pushes);
+    outcomes = await writeDirectly(config, opts.db, pushes);
   }
   return outcomes.map((o) => describe(repo.name, o));
 }
 
 /** The bot is down: the same service writes to its database, and delivery posts the lines when it is back. */
-function writeDirectly(config: Config, db: string, pushes: Push[]): Outcome[] {
+async function writeDirectly(config: Config, db: string, pushes: Push[]): Promise<Outcome[]> {
+  // Loaded only here: the whole bot takes most of a second to load, which a hook should not pay on every push.
+  const { buildCore } = await import('../app.js');
   const core = buildCore({ ...config, database: db }, { log: pino({ level: 'silent' }) });
   try {
     return pushes.map((p) => ({ ref: p.ref, ...core.services.git.ingest(p) }));

@@ -17,7 +17,8 @@ export interface NewTicket {
   title: string;
   description?: string;
   priority?: Priority;
-  reporter: Person;
+  /** A string: someone the bot could not verify (`irc:nick:NAME`), recorded as the reporter but never watching or messaged. */
+  reporter: Person | string;
   assignee?: Person;
   /** Host names as typed; each must be in the inventory. */
   hosts?: string[];
@@ -40,20 +41,21 @@ export class TicketService {
     if ((t.description?.length ?? 0) > MAX_TEXT) throw new UserError(`a description is at most ${MAX_TEXT} characters`);
     const servers = (t.hosts ?? []).map((h) => this.server(h));
     const { store } = this.deps;
+    const reporter = typeof t.reporter === 'string' ? t.reporter : t.reporter.name;
     return this.deps.db.transaction(() => {
       const id = store.insert({
         title, description: t.description?.trim() ?? '', priority: t.priority ?? 'normal',
-        reporter: t.reporter.name, assignee: t.assignee?.name ?? null, channel: t.channel ?? null,
+        reporter, assignee: t.assignee?.name ?? null, channel: t.channel ?? null,
       });
-      store.addEvent(id, { actor: t.reporter.name, kind: 'created' });
+      store.addEvent(id, { actor: reporter, kind: 'created' });
       for (const s of servers) store.addHost(id, s.id);
-      store.addWatcher(id, t.reporter.name);
+      if (typeof t.reporter !== 'string') store.addWatcher(id, reporter);
       if (t.assignee) {
-        store.addEvent(id, { actor: t.reporter.name, kind: 'assign', new_value: t.assignee.name });
+        store.addEvent(id, { actor: reporter, kind: 'assign', new_value: t.assignee.name });
         store.addWatcher(id, t.assignee.name);
       }
       const ticket = store.get(id)!;
-      if (t.assignee) this.notify(ticket, t.reporter, `${t.reporter.name} opened it and assigned you`, { only: t.assignee.name, mentionedIn: t.channel });
+      if (t.assignee) this.notify(ticket, t.reporter, `${reporter} opened it and assigned you`, { only: t.assignee.name, mentionedIn: t.channel });
       return ticket;
     })();
   }

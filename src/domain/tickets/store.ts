@@ -163,7 +163,8 @@ function whereClause(f: TicketFilter): { where: string; params: unknown[] } {
  * `"` or `-` are text, never syntax) and matched as a prefix, all required.
  */
 export function ftsQuery(words: string): string {
-  const terms = words.split(/\s+/).map((w) => w.replace(/[^\p{L}\p{N}_.-]/gu, '')).filter(Boolean);
+  // A word with no letter or digit (`...`, `-`) has no tokens: as a required term it would match nothing.
+  const terms = words.split(/\s+/).map((w) => w.replace(/[^\p{L}\p{N}_.-]/gu, '')).filter((w) => /[\p{L}\p{N}]/u.test(w));
   return terms.map((w) => `"${w}"*`).join(' AND ');
 }
 

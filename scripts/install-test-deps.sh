@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the system packages the tests run against, when missing:
 # real IRC servers (ngircd, inspircd), IRC services (atheme-services),
-# Prometheus Alertmanager and logger (syslog).
+# Prometheus Alertmanager, logger (syslog) and git (the ticket hook tests).
 # Needs root (or sudo) and apt-get; does nothing when all are present.
 set -eu
 
@@ -12,6 +12,7 @@ command -v atheme-services >/dev/null 2>&1 || [ -x /usr/bin/atheme-services ] ||
 command -v openssl >/dev/null 2>&1 || missing="$missing openssl"
 command -v prometheus-alertmanager >/dev/null 2>&1 || [ -x /usr/bin/prometheus-alertmanager ] || missing="$missing prometheus-alertmanager"
 command -v logger >/dev/null 2>&1 || missing="$missing bsdutils"
+command -v git >/dev/null 2>&1 || missing="$missing git"
 [ -z "$missing" ] && exit 0
 
 echo "installing test dependencies:$missing" >&2

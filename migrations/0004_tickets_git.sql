@@ -34,7 +34,7 @@ CREATE INDEX ticket_hosts_server ON ticket_hosts (server_id);
 
 -- The timeline: everything that happened to a ticket, in order.
 --   created, comment (body), status (old → new, body: the note),
---   assign (old → new), watch (new: who), commit (repo, sha, body: the line),
+--   assign (old → new), watch (new: who), commit (repo, sha, url, body: the line),
 --   force_push (repo, sha: the commit no longer on the ref, body: what happened)
 CREATE TABLE ticket_events (
   id         INTEGER PRIMARY KEY,
@@ -46,7 +46,8 @@ CREATE TABLE ticket_events (
   new_value  TEXT,
   body       TEXT,
   repo       TEXT,
-  sha        TEXT
+  sha        TEXT,
+  url        TEXT
 );
 CREATE INDEX ticket_events_ticket ON ticket_events (ticket_id, id);
 

@@ -210,7 +210,7 @@ export async function startBot(config: Config, opts: BotOptions): Promise<Bot> {
     timezone: config.timezone, channels: config.maintenance.channels, token: token.token,
   });
   ticketRoutes(router, { tickets: services.tickets });
-  gitRoutes(router, { git: services.git, token: token.token, maxBodyBytes: Math.max(config.git.max_push_bytes, config.http.max_body_bytes) });
+  gitRoutes(router, { git: services.git, token: token.token, maxBodyBytes: config.git.max_push_bytes });
   metricsRoutes(router, metrics);
   const http = new HttpServer(router, log, { maxBodyBytes: config.http.max_body_bytes });
   const listen = parseListen(config.http.listen)!;

@@ -63,6 +63,18 @@ export class People {
     return this.byKey.get(`name:${lower}`) ?? this.byKey.get(`irc:${lower}`) ?? this.byKey.get(`slack:${name}`) ?? { name, irc: name };
   }
 
+  /**
+   * Whether the name a ticket stores for this person leads back to them:
+   * `named(person.name)` has the same IRC account and Slack ID. False for a
+   * Slack user nobody configured (a display name is no address, and anyone
+   * can take one: `named` would read it as an IRC nick) and for an account
+   * that carries a configured person's name without being theirs.
+   */
+  isNamed(person: Person): boolean {
+    const again = this.named(person.name);
+    return (again.irc?.toLowerCase() ?? null) === (person.irc?.toLowerCase() ?? null) && (again.slack ?? null) === (person.slack ?? null);
+  }
+
   /** Where a person can be messaged privately, as channel addresses: `irc:NICK`, `slack:U024BE7LH`. */
   directAddresses(person: Person): string[] {
     const known = this.byKey.get(`name:${person.name.toLowerCase()}`) ?? person;

@@ -54,7 +54,7 @@ export function eventText(e: TicketEvent): Inline[] {
     case 'watch':
       return [`${e.new_value} watches`];
     case 'commit':
-      return join([code(e.sha!.slice(0, 7)), e.body && oneLine(e.body, 160)]);
+      return join([code(e.sha!.slice(0, 7)), e.body && oneLine(e.body, 160), e.url && link(e.url)]);
     case 'force_push':
       return join([tone('warning', 'force-push:'), e.body && oneLine(e.body, 200)]);
   }

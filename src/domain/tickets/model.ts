@@ -45,6 +45,8 @@ export interface TicketEvent {
   body: string | null;
   repo: string | null;
   sha: string | null;
+  /** A commit's web page, when known. */
+  url: string | null;
 }
 
 export interface TicketCommit {

@@ -1,4 +1,4 @@
-import { bold, join, line, richText, type RichText } from '../../chat/rich-text.js';
+import { bold, line, richText, type RichText } from '../../chat/rich-text.js';
 import type { Clock } from '../../clock.js';
 import type { Outbox } from '../../delivery/outbox.js';
 import { UserError } from '../../errors.js';
@@ -150,7 +150,7 @@ export class TicketService {
     if (!store.exists(id)) return null;
     const linked = store.link(id, { repo: c.repo, sha: c.sha, action, author: c.author, subject: c.subject, url: c.url });
     if (linked === 'new') {
-      store.addEvent(id, { actor: c.author, kind: 'commit', body: `${c.author}: ${c.subject} (${c.where})`, repo: c.repo, sha: c.sha });
+      store.addEvent(id, { actor: c.author, kind: 'commit', body: `${c.author}: ${c.subject} (${c.where})`, repo: c.repo, sha: c.sha, url: c.url });
     }
     if (closes && store.markClosedBy(id, c.repo, c.sha)) {
       const t = store.get(id)!;
@@ -182,12 +182,15 @@ export class TicketService {
     return this.deps.store.list(filter, limit, offset);
   }
 
-  /** The server a host name means, or a user error with suggestions. */
+  /** The server a host name, FQDN or IP means, or a user error with suggestions. */
   server(name: string): { id: number; name: string } {
     const { inventory } = this.deps;
     const s = inventory.get(name);
     if (s) return s;
     const r = lookupServers(inventory, name, 1);
+    // An IP (or anything else naming exactly one host) is that host.
+    if (r.kind === 'one') return r.server;
+    if (r.kind === 'many') throw new UserError(`'${name}' is ${r.total} hosts; name one`);
     const hint = r.kind === 'none' && r.suggestions.length > 0 ? ` — did you mean ${r.suggestions.join(', ')}?` : '';
     throw new UserError(`no server '${name}'${hint}`);
   }
@@ -203,7 +206,8 @@ export class TicketService {
     const actorName = (typeof actor === 'string' ? actor : actor.name).toLowerCase();
     const names = opts.only ? [opts.only] : [...new Set([...store.watchers(ticket.id), ...(ticket.assignee ? [ticket.assignee] : [])])];
     const mentionedOn = opts.mentionedIn?.split(':')[0];
-    const body: RichText = richText(line(...join([bold(`#${ticket.id}`), `${what} —`, ...ticketBrief(ticket).slice(2)])));
+    // ticketBrief is joined already: `#42`, ' ', then the rest.
+    const body: RichText = richText(line(bold(`#${ticket.id}`), ` ${what} — `, ...ticketBrief(ticket).slice(2)));
     for (const name of names) {
       if (name.toLowerCase() === actorName) continue;
       for (const address of people.directAddresses(people.named(name))) {

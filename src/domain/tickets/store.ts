@@ -17,6 +17,7 @@ export interface NewEvent {
   body?: string | null;
   repo?: string;
   sha?: string;
+  url?: string | null;
 }
 
 /** The ticket tables. Synchronous: the service wraps what must commit together. */
@@ -36,8 +37,8 @@ export class TicketStore {
       addHost: db.prepare('INSERT OR IGNORE INTO ticket_hosts (ticket_id, server_id) VALUES (?, ?)'),
       addWatcher: db.prepare('INSERT OR IGNORE INTO ticket_watchers (ticket_id, person) VALUES (?, ?)'),
       watchers: db.prepare('SELECT person FROM ticket_watchers WHERE ticket_id = ? ORDER BY person').pluck(),
-      event: db.prepare(`INSERT INTO ticket_events (ticket_id, at, actor, kind, old_value, new_value, body, repo, sha)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      event: db.prepare(`INSERT INTO ticket_events (ticket_id, at, actor, kind, old_value, new_value, body, repo, sha, url)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       lastEvents: db.prepare('SELECT * FROM (SELECT * FROM ticket_events WHERE ticket_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id'),
       commits: db.prepare('SELECT repo, sha, action, author, subject, url, linked_at, closed_at FROM ticket_commits WHERE ticket_id = ? ORDER BY linked_at, sha'),
       link: db.prepare(`INSERT INTO ticket_commits (ticket_id, repo, sha, action, author, subject, url, linked_at)
@@ -87,7 +88,7 @@ export class TicketStore {
   /** Appends to the timeline; every entry counts as an update of the ticket. */
   addEvent(id: number, e: NewEvent): void {
     const now = this.now();
-    this.q.event.run(id, now, e.actor, e.kind, e.old_value ?? null, e.new_value ?? null, e.body ?? null, e.repo ?? null, e.sha ?? null);
+    this.q.event.run(id, now, e.actor, e.kind, e.old_value ?? null, e.new_value ?? null, e.body ?? null, e.repo ?? null, e.sha ?? null, e.url ?? null);
     this.q.touch.run(now, id);
   }
 

@@ -60,6 +60,8 @@ export class People {
       if (p) return p;
     }
     const lower = name.toLowerCase();
+    // The local console user is a person too (the default setup has no other chat).
+    if (lower === 'console') return this.byKey.get('name:console') ?? { name: 'console' };
     return this.byKey.get(`name:${lower}`) ?? this.byKey.get(`irc:${lower}`) ?? this.byKey.get(`slack:${name}`) ?? { name, irc: name };
   }
 

@@ -50,6 +50,7 @@ export function eventText(e: TicketEvent): Inline[] {
     case 'status':
       return join([`${e.actor} set`, statusLabel(e.new_value as TicketStatus), e.body && `— ${oneLine(e.body, 160)}`]);
     case 'assign':
+      if (e.new_value && e.new_value === e.actor) return [`${e.actor} took it`];
       return [e.new_value ? `${e.actor} assigned ${e.new_value}` : `${e.actor} unassigned ${e.old_value ?? ''}`.trim()];
     case 'watch':
       return [`${e.new_value} watches`];

@@ -1,5 +1,5 @@
 import { reply, type Command, type CommandAction, type CommandContext } from '../src/chat/command.js';
-import { splitArgs, tokenize, type ParsedArgs, type Token } from '../src/chat/command-line.js';
+import { splitArgs, type ParsedArgs, type Token } from '../src/chat/command-line.js';
 import { roleAtLeast } from '../src/chat/permissions.js';
 import { bold, code, join, line, link, list, mention, richText, text, tone, type Block, type Inline } from '../src/chat/rich-text.js';
 import { closest } from '../src/chat/suggest.js';
@@ -133,28 +133,6 @@ function title(t: Ticket): string {
 const NEW_OPTIONS = ['prio', 'priority', 'host', 'hosts'];
 const NEW_USAGE = 'TITLE… [@ASSIGNEE] [prio=PRIORITY] [host=NAME,…] [-- DESCRIPTION…]';
 
-/**
- * The words after `ticket new` as typed. ParsedArgs keeps one value per
- * option and drops `--`; `new` takes host= more than once and a description
- * after `--`, so it reads the words itself, with the same tokenizer.
- */
-function wordsAfter(ctx: Ctx, sub: string, args: ParsedArgs): Token[] {
-  let tokens: Token[];
-  try {
-    tokens = tokenize(ctx.message.text);
-  } catch {
-    tokens = [];
-  }
-  for (let i = 0; i + 1 < tokens.length; i++) {
-    if (tokens[i]!.value.toLowerCase().endsWith('ticket') && !tokens[i + 1]!.quoted && tokens[i + 1]!.value.toLowerCase() === sub) return tokens.slice(i + 2);
-  }
-  // Not found (a command text the dispatcher got some other way): what the dispatcher parsed.
-  return [
-    ...Object.entries(args.options).map(([k, v]) => ({ value: `${k}=${v}`, quoted: false, bareKey: true })),
-    ...args.positional.map((value) => ({ value, quoted: true, bareKey: false })),
-  ];
-}
-
 /** `@Alice Smith` from Slack is two words; the message's mentions say where the name ends. */
 function mentionAt(ctx: Ctx, tokens: readonly Token[], i: number): { word: string; used: number } {
   const mentions = [...(ctx.message.mentions ?? [])].sort((a, b) => b.name.length - a.name.length);
@@ -183,7 +161,8 @@ const create: CommandAction<Services> = {
   freeText: true,
   run(ctx, args) {
     const usage = `${ctx.prefix}ticket new ${NEW_USAGE}`;
-    const tokens = wordsAfter(ctx, 'new', args);
+    // ParsedArgs keeps one value per option and drops `--`: `new` reads the words as typed.
+    const tokens = args.tokens;
     const titleWords: string[] = [];
     const descWords: string[] = [];
     const hosts: string[] = [];

@@ -77,6 +77,8 @@ export interface ParsedArgs {
   options: Record<string, string>;
   /** `--flag` words, lowercased, without the dashes. */
   flags: Set<string>;
+  /** The words as typed, for a command that reads repeated options or `--` itself. */
+  tokens: readonly Token[];
 }
 
 const OPTION_KEY = /^[A-Za-z][\w.-]*$/;
@@ -114,5 +116,5 @@ export function splitArgs(tokens: readonly Token[], onlyOptions?: readonly strin
       positional.push(t.value);
     }
   }
-  return { positional, options, flags };
+  return { positional, options, flags, tokens };
 }

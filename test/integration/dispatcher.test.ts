@@ -92,7 +92,7 @@ describe('parsing arguments', () => {
   it('passes quoted words, options and flags to the command', async () => {
     const { say, seen } = toyDispatcher();
     await say(`!echo "two words" 'it''s' at="2026-12-01 02:00" --loud`);
-    expect(seen[0]).toEqual({ positional: ['two words', 'its'], options: { at: '2026-12-01 02:00' }, flags: new Set(['loud']) });
+    expect(seen[0]).toMatchObject({ positional: ['two words', 'its'], options: { at: '2026-12-01 02:00' }, flags: new Set(['loud']) });
   });
 
   it('answers an unterminated quote with what to do', async () => {

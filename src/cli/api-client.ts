@@ -4,10 +4,10 @@ import { UserError } from '../errors.js';
 import { resolveToken, tokenFile } from '../http/token.js';
 
 /**
- * Posts to the running bot's HTTP API, as `opsbridge send` and `opsbridge
- * alert` do: the address from `http.listen` (a wildcard bind is reached on
- * loopback), the token from the config, `OPSBRIDGE_TOKEN`, or the file the bot
- * wrote next to its database.
+ * Posts to the running bot's HTTP API, as `opsbridge send`, `alert` and
+ * `git-hook` do: the address from `http.listen` (a wildcard bind is reached
+ * on loopback), the token from `--token`, else `$OPSBRIDGE_TOKEN`, else the
+ * config's `http.token` or the file the bot wrote next to its database.
  */
 export async function postToBot(config: Config, path: string, body: unknown, opts: { url?: string; token?: string; timeoutMs?: number }): Promise<unknown> {
   const base = opts.url ?? baseUrl(config);

@@ -36,7 +36,8 @@ export async function runGitHook(config: Config, opts: GitHookOptions, input: st
     const answer = (await postToBot(config, '/api/v1/git/push', { pushes }, { ...opts, timeoutMs: 120_000 })) as { pushes: Outcome[] };
     outcomes = answer.pushes;
   } catch (err) {
-    if (!(err instanceof BotUnreachableError) || !opts.db) throw err;
+    if (!(err instanceof BotUnreachableError)) throw err;
+    if (!opts.db) throw new UserError(`${err.message}; this push is not recorded (give the hook --db PATH to write to the database when the bot is down, or run it again with the same input)`);
     outcomes = await writeDirectly(config, opts.db, pushes);
   }
   return outcomes.map((o) => describe(repo.name, o));
@@ -48,7 +49,7 @@ async function writeDirectly(config: Config, db: string, pushes: Push[]): Promis
   const { buildCore } = await import('../app.js');
   const core = buildCore({ ...config, database: db }, { log: pino({ level: 'silent' }) });
   try {
-    return pushes.map((p) => ({ ref: p.ref, ...core.services.git.ingest(p) }));
+    return core.services.git.ingest(pushes).map((o, i) => ({ ref: pushes[i]!.ref, ...o }));
   } finally {
     core.close();
   }
@@ -64,7 +65,7 @@ function describe(repo: string, o: Outcome): string {
   const where = `${repo}/${o.ref.replace(/^refs\/(heads|tags)\//, '')}`;
   if (o.duplicate) return `opsbridge: ${where}: already seen`;
   const parts = [
-    `${o.commits} commit${o.commits === 1 ? '' : 's'}`,
+    o.deleted ? 'deleted' : `${o.commits} commit${o.commits === 1 ? '' : 's'}`,
     ...o.closed.map((t) => `#${t} closed`),
     ...o.linked.map((t) => `#${t} linked`),
     ...o.noted.map((t) => `#${t} noted`),

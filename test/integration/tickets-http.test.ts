@@ -38,10 +38,10 @@ beforeAll(async () => {
   tickets.create({ title: 'HTTP 500s from web01', reporter: bob, assignee: alice, hosts: ['web01', 'web02'] });
   tickets.comment(2, alice, 'restarted nginx, watching it');
   tickets.setStatus(2, 'in_progress', alice);
-  git.ingest({
+  git.ingest([{
     repo: 'app', ref: 'refs/heads/main', before: '0'.repeat(40), after: SHA, pusher: 'alice', forced: false,
     commits: [{ sha: SHA, author: 'alice', message: 'Restart nginx when it crashes\n\nrefs #2' }],
-  });
+  }]);
   tickets.watch(2, carol);
   // #3 normal, resolved, no host.
   tickets.create({ title: 'Rotate TLS certificates', reporter: alice });

@@ -29,6 +29,8 @@ export interface PushOutcome {
   noted: number[];
   /** Referenced ticket numbers that do not exist. */
   unknown: number[];
+  /** The ref was deleted. */
+  deleted: boolean;
 }
 
 /** Commits listed in the push line; the rest are counted. */
@@ -54,14 +56,19 @@ export class GitService {
     return this.deps.repos.find((r) => r.name === name);
   }
 
-  ingest(push: Push): PushOutcome {
-    const repo = this.repo(push.repo);
-    if (!repo) throw new Error(`unknown repository ${push.repo}`);
-    return this.deps.db.transaction(() => this.ingestOne(repo, push))();
+  /** The ref updates of one `git push`, in one transaction: all of them are stored, or none. */
+  ingest(pushes: readonly Push[]): PushOutcome[] {
+    return this.deps.db.transaction(() =>
+      pushes.map((push) => {
+        const repo = this.repo(push.repo);
+        if (!repo) throw new Error(`unknown repository ${push.repo}`);
+        return this.ingestOne(repo, push);
+      }),
+    )();
   }
 
   private ingestOne(repo: RepoSettings, push: Push): PushOutcome {
-    const outcome: PushOutcome = { duplicate: false, commits: push.commits.length, linked: [], closed: [], noted: [], unknown: [] };
+    const outcome: PushOutcome = { duplicate: false, deleted: push.after === ZERO_SHA, commits: push.commits.length, linked: [], closed: [], noted: [], unknown: [] };
     const fresh = this.q.push.run(push.repo, push.ref, push.before, push.after, push.pusher, push.totalCommits ?? push.commits.length, this.deps.clock.now().toISOString()).changes === 1;
     if (!fresh) return { ...outcome, duplicate: true };
     const { tickets } = this.deps;
@@ -130,7 +137,7 @@ function ticketsPart(o: PushOutcome): Inline[] {
   const parts = [
     ...o.closed.map((t) => `#${t} closed`),
     ...o.linked.map((t) => `#${t} linked`),
-    ...o.noted.map((t) => `#${t} noted (history rewritten)`),
+    ...o.noted.map((t) => `#${t} noted (${o.deleted ? 'its commit left with the branch' : 'history rewritten'})`),
   ];
   if (parts.length === 0) return [];
   const shown = parts.slice(0, 6);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ZERO_SHA, type Push } from '../../domain/git/push.js';
+import type { Push } from '../../domain/git/push.js';
 import type { GitService, PushOutcome } from '../../domain/git/service.js';
 import { detectForge, parseWebhook, repoCandidates, verifySignature, type Forge } from '../../domain/git/webhooks.js';
 import { validate } from '../../validate.js';
@@ -48,8 +48,8 @@ export function gitRoutes(router: Router, deps: { git: GitService; token: string
     pushes.forEach((p, i) => {
       if (!deps.git.repo(p.repo)) throw new HttpError(400, `no repository '${p.repo}' in git.repos`, `pushes.${i}.repo`);
     });
-    const outcomes = pushes.map((p) => summary(p, deps.git.ingest(p as Push)));
-    return { status: 200, body: { pushes: outcomes } };
+    const outcomes = deps.git.ingest(pushes as Push[]);
+    return { status: 200, body: { pushes: pushes.map((p, i) => summary(p as Push, outcomes[i]!)) } };
   });
 
   router.add('POST', '/api/v1/git/push', (req) => {
@@ -73,10 +73,10 @@ export function gitRoutes(router: Router, deps: { git: GitService; token: string
     const event = parseWebhook(forge, req.headers, body, repo.name);
     if (event.kind === 'ping') return { status: 200, body: { ok: true, pong: repo.name } };
     if (event.kind === 'ignored') return { status: 202, body: { ignored: event.event } };
-    return { status: 200, body: { pushes: [summary(event.push, deps.git.ingest(event.push))] } };
+    return { status: 200, body: { pushes: [summary(event.push, deps.git.ingest([event.push])[0]!)] } };
   }
 }
 
 function summary(p: Push, o: PushOutcome): Record<string, unknown> {
-  return { repo: p.repo, ref: p.ref, deleted: p.after === ZERO_SHA, ...o };
+  return { repo: p.repo, ref: p.ref, ...o };
 }

@@ -77,11 +77,12 @@ export class People {
     return (again.irc?.toLowerCase() ?? null) === (person.irc?.toLowerCase() ?? null) && (again.slack ?? null) === (person.slack ?? null);
   }
 
-  /** Where a person can be messaged privately, as channel addresses: `irc:NICK`, `slack:U024BE7LH`. */
+  /** Where a person can be messaged privately, as channel addresses: `irc:account:NAME`, `slack:U024BE7LH`. */
   directAddresses(person: Person): string[] {
     const known = this.byKey.get(`name:${person.name.toLowerCase()}`) ?? person;
     const out: string[] = [];
-    if (known.irc && this.platforms.has('irc')) out.push(`irc:${known.irc}`);
+    // On IRC, to the account: the adapter checks who holds the nick before it sends.
+    if (known.irc && this.platforms.has('irc')) out.push(`irc:account:${known.irc}`);
     if (known.slack && this.platforms.has('slack')) out.push(`slack:${known.slack}`);
     return out;
   }

@@ -65,6 +65,27 @@ function identityScenarios(get: () => { net: IrcNetwork; bot: TestBot }) {
     await mallory.close();
     expect(bot.bot.core.services.inventory.get('web02')!.status).toBe('working');
   });
+
+  it('a private notice for an account reaches whoever is logged in to it, never someone else on the nick', async () => {
+    const { net, bot } = get();
+    const outboxRow = (id: number) => bot.bot.core.db.prepare('SELECT delivered_at, last_error AS error FROM outbox WHERE id = ?').get(id) as { delivered_at: string | null; error: string | null };
+    const bob = await net.connectClient('bob', { saslAccount: 'bob', saslPassword: PASSWORDS.bob });
+    const since = bob.lines.length;
+    const delivered = bot.post('irc:account:bob', '#7 alice assigned you — disk full');
+    await bob.waitFor(/:opsbridge!\S+ PRIVMSG bob :#7 alice assigned you — disk full$/, 10_000, since);
+    await eventually(() => outboxRow(delivered).delivered_at !== null, 'the notice marked delivered');
+    await bob.close();
+
+    const impostor = await net.connectClient('bob');
+    try {
+      const dropped = bot.post('irc:account:bob', '#7 secret ticket title');
+      await eventually(() => outboxRow(dropped).error !== null, 'the notice set aside');
+      expect(outboxRow(dropped).error).toMatch(/nobody logged in as bob holds that nick now/);
+      expect(impostor.lines.join('\n')).not.toContain('secret ticket title');
+    } finally {
+      await impostor.close();
+    }
+  });
 }
 
 /** A network with accounts, the bot logged in and two hosts in its inventory, for one describe block. */

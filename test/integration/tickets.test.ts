@@ -160,13 +160,13 @@ describe('!ticket new', () => {
     expect(text).toBe('#1 created: cert expires — open → alice (web10)');
     expect(ticketRow(1)).toMatchObject({ title: 'cert expires', assignee: 'alice', reporter: 'bob', channel: SLACK_OPS });
     // Mentioned on Slack: the private message goes to her IRC nick.
-    expect(posts()).toEqual([{ channel: 'irc:ali', text: '#1 bob opened it and assigned you — cert expires — open → alice (web10)' }]);
+    expect(posts()).toEqual([{ channel: 'irc:account:ali', text: '#1 bob opened it and assigned you — cert expires — open → alice (web10)' }]);
   });
 
   it('in a private message the assignee is not mentioned anywhere, so hears on every platform', async () => {
     await ok('!ticket new rotate keys @alice', BOB, { direct: true });
     expect(ticketRow(1).channel).toBeNull();
-    expect(posts().map((p) => p.channel)).toEqual(['irc:ali', 'slack:U024BE7LH']);
+    expect(posts().map((p) => p.channel)).toEqual(['irc:account:ali', 'slack:U024BE7LH']);
   });
 
   it('lets someone not logged in open a ticket as the nick seen, without updates or an assignee', async () => {
@@ -296,11 +296,11 @@ describe('!ticket assign', () => {
     expect(timeline(1).at(-1)).toEqual(['assign', 'bob', null, 'alice', null]);
     expect(core.services.tickets.watchers(1)).toEqual(['alice', 'carol', 'erin']);
     const sent = posts();
-    expect(sent.map((p) => p.channel).sort()).toEqual(['irc:carol', 'slack:U024BE7LH', 'slack:U0ERIN']);
+    expect(sent.map((p) => p.channel).sort()).toEqual(['irc:account:carol', 'slack:U024BE7LH', 'slack:U0ERIN']);
     expect(sent.every((p) => p.text === '#1 bob assigned alice — disk full — open → alice (web01)')).toBe(true);
     // Reassigning says who had it.
     expect(await ok('!ticket assign #1 @carol')).toBe('#1 assigned to carol (was alice) — disk full');
-    expect(posts().map((p) => p.channel).sort()).toEqual(['irc:ali', 'slack:U024BE7LH', 'slack:U0ERIN']);
+    expect(posts().map((p) => p.channel).sort()).toEqual(['irc:account:ali', 'slack:U024BE7LH', 'slack:U0ERIN']);
   });
 
   it('by IRC account name, the configured person', async () => {
@@ -313,14 +313,14 @@ describe('!ticket assign', () => {
     expect(text).toBe('#1 assigned to alice — disk full');
     expect(ticketRow(1).assignee).toBe('alice');
     // Mentioned on Slack: her private message goes to IRC.
-    expect(posts().map((p) => p.channel).sort()).toEqual(['irc:ali', 'irc:carol', 'slack:U0ERIN']);
+    expect(posts().map((p) => p.channel).sort()).toEqual(['irc:account:ali', 'irc:account:carol', 'slack:U0ERIN']);
   });
 
   it('a configured Slack-only person by mention is reached on Slack', async () => {
     expect(await ok('!ticket assign 1 @Erin E', BOB, { mentions: [{ name: 'Erin E', identity: 'slack:U0ERIN' }] })).toBe('#1 assigned to erin — disk full');
     expect(ticketRow(1).assignee).toBe('erin');
     // Mentioned on IRC as "erin", who has no IRC nick: she hears on Slack.
-    expect(posts().map((p) => p.channel).sort()).toEqual(['irc:carol', 'slack:U0ERIN']);
+    expect(posts().map((p) => p.channel).sort()).toEqual(['irc:account:carol', 'slack:U0ERIN']);
   });
 
   it('a Slack user nobody configured is not assigned: their display name could later reach anyone', async () => {
@@ -359,7 +359,7 @@ describe('!ticket take', () => {
     expect(ticketRow(1).assignee).toBe('carol');
     expect(timeline(1).at(-1)).toEqual(['assign', 'carol', null, 'carol', null]);
     expect(posts()).toEqual([
-      { channel: 'irc:ali', text: '#1 carol took it — disk full — open → carol' },
+      { channel: 'irc:account:ali', text: '#1 carol took it — disk full — open → carol' },
       { channel: 'slack:U024BE7LH', text: '#1 carol took it — disk full — open → carol' },
     ]);
   });
@@ -392,7 +392,7 @@ describe('!ticket status, close, reopen', () => {
     expect(ticketRow(1).status).toBe('in_progress');
     expect(timeline(1).at(-1)).toEqual(['status', 'carol', 'open', 'in_progress', 'looking now']);
     expect(posts().map((p) => [p.channel, p.text])).toEqual([
-      ['irc:ali', '#1 carol set it in progress: looking now — disk full — in progress → carol'],
+      ['irc:account:ali', '#1 carol set it in progress: looking now — disk full — in progress → carol'],
       ['slack:U024BE7LH', '#1 carol set it in progress: looking now — disk full — in progress → carol'],
       ['slack:U0ERIN', '#1 carol set it in progress: looking now — disk full — in progress → carol'],
     ]);
@@ -452,7 +452,7 @@ describe('!ticket comment and watch', () => {
     expect(await ok('!ticket comment 1 "swapped" the disk', CAROL)).toBe('#1: comment added — disk full');
     expect(timeline(1).at(-1)).toEqual(['comment', 'carol', null, null, 'swapped the disk']);
     expect(posts()).toEqual([
-      { channel: 'irc:ali', text: '#1 carol: swapped the disk — disk full — open → carol' },
+      { channel: 'irc:account:ali', text: '#1 carol: swapped the disk — disk full — open → carol' },
       { channel: 'slack:U024BE7LH', text: '#1 carol: swapped the disk — disk full — open → carol' },
     ]);
   });
@@ -460,7 +460,7 @@ describe('!ticket comment and watch', () => {
   it('someone not logged in may comment, recorded as the nick seen', async () => {
     await ok('!ticket comment #1 is it the same disk as last week?', MALLORY);
     expect(timeline(1).at(-1)).toEqual(['comment', 'irc:nick:mallory', null, null, 'is it the same disk as last week?']);
-    expect(posts().map((p) => p.channel)).toEqual(['irc:ali', 'slack:U024BE7LH', 'irc:carol']);
+    expect(posts().map((p) => p.channel)).toEqual(['irc:account:ali', 'slack:U024BE7LH', 'irc:account:carol']);
   });
 
   it('watch: a logged-in person hears about later changes', async () => {
@@ -470,7 +470,7 @@ describe('!ticket comment and watch', () => {
     expect(timeline(1).at(-1)).toEqual(['watch', 'erin', null, 'erin', null]);
     expect(posts()).toEqual([]);
     await ok('!ticket comment 1 on it', CAROL);
-    expect(posts().map((p) => p.channel)).toEqual(['irc:ali', 'slack:U024BE7LH', 'slack:U0ERIN']);
+    expect(posts().map((p) => p.channel)).toEqual(['irc:account:ali', 'slack:U024BE7LH', 'slack:U0ERIN']);
   });
 
   it('refuses empty comments, bad numbers and watching without an account', async () => {

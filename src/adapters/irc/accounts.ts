@@ -29,6 +29,16 @@ export class AccountCache {
     return e.account;
   }
 
+  /**
+   * Only what the server keeps us told about (account-notify, extended-join
+   * for nicks sharing a channel): a WHOIS answer may be a minute old, which
+   * is too old to decide who gets a private message.
+   */
+  getTracked(nick: string): string | null | undefined {
+    const e = this.entries.get(nick.toLowerCase());
+    return e && e.until === Infinity ? e.account : undefined;
+  }
+
   /** The person behind `from` now uses `to`: whatever we knew about `to` was someone else. */
   rename(from: string, to: string): void {
     const e = this.entries.get(from.toLowerCase());

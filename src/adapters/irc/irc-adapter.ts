@@ -145,7 +145,7 @@ export class IrcAdapter implements ChatAdapter {
   async send(msg: OutboundMessage): Promise<void> {
     const addr = parseChannelAddress(msg.channel);
     if (!addr || addr.platform !== 'irc') throw new Error(`not an IRC address: ${msg.channel}`);
-    const target = msg.recipient ?? addr.target;
+    const target = msg.recipient ?? (await this.accountTarget(addr.target));
     if (!isValidTarget(target)) throw new PermanentDeliveryError(`not a valid IRC target: ${JSON.stringify(target)}`);
     if (this.isChannel(target) && !this.channels.has(target.toLowerCase())) {
       throw new PermanentDeliveryError(`not configured to be in ${target}: add it to irc.channels`);
@@ -399,10 +399,33 @@ export class IrcAdapter implements ChatAdapter {
    */
   private async accountOf(client: Client, e: MessageEvent): Promise<string | null> {
     if (client.network.cap.isEnabled('account-tag')) return e.account || null;
-    const known = this.accounts.get(e.nick);
-    if (known !== undefined) return known;
+    return this.accountOfNick(e.nick);
+  }
+
+  /**
+   * `account:NAME` (`irc:account:alice`) is a private message for whoever is
+   * logged in as NAME, not for whoever holds the nick: it goes to nick NAME
+   * only when services say that nick is logged in to that account. Other
+   * targets are themselves.
+   */
+  private async accountTarget(target: string): Promise<string> {
+    const m = /^account:(.+)$/.exec(target);
+    if (!m) return target;
+    const account = m[1]!;
+    if (!isValidTarget(account)) throw new PermanentDeliveryError(`not a valid IRC account: ${JSON.stringify(account)}`);
+    const actual = await this.accountOfNick(account, { fresh: true });
+    if (actual?.toLowerCase() !== account.toLowerCase()) {
+      throw new PermanentDeliveryError(`nobody logged in as ${account} holds that nick now: private message dropped`);
+    }
+    return account;
+  }
+
+  /** What extended-join/account-notify told us about a nick, else a WHOIS (330); `fresh`: no WHOIS answer from before. */
+  private accountOfNick(nick: string, opts: { fresh?: boolean } = {}): Promise<string | null> {
+    const known = opts.fresh ? this.accounts.getTracked(nick) : this.accounts.get(nick);
+    if (known !== undefined) return Promise.resolve(known);
     return new Promise((resolve) => {
-      const key = e.nick.toLowerCase();
+      const key = nick.toLowerCase();
       const waiters = this.whoisWaiters.get(key);
       const timer = setTimeout(() => resolve(null), WHOIS_TIMEOUT_MS);
       const done = (account: string | null) => {
@@ -413,7 +436,7 @@ export class IrcAdapter implements ChatAdapter {
       else {
         this.whoisWaiters.set(key, [done]);
         // Through the send queue: twenty new speakers must not mean twenty lines at once.
-        void this.queue.enqueue('*whois', [`WHOIS ${e.nick}`]).catch(() => done(null));
+        void this.queue.enqueue('*whois', [`WHOIS ${nick}`]).catch(() => done(null));
       }
     });
   }

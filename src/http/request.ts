@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import { HttpError, type Handler, type HttpRequest } from './router.js';
 
 /** Longer bearer tokens are refused without comparing. */
@@ -11,14 +12,22 @@ const MAX_TOKEN_BYTES = 512;
  * nor the length of the token leaks through timing.
  */
 export function withToken(token: string, handler: Handler): Handler {
-  const want = fixed(token);
+  const check = bearerCheck(token);
   return (req) => {
-    const header = req.headers.authorization;
+    check(req.headers);
+    return handler(req);
+  };
+}
+
+/** The bearer check alone, on the headers: a route can refuse before it reads a body. */
+export function bearerCheck(token: string): (headers: IncomingHttpHeaders) => void {
+  const want = fixed(token);
+  return (headers) => {
+    const header = headers.authorization;
     const m = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!m) throw new HttpError(401, 'missing bearer token: send Authorization: Bearer TOKEN (http.token in the config)', undefined, { 'www-authenticate': 'Bearer' });
     // Longer than any token we accept: refused without comparing (fixed() would cut it).
     if (Buffer.byteLength(m[1]!) > MAX_TOKEN_BYTES || !timingSafeEqual(fixed(m[1]!), want)) throw new HttpError(401, 'invalid bearer token', undefined, { 'www-authenticate': 'Bearer error="invalid_token"' });
-    return handler(req);
   };
 }
 

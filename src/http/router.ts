@@ -22,7 +22,14 @@ interface Route {
   pattern: RegExp;
   keys: string[];
   handler: Handler;
+  opts: RouteOptions;
+}
+
+export interface RouteOptions {
+  /** A route that takes larger bodies than the server's default (git pushes). */
   maxBodyBytes?: number;
+  /** Checks the headers before the body is read (throws an HttpError): a big body is read only for a caller that may send one. */
+  beforeBody?: (headers: IncomingMessage['headers']) => void;
 }
 
 /** Thrown by a handler for a request the client got wrong: answered as 400 with a JSON body naming the field. */
@@ -36,8 +43,7 @@ export class HttpError extends Error {
 export class Router {
   private readonly routes: Route[] = [];
 
-  /** `maxBodyBytes`: a route that takes larger bodies than the server's default (git pushes). */
-  add(method: string, path: string, handler: Handler, opts: { maxBodyBytes?: number } = {}): this {
+  add(method: string, path: string, handler: Handler, opts: RouteOptions = {}): this {
     const keys: string[] = [];
     const pattern = new RegExp(
       '^' + path.replace(/:([a-z]+)/g, (_, k: string) => {
@@ -45,7 +51,7 @@ export class Router {
         return '([^/]+)';
       }) + '/?$',
     );
-    this.routes.push({ method, pattern, keys, handler, ...(opts.maxBodyBytes !== undefined && { maxBodyBytes: opts.maxBodyBytes }) });
+    this.routes.push({ method, pattern, keys, handler, opts });
     return this;
   }
 
@@ -54,7 +60,7 @@ export class Router {
    * method, or null. A literal path wins over a pattern, so that
    * `GET /api/v1/alerts/alertmanager` is a 405, not alert id "alertmanager".
    */
-  match(method: string, path: string): { handler: Handler; params: Record<string, string>; maxBodyBytes?: number } | 'method' | null {
+  match(method: string, path: string): { handler: Handler; params: Record<string, string>; opts: RouteOptions } | 'method' | null {
     const literal = this.routes.filter((r) => r.keys.length === 0 && r.pattern.test(path));
     const candidates = literal.length > 0 ? literal : this.routes;
     let pathMatched = false;
@@ -67,7 +73,7 @@ export class Router {
       r.keys.forEach((k, i) => {
         params[k] = decodeURIComponent(m[i + 1]!);
       });
-      return { handler: r.handler, params, ...(r.maxBodyBytes !== undefined && { maxBodyBytes: r.maxBodyBytes }) };
+      return { handler: r.handler, params, opts: r.opts };
     }
     return pathMatched ? 'method' : null;
   }

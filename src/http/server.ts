@@ -75,7 +75,17 @@ export class HttpServer {
         if (m === null) return { status: 404, body: { error: `no route ${method} ${url.pathname}` } };
         return { status: 405, body: { error: `${method} is not allowed on ${url.pathname}` } };
       }
-      const limit = m.maxBodyBytes ?? this.opts.maxBodyBytes;
+      if (m.opts.beforeBody) {
+        try {
+          m.opts.beforeBody(req.headers);
+        } catch (err) {
+          req.resume();
+          // The unread body is not worth draining: the answer closes the connection.
+          if (err instanceof HttpError) return { status: err.status, body: { error: err.message }, headers: { ...err.headers, connection: 'close' } };
+          throw err;
+        }
+      }
+      const limit = m.opts.maxBodyBytes ?? this.opts.maxBodyBytes;
       const body = await this.readBody(req, limit);
       if (body === 'too large') return { status: 413, body: { error: `request body over the limit of ${limit} bytes` }, headers: { connection: 'close' } };
       return await m.handler({ method, url, params: m.params, headers: req.headers, body });

@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ZERO_SHA } from '../../src/domain/git/push.js';
-import { detectForge, parseWebhook, repoCandidates, verifySignature, type Forge } from '../../src/domain/git/webhooks.js';
+import { detectForge, parseWebhook, repoCandidates, verifySignature, type Forge } from '../../src/ingest/git-webhooks.js';
 import { InputError } from '../../src/errors.js';
 import { thrownBy } from '../helpers/thrown.js';
 

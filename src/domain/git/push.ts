@@ -5,6 +5,8 @@
  * chat) works on this shape only.
  */
 
+import { z } from 'zod';
+
 /** The all-zero object name git uses for "no commit": a created branch's `before`, a deleted one's `after`. */
 export const ZERO_SHA = '0000000000000000000000000000000000000000';
 
@@ -55,3 +57,9 @@ export function isBranch(ref: string): boolean {
 export function shortRef(ref: string): string {
   return ref.replace(/^refs\/(heads|tags)\//, '');
 }
+
+/** A full object name as pushes carry it; a SHA-256 repository's 64 zeros become ZERO_SHA, the model's one spelling of "no commit". */
+export const objectName = z
+  .string()
+  .regex(/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/, { error: 'expected a 40- or 64-character lowercase hex object name' })
+  .transform((s) => (/^0+$/.test(s) ? ZERO_SHA : s));

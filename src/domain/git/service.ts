@@ -56,6 +56,10 @@ export class GitService {
     return this.deps.repos.find((r) => r.name === name);
   }
 
+  repos(): readonly RepoSettings[] {
+    return this.deps.repos;
+  }
+
   /** The ref updates of one `git push`, in one transaction: all of them are stored, or none. */
   ingest(pushes: readonly Push[]): PushOutcome[] {
     return this.deps.db.transaction(() =>

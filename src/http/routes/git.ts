@@ -1,12 +1,10 @@
 import { z } from 'zod';
-import type { Push } from '../../domain/git/push.js';
+import { objectName, type Push } from '../../domain/git/push.js';
 import type { GitService, PushOutcome } from '../../domain/git/service.js';
-import { detectForge, parseWebhook, repoCandidates, verifySignature, type Forge } from '../../domain/git/webhooks.js';
+import { detectForge, hasSignature, parseWebhook, repoCandidates, verifySignature, type Forge } from '../../ingest/git-webhooks.js';
 import { validate } from '../../validate.js';
-import { jsonBody, withToken } from '../request.js';
+import { bearerCheck, jsonBody } from '../request.js';
 import { HttpError, type HttpRequest, type HttpResponse, type Router } from '../router.js';
-
-const objectName = z.string().regex(/^([0-9a-f]{40}|[0-9a-f]{64})$/, { error: 'expected a full object name (40 or 64 lowercase hex digits)' });
 
 /** What `opsbridge git-hook` sends: the ref updates of one `git push`. */
 const hookBody = z.strictObject({
@@ -39,39 +37,57 @@ const hookBody = z.strictObject({
 /**
  * `POST /api/v1/git/push`: pushes from `opsbridge git-hook` (bearer token)
  * and push webhooks from GitHub, GitLab and Gitea/Forgejo (each signed with
- * its repository's secret). Nothing is stored unless the request proves it
- * comes from who it says.
+ * its repository's secret). A request without a token or a signature is
+ * refused before its body is read; a signed one is verified on the raw body
+ * before it is parsed; nothing is stored unless it proves who sent it.
  */
 export function gitRoutes(router: Router, deps: { git: GitService; token: string; maxBodyBytes: number }): void {
-  const fromHook = withToken(deps.token, (req) => {
-    const { pushes } = validate(hookBody, jsonBody(req));
-    pushes.forEach((p, i) => {
-      if (!deps.git.repo(p.repo)) throw new HttpError(400, `no repository '${p.repo}' in git.repos`, `pushes.${i}.repo`);
-    });
-    const outcomes = deps.git.ingest(pushes as Push[]);
-    return { status: 200, body: { pushes: pushes.map((p, i) => summary(p as Push, outcomes[i]!)) } };
-  });
+  const checkBearer = bearerCheck(deps.token);
 
   router.add('POST', '/api/v1/git/push', (req) => {
     const forge = detectForge(req.headers);
     return forge ? fromForge(forge, req) : fromHook(req);
-  }, { maxBodyBytes: deps.maxBodyBytes });
+  }, {
+    maxBodyBytes: deps.maxBodyBytes,
+    beforeBody: (headers) => {
+      const forge = detectForge(headers);
+      if (!forge) return checkBearer(headers);
+      if (!hasSignature(forge, headers)) throw new HttpError(401, `no ${forge === 'gitlab' ? 'X-Gitlab-Token' : 'signature'}: set the repository's secret (git.repos[].secret) in the ${forge} webhook`);
+    },
+  });
+
+  function fromHook(req: HttpRequest): HttpResponse {
+    const { pushes } = validate(hookBody, jsonBody(req));
+    pushes.forEach((p, i) => {
+      if (!deps.git.repo(p.repo)) throw new HttpError(400, `no repository '${p.repo}' in git.repos`, `pushes.${i}.repo`);
+    });
+    const outcomes = deps.git.ingest(pushes);
+    return { status: 200, body: { pushes: pushes.map((p, i) => summary(p, outcomes[i]!)) } };
+  }
 
   function fromForge(forge: Forge, req: HttpRequest): HttpResponse {
-    const body = jsonBody(req);
     const wanted = req.url.searchParams.get('repo');
-    const names = wanted ? [wanted] : repoCandidates(forge, body);
-    const repo = names.map((n) => deps.git.repo(n)).find((r) => r !== undefined);
-    if (!repo) {
-      const said = names.length > 0 ? `'${names[0]}'` : 'none';
-      throw new HttpError(404, `no repository in git.repos for this ${forge} webhook (it names ${said}); add it, or put ?repo=NAME in the webhook URL`, 'repository');
-    }
-    if (!repo.secret) throw new HttpError(401, `repository '${repo.name}' has no secret in git.repos: webhooks are refused until one is set`);
-    if (!verifySignature(forge, req.headers, req.body, repo.secret)) {
+    const named = wanted === null ? undefined : deps.git.repo(wanted);
+    if (wanted !== null && !named) throw new HttpError(404, `no repository '${wanted}' in git.repos`, 'repo');
+    if (named && !named.secret) throw new HttpError(401, `repository '${named.name}' has no secret in git.repos: webhooks are refused until one is set`);
+    // Verified on the raw body before anything is parsed; several repositories may share a secret.
+    const verified = (named ? [named] : deps.git.repos()).filter((r) => r.secret && verifySignature(forge, req.headers, req.body, r.secret));
+    if (verified.length === 0) {
       throw new HttpError(401, forge === 'gitlab' ? 'X-Gitlab-Token does not match the secret' : 'the signature does not match the body and the secret');
     }
-    const event = parseWebhook(forge, req.headers, body, repo.name);
-    if (event.kind === 'ping') return { status: 200, body: { ok: true, pong: repo.name } };
+    const body = jsonBody(req);
+    const names = repoCandidates(forge, body);
+    const repo = named ?? verified.find((r) => names.includes(r.name));
+    if (!repo) {
+      // Signed, but not for what the payload names: another configured repository's payload is a bad signature for it.
+      if (names.some((n) => deps.git.repo(n))) throw new HttpError(401, forge === 'gitlab' ? 'X-Gitlab-Token does not match the secret' : 'the signature does not match the body and the secret');
+      if (names.length > 0 || verified.length > 1) {
+        throw new HttpError(404, `no repository in git.repos for this ${forge} webhook (it names ${names.length > 0 ? `'${names[0]}'` : 'none'}); add it, or put ?repo=NAME in the webhook URL`, 'repository');
+      }
+    }
+    const target = repo ?? verified[0]!;
+    const event = parseWebhook(forge, req.headers, body, target.name);
+    if (event.kind === 'ping') return { status: 200, body: { ok: true, pong: target.name } };
     if (event.kind === 'ignored') return { status: 202, body: { ignored: event.event } };
     return { status: 200, body: { pushes: [summary(event.push, deps.git.ingest([event.push])[0]!)] } };
   }

@@ -1,8 +1,8 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { z } from 'zod';
-import { validate } from '../../validate.js';
-import { ZERO_SHA, type Push, type PushedCommit } from './push.js';
+import { validate } from '../validate.js';
+import { objectName, type Push, type PushedCommit } from '../domain/git/push.js';
 
 /**
  * Push webhooks from GitHub, GitLab and Gitea/Forgejo (and Gogs, whose
@@ -53,6 +53,12 @@ function hmacMatches(hex: string | undefined, rawBody: Buffer, secret: string): 
 
 const sha256 = (s: string): Buffer => createHash('sha256').update(s).digest();
 
+/** Whether a request carries the forge's signature (or token) at all: checked before its body is read. */
+export function hasSignature(forge: Forge, headers: IncomingHttpHeaders): boolean {
+  const names = { github: ['x-hub-signature-256'], gitlab: ['x-gitlab-token'], gitea: ['x-gitea-signature', 'x-forgejo-signature', 'x-gogs-signature'] }[forge];
+  return Boolean(firstHeader(headers, names));
+}
+
 export function verifySignature(forge: Forge, headers: IncomingHttpHeaders, rawBody: Buffer, secret: string): boolean {
   // With no secret set, Gitea signs with an empty key and GitLab sends no token: nothing would be proven.
   if (secret === '') return false;
@@ -91,12 +97,6 @@ export function repoCandidates(forge: Forge, body: unknown): string[] {
   const names = NAME_PATHS[forge].map(([object, key]) => member(member(body, object), key));
   return [...new Set(names.filter((n): n is string => typeof n === 'string' && n !== ''))];
 }
-
-const objectName = z
-  .string()
-  .regex(/^(?:[0-9a-f]{40}|[0-9a-f]{64})$/, { error: 'expected a 40- or 64-character lowercase hex object name' })
-  // A SHA-256 repository writes "no commit" as 64 zeros; the model has one spelling for it.
-  .transform((s) => (/^0+$/.test(s) ? ZERO_SHA : s));
 
 const refName = z.string().startsWith('refs/', { error: 'expected a full ref name such as refs/heads/main' });
 

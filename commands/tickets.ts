@@ -20,6 +20,8 @@ const FULL_LIST = 50;
 /** Timeline entries `!ticket 42` shows; `--full` shows up to FULL_EVENTS. */
 const RECENT_EVENTS = 3;
 const FULL_EVENTS = 50;
+/** Linked commits `--full` lists, the latest. */
+const FULL_COMMITS = 20;
 /** What `--full` reads of a timeline: far more than any ticket has. */
 const ALL_EVENTS = 100_000;
 
@@ -152,7 +154,7 @@ function parsePriority(word: string): Priority {
 
 const create: CommandAction<Services> = {
   summary:
-    'Open a ticket. A @name anywhere is the assignee (one); host= relates it to hosts (host=web01,web02 or host= again); words after -- are the description. ' +
+    'Open a ticket. A @name anywhere is the assignee (one; someone else only for operators, @me for anyone); host= relates it to hosts (host=web01,web02 or host= again); words after -- are the description. ' +
     'Anyone may open one; someone not logged in to an account cannot assign it and gets no updates. Quote a word to keep @ or = in the title.',
   usage: NEW_USAGE,
   examples: ['ticket new disk full on web01 @alice prio=high host=web01', 'ticket new replace PSU host=db12 host=db13 -- fan noise since Monday, vendor ticket 1234'],
@@ -205,6 +207,10 @@ const create: CommandAction<Services> = {
       throw new UserError(`${NOT_IDENTIFIED}, so I will not message ${assigneeWord.slice(1)} for you: open it without the @name, or log in to your account first`);
     }
     const assignee = assigneeWord !== undefined ? personNamed(ctx, assigneeWord, usage) : undefined;
+    // Giving someone work is an operator's call, as with `ticket assign`; naming yourself is taking it.
+    if (assignee && !roleAtLeast(ctx.role, 'operator') && !same(me(ctx)?.name, assignee.name)) {
+      throw new UserError(`assigning someone else needs the operator role; you are ${ctx.role}: open it without ${assigneeWord}, or with @me`);
+    }
     const channel = mentionedIn(ctx);
     const t = ctx.services.tickets.create({
       title: titleText,
@@ -285,8 +291,9 @@ function showTicket(ctx: Ctx, args: ParsedArgs) {
   if (commits.length > 0) {
     blocks.push(
       line(bold(`commits (${commits.length}):`)),
-      list(commits.map((c) => join([code(c.sha.slice(0, 7)), oneLine(c.subject, 120), `— ${c.author} in ${c.repo}`, c.action === 'close' && tone('muted', '(closes)'), c.url && link(c.url)]))),
+      list(commits.slice(-FULL_COMMITS).map((c) => join([code(c.sha.slice(0, 7)), oneLine(c.subject, 120), `— ${c.author} in ${c.repo}`, c.action === 'close' && tone('muted', '(closes)'), c.url && link(c.url)]))),
     );
+    if (commits.length > FULL_COMMITS) blocks.push(line(tone('muted', `…and ${commits.length - FULL_COMMITS} earlier commits`), ...(url ? [': ', link(url)] : [])));
   }
   const events = tickets.timeline(id, ALL_EVENTS);
   blocks.push(line(bold(`timeline (${events.length}):`)));

@@ -92,8 +92,8 @@ CREATE TABLE git_pushes (
 ) WITHOUT ROWID;
 
 -- When a scheduled post (the daily ticket digest) is next due, so a restart
--- neither repeats nor skips it. `spec` is the cron expression next_at was
--- computed from: a changed config recomputes it.
+-- neither repeats nor skips it. `spec` is the cron expression and zone
+-- next_at was computed from: a changed config recomputes it.
 CREATE TABLE schedule_state (
   name     TEXT PRIMARY KEY,
   spec     TEXT NOT NULL,

@@ -229,6 +229,7 @@ export async function startBot(config: Config, opts: BotOptions): Promise<Bot> {
   const previews = new TicketPreviews({
     channels: config.tickets.previews, everyMs: config.tickets.preview_every, clock: core.clock,
     ticket: (id) => services.tickets.get(id), ...(config.http.public_url !== undefined && { publicUrl: config.http.public_url }),
+    ...(bridge && { peers: (m) => bridge.peersOf(m) }),
   });
   const onMessage = createInboundHandler({ dispatcher, outbox, log, conversation: (m) => previews.previewsFor(m), ...(bridge && { bridge }) });
   for (const a of adapters.values()) await a.start((m) => void onMessage(m));

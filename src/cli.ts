@@ -173,8 +173,9 @@ apiOptions(
     .requiredOption('--repo <name>', 'the repository, as named in git.repos')
     .option('--git-dir <dir>', 'the repository (default: $GIT_DIR, else the current directory)')
     .option('--db <path>', 'when the bot cannot be reached, write to this database directly')
-    .option('--pusher <name>', 'who pushed (default: $GL_USERNAME, $GITEA_PUSHER_NAME, $REMOTE_USER or $USER)'),
-).action(async (opts: { repo: string; gitDir?: string; db?: string; pusher?: string; url?: string; token?: string }) => {
+    .option('--pusher <name>', 'who pushed (default: $GL_USERNAME, $GITEA_PUSHER_NAME, $REMOTE_USER or $USER)')
+    .option('--default-branch <branch>', "closing keywords close on this branch (default: the repository's default_branch in git.repos)"),
+).action(async (opts: { repo: string; gitDir?: string; db?: string; pusher?: string; defaultBranch?: string; url?: string; token?: string }) => {
   const input = await text(process.stdin);
   const lines = await runGitHook(config(), { ...opts, gitDir: opts.gitDir ?? process.env.GIT_DIR ?? '.' }, input);
   for (const l of lines) process.stderr.write(l + '\n');

@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import { pino } from 'pino';
 import type { Config } from '../config/schema.js';
-import type { Push } from '../domain/git/push.js';
+import { shortRef, type Push } from '../domain/git/push.js';
 import type { PushOutcome } from '../domain/git/service.js';
 import { UserError } from '../errors.js';
 import { collectPushes } from '../ingest/git-hook/collect.js';
@@ -14,6 +14,8 @@ export interface GitHookOptions {
   /** Write here directly when the bot cannot be reached. */
   db?: string;
   pusher?: string;
+  /** The branch whose closing keywords close tickets, when the config does not name the repository. */
+  defaultBranch?: string;
   url?: string;
   token?: string;
 }
@@ -27,20 +29,25 @@ type Outcome = PushOutcome & { ref: string };
  * Returns lines for the pusher's terminal (`remote: …`).
  */
 export async function runGitHook(config: Config, opts: GitHookOptions, input: string): Promise<string[]> {
-  const repo = config.git.repos.find((r) => r.name === opts.repo);
-  if (!repo) throw new UserError(`no repository '${opts.repo}' in git.repos of the config (repositories: ${config.git.repos.map((r) => r.name).join(', ') || 'none'})`);
-  const pushes = await collectPushes({ gitDir: opts.gitDir, input, repo: repo.name, defaultBranch: repo.default_branch, pusher: opts.pusher ?? pusherName() });
+  // A git server needs no copy of the bot's config: --default-branch (with --url and --token) is enough.
+  const configured = config.git.repos.find((r) => r.name === opts.repo);
+  const defaultBranch = opts.defaultBranch?.replace(/^refs\/heads\//, '') ?? configured?.default_branch;
+  if (!defaultBranch) {
+    throw new UserError(`no repository '${opts.repo}' in git.repos of the config (repositories: ${config.git.repos.map((r) => r.name).join(', ') || 'none'}); give --default-branch, or use the bot's config`);
+  }
+  const pushes = await collectPushes({ gitDir: opts.gitDir, input, repo: opts.repo, defaultBranch, pusher: opts.pusher ?? pusherName() });
   if (pushes.length === 0) return [];
   let outcomes: Outcome[];
   try {
-    const answer = (await postToBot(config, '/api/v1/git/push', { pushes }, { ...opts, timeoutMs: 120_000 })) as { pushes: Outcome[] };
+    const answer = (await postToBot(config, '/api/v1/git/push', { pushes }, { ...opts, timeoutMs: 30_000 })) as { pushes: Outcome[] };
     outcomes = answer.pushes;
   } catch (err) {
     if (!(err instanceof BotUnreachableError)) throw err;
     if (!opts.db) throw new UserError(`${err.message}; this push is not recorded (give the hook --db PATH to write to the database when the bot is down, or run it again with the same input)`);
+    if (!configured) throw new UserError(`${err.message}; --db needs '${opts.repo}' in git.repos of the config`);
     outcomes = await writeDirectly(config, opts.db, pushes);
   }
-  return outcomes.map((o) => describe(repo.name, o));
+  return outcomes.map((o) => describe(opts.repo, o));
 }
 
 /** The bot is down: the same service writes to its database, and delivery posts the lines when it is back. */
@@ -62,7 +69,7 @@ function pusherName(): string {
 }
 
 function describe(repo: string, o: Outcome): string {
-  const where = `${repo}/${o.ref.replace(/^refs\/(heads|tags)\//, '')}`;
+  const where = `${repo}/${shortRef(o.ref)}`;
   if (o.duplicate) return `opsbridge: ${where}: already seen`;
   const parts = [
     o.deleted ? 'deleted' : `${o.commits} commit${o.commits === 1 ? '' : 's'}`,

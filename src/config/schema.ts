@@ -194,7 +194,7 @@ const gitRepoSchema = z.strictObject({
   /** The name the hook's --repo and webhooks use; webhooks also match the forge's `owner/name` or `name`. */
   name: z.string().regex(/^[A-Za-z0-9._/-]{1,100}$/, { message: 'expected a repository name such as app or team/app' }),
   /** Closing keywords close tickets only when the commit reaches this branch. */
-  default_branch: z.string().min(1).default('main'),
+  default_branch: z.string().min(1).default('main').transform((b) => b.replace(/^refs\/heads\//, '')),
   /** Where each push gets its one line. */
   channel: channelAddress.optional(),
   /** Webhook secret: GitHub and Gitea sign with it, GitLab sends it as X-Gitlab-Token. */

@@ -11,7 +11,11 @@ import { nextOccurrence } from './cron.js';
 export class DueSchedule {
   private readonly q;
 
+  /** What next_at was computed from: a changed expression or zone recomputes it. */
+  private readonly spec: string;
+
   constructor(db: DB, private readonly clock: Clock, private readonly name: string, private readonly cron: string, private readonly timeZone: string) {
+    this.spec = `${cron} ${timeZone}`;
     this.q = {
       get: db.prepare('SELECT spec, next_at FROM schedule_state WHERE name = ?'),
       set: db.prepare('INSERT INTO schedule_state (name, spec, next_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET spec = excluded.spec, next_at = excluded.next_at'),
@@ -22,17 +26,12 @@ export class DueSchedule {
   runIfDue(post: () => void): boolean {
     const now = this.clock.now();
     const state = this.q.get.get(this.name) as { spec: string; next_at: string } | undefined;
-    const due = state !== undefined && state.spec === this.cron && Date.parse(state.next_at) <= now.getTime();
+    const due = state !== undefined && state.spec === this.spec && Date.parse(state.next_at) <= now.getTime();
     if (due) post();
-    if (due || state === undefined || state.spec !== this.cron) {
+    if (due || state === undefined || state.spec !== this.spec) {
       const next = nextOccurrence(this.cron, now, this.timeZone);
-      if (next) this.q.set.run(this.name, this.cron, next.toISOString());
+      if (next) this.q.set.run(this.name, this.spec, next.toISOString());
     }
     return due;
-  }
-
-  nextAt(): Date | null {
-    const state = this.q.get.get(this.name) as { spec: string; next_at: string } | undefined;
-    return state ? new Date(state.next_at) : null;
   }
 }

@@ -545,7 +545,10 @@ describe('bad input', () => {
     const before = s.footprint();
 
     const nope = await runCli(['-c', s.configFile, 'git-hook', '--repo', 'nope', '--git-dir', s.bare], { cwd: s.dir, input: good });
-    expect(nope).toMatchObject({ code: 1, stdout: '', stderr: "opsbridge: no repository 'nope' in git.repos of the config (repositories: app)\n" });
+    expect(nope).toMatchObject({ code: 1, stdout: '', stderr: "opsbridge: no repository 'nope' in git.repos of the config (repositories: app); give --default-branch, or use the bot's config\n" });
+    // Told the branch, the hook needs no config entry; the bot still refuses a repository it does not know.
+    const unknownToBot = await runCli(['-c', s.configFile, 'git-hook', '--repo', 'nope', '--default-branch', 'main', '--git-dir', s.bare], { cwd: s.dir, input: good });
+    expect(unknownToBot).toMatchObject({ code: 1, stdout: '', stderr: "opsbridge: the bot refused: 400 no repository 'nope' in git.repos\n" });
 
     const garbage = await s.runHook(`${good}not a ref line\n`);
     expect(garbage).toMatchObject({

@@ -175,6 +175,9 @@ describe('!ticket new', () => {
     expect(ticketRow(1).reporter).toBe('irc:nick:mallory');
     expect(core.services.tickets.watchers(1)).toEqual([]);
     await refused([['!ticket new printer on fire @alice', /^you are not identified .* I will not message alice for you: open it without the @name, or log in/, MALLORY]]);
+    // Giving someone else work is for operators; a viewer may name only themselves.
+    await refused([['!ticket new printer on fire @alice', /^assigning someone else needs the operator role; you are viewer: open it without @alice, or with @me$/, CAROL]]);
+    expect(await ok('!ticket new printer on fire @me', CAROL)).toMatch(/^#\d+ created: printer on fire — open → carol$/);
   });
 
   it('refuses garbage with a one-line answer and stores nothing', async () => {
@@ -442,9 +445,14 @@ describe('!ticket status, close, reopen', () => {
   });
 });
 
+/** Alice (a viewer, who may not assign others from chat) reported #1, given to carol. */
+function aliceReportsForCarol(): void {
+  core.services.tickets.create({ title: 'disk full', reporter: { name: 'alice', irc: 'ali', slack: 'U024BE7LH' }, assignee: { name: 'carol', irc: 'carol' }, channel: 'irc:#ops' });
+}
+
 describe('!ticket comment and watch', () => {
   beforeEach(async () => {
-    await ok('!ticket new disk full @carol', ALICE_IRC);
+    aliceReportsForCarol();
     posts();
   });
 
@@ -506,7 +514,7 @@ describe('who is who', () => {
   });
 
   it("an IRC account carrying a configured person's name is not that person", async () => {
-    await ok('!ticket new disk full @carol', ALICE_SLACK);
+    aliceReportsForCarol();
     await refused([
       ['!ticket close 1', /^your account \(irc:account:alice\) is not linked to the name alice in the config/, FAKE_ALICE],
       ['!tickets mine', /^your account \(irc:account:alice\) is not linked/, FAKE_ALICE],

@@ -33,8 +33,10 @@ export interface PushOutcome {
   deleted: boolean;
 }
 
-/** Commits listed in the push line; the rest are counted. */
+/** Commits (or refs) listed in the push line; the rest are counted. */
 const LISTED = 3;
+/** A push updating more refs than this gets one line for all of them. */
+const MANY_REFS = 3;
 
 /**
  * Pushes from the hook or a webhook: link the tickets commits reference,
@@ -60,25 +62,39 @@ export class GitService {
     return this.deps.repos;
   }
 
-  /** The ref updates of one `git push`, in one transaction: all of them are stored, or none. */
+  /**
+   * The ref updates of one `git push`, in one transaction: all of them are
+   * stored, or none. Each gets its line in the repository's channel; a push
+   * of many refs at once (`git push --tags`, a mirror) gets one line for all.
+   */
   ingest(pushes: readonly Push[]): PushOutcome[] {
-    return this.deps.db.transaction(() =>
-      pushes.map((push) => {
-        const repo = this.repo(push.repo);
-        if (!repo) throw new Error(`unknown repository ${push.repo}`);
-        return this.ingestOne(repo, push);
-      }),
-    )();
+    return this.deps.db.transaction(() => {
+      const done = pushes.map((raw) => {
+        const repo = this.repo(raw.repo);
+        if (!repo) throw new Error(`unknown repository ${raw.repo}`);
+        // Names come from commits and forges: one line each in chat, whatever they hold.
+        const push = { ...raw, pusher: oneLine(raw.pusher, 100), commits: raw.commits.map((c) => ({ ...c, author: oneLine(c.author, 100) })) };
+        return { repo, push, ...this.ingestOne(repo, push) };
+      });
+      const posted = done.filter((d) => !d.outcome.duplicate && d.repo.channel);
+      if (posted.length > MANY_REFS) {
+        for (const [channel, group] of groupBy(posted, (d) => d.repo.channel!)) this.deps.outbox.enqueue({ channel, body: richText(line(...manyRefsLine(group))) });
+      } else {
+        for (const d of posted) this.deps.outbox.enqueue({ channel: d.repo.channel!, body: richText(line(...d.line)) });
+      }
+      return done.map((d) => d.outcome);
+    })();
   }
 
-  private ingestOne(repo: RepoSettings, push: Push): PushOutcome {
+  private ingestOne(repo: RepoSettings, push: Push): { outcome: PushOutcome; line: Inline[] } {
     const outcome: PushOutcome = { duplicate: false, deleted: push.after === ZERO_SHA, commits: push.commits.length, linked: [], closed: [], noted: [], unknown: [] };
     const fresh = this.q.push.run(push.repo, push.ref, push.before, push.after, push.pusher, push.totalCommits ?? push.commits.length, this.deps.clock.now().toISOString()).changes === 1;
-    if (!fresh) return { ...outcome, duplicate: true };
+    if (!fresh) return { outcome: { ...outcome, duplicate: true }, line: [] };
     const { tickets } = this.deps;
     const where = `${repo.name}/${shortRef(push.ref)}`;
     const onDefault = push.ref === `refs/heads/${repo.default_branch}`;
     const referencing = new Set<string>();
+    const linkedCommits = new Map<number, { sha: string; subject: string }[]>();
     for (const c of push.commits) {
       const refs = parseReferences(c.message, this.deps.keywords);
       if (refs.length === 0) continue;
@@ -88,23 +104,54 @@ export class GitService {
         const result = tickets.recordCommit(r.ticket, { repo: repo.name, sha: c.sha, author: c.author, subject, url, where }, r.action, r.action === 'close' && onDefault);
         if (result === null) outcome.unknown.push(r.ticket);
         else if (result === 'closed') outcome.closed.push(r.ticket);
-        else if (result === 'linked') outcome.linked.push(r.ticket);
+        else if (result === 'linked') {
+          outcome.linked.push(r.ticket);
+          linkedCommits.set(r.ticket, [...(linkedCommits.get(r.ticket) ?? []), { sha: c.sha, subject }]);
+        }
       }
       referencing.add(c.sha);
     }
-    // Webhooks do not list what a force-push dropped, but the old head is certainly gone from the ref.
-    const removed = push.removed ?? (push.forced && push.before !== ZERO_SHA ? [push.before] : []);
+    // Webhooks do not list what a force-push or deletion dropped, but the old head is certainly gone from the ref.
+    const removed = push.removed ?? ((push.forced || outcome.deleted) && push.before !== ZERO_SHA ? [push.before] : []);
     if (removed.length > 0) {
       const deleted = push.after === ZERO_SHA;
       const what = deleted ? `was on ${where}, deleted by ${push.pusher}` : `is no longer on ${where} after a force-push by ${push.pusher}`;
       outcome.noted = [...new Set(tickets.noteRemoved(repo.name, removed, what, push.pusher))];
     }
     outcome.linked = [...new Set(outcome.linked)].filter((t) => !outcome.closed.includes(t));
+    // Closing told the watchers already; a link is one notice per ticket, not one per commit.
+    for (const t of outcome.linked) tickets.notifyCommits(t, push.pusher, where, linkedCommits.get(t)!);
     outcome.closed = [...new Set(outcome.closed)];
     outcome.unknown = [...new Set(outcome.unknown)];
-    if (repo.channel) this.deps.outbox.enqueue({ channel: repo.channel, body: richText(line(...pushLine(push, where, outcome, referencing))) });
-    return outcome;
+    return { outcome, line: pushLine(push, where, outcome, referencing) };
   }
+}
+
+/** `[app] alice pushed 12 refs: main (3 commits), v1.2 (new tag), … → #42 closed`. */
+function manyRefsLine(group: readonly { repo: RepoSettings; push: Push; outcome: PushOutcome }[]): Inline[] {
+  const first = group[0]!;
+  const refs = group.map(({ push, outcome }) => {
+    const n = push.totalCommits ?? push.commits.length;
+    const what = outcome.deleted ? 'deleted' : push.before === ZERO_SHA ? (isBranch(push.ref) ? 'new branch' : 'new tag') : `${n} commit${n === 1 ? '' : 's'}`;
+    return `${shortRef(push.ref)} (${what})`;
+  });
+  const all: PushOutcome = {
+    duplicate: false, deleted: false, commits: 0,
+    linked: [...new Set(group.flatMap((g) => g.outcome.linked))], closed: [...new Set(group.flatMap((g) => g.outcome.closed))],
+    noted: [...new Set(group.flatMap((g) => g.outcome.noted))], unknown: [],
+  };
+  const shown = refs.slice(0, LISTED);
+  return [
+    bold(`[${first.repo.name}]`), ' ', `${first.push.pusher} pushed ${group.length} refs: ${shown.join(', ')}`,
+    ...(refs.length > shown.length ? [tone('muted', ` …and ${refs.length - shown.length} more`)] : []),
+    ...ticketsPart(all),
+  ];
+}
+
+function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const t of items) m.set(key(t), [...(m.get(key(t)) ?? []), t]);
+  return m;
 }
 
 /** `[app/main] alice pushed 3 commits: a1b2c3d fix disk check (fixes #42) → #42 closed`. */

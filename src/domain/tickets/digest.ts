@@ -72,7 +72,8 @@ export class TicketDigestJob {
 
   /** Posts the digest if one is due; true when it did. */
   run(): boolean {
-    return this.deps.db.transaction(() => this.due.runIfDue(() => this.post()))();
+    // IMMEDIATE: it reads before it writes, and a `git-hook --db` may write in between.
+    return this.deps.db.transaction(() => this.due.runIfDue(() => this.post())).immediate();
   }
 
   private post(): void {

@@ -16,7 +16,15 @@ export class TicketPreviews {
   private readonly channels: Set<string>;
   private readonly lastShown = new Map<string, number>();
 
-  constructor(private readonly deps: { channels: readonly string[]; everyMs: number; clock: Clock; ticket(id: number): Ticket | null; publicUrl?: string }) {
+  constructor(private readonly deps: {
+    channels: readonly string[];
+    everyMs: number;
+    clock: Clock;
+    ticket(id: number): Ticket | null;
+    /** Channels bridged with this one: they see the preview too, so it counts as shown there. */
+    peers?: (msg: { channel: string; channelAliases?: string[] }) => string[];
+    publicUrl?: string;
+  }) {
     this.channels = new Set(deps.channels);
   }
 
@@ -35,7 +43,7 @@ export class TicketPreviews {
       if (last !== undefined && now - last < this.deps.everyMs) continue;
       const ticket = this.deps.ticket(id);
       if (!ticket) continue;
-      this.lastShown.set(key, now);
+      for (const c of [msg.channel, ...(this.deps.peers?.(msg) ?? [])]) this.lastShown.set(`${c} ${id}`, now);
       out.push(ticketPreview(ticket, this.deps.publicUrl));
     }
     return out;

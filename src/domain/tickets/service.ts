@@ -143,7 +143,7 @@ export class TicketService {
    * A commit that references ticket `id`. Links once however often it is
    * seen; closes once, and only when `closes` (a closing keyword that
    * reached the default branch). Null when there is no such ticket. Call
-   * inside the push's transaction.
+   * inside the push's transaction; the caller notifies (once per push).
    */
   recordCommit(id: number, c: { repo: string; sha: string; author: string; subject: string; url: string | null; where: string }, action: 'link' | 'close', closes: boolean): 'linked' | 'closed' | 'seen' | null {
     const { store } = this.deps;
@@ -154,14 +154,21 @@ export class TicketService {
     }
     if (closes && store.markClosedBy(id, c.repo, c.sha)) {
       const t = store.get(id)!;
-      if (t.status !== 'closed' && t.status !== 'resolved') {
+      // A resolved ticket is closed by the fix reaching the default branch too.
+      if (t.status !== 'closed') {
         this.setStatus(id, 'closed', c.author, `closed by ${c.sha.slice(0, 7)} in ${c.where}: ${c.subject}`);
         return 'closed';
       }
     }
-    if (linked !== 'new') return 'seen';
-    this.notify(store.get(id)!, c.author, `commit ${c.sha.slice(0, 7)} by ${c.author} in ${c.where}: ${c.subject}`);
-    return 'linked';
+    return linked === 'new' ? 'linked' : 'seen';
+  }
+
+  /** One private notice for the commits one push linked to a ticket, however many. */
+  notifyCommits(id: number, pusher: string, where: string, commits: readonly { sha: string; subject: string }[]): void {
+    const [first] = commits;
+    if (!first) return;
+    const what = commits.length === 1 ? `commit ${first.sha.slice(0, 7)} in ${where}: ${first.subject}` : `${commits.length} commits in ${where}, first ${first.sha.slice(0, 7)}: ${first.subject}`;
+    this.notify(this.require(id), pusher, `${pusher} pushed ${what}`);
   }
 
   /** Commits a force-push or deletion took off a ref: their links stay, the timeline says what happened. Returns the tickets noted. */

@@ -85,11 +85,15 @@ export class TicketStore {
     return this.q.watchers.all(id) as string[];
   }
 
-  /** Appends to the timeline; every entry counts as an update of the ticket. */
+  /**
+   * Appends to the timeline. Work on the ticket counts as an update of it;
+   * someone starting to watch, or a force-push note, does not (the digest's
+   * "no update in 7 days" is about work).
+   */
   addEvent(id: number, e: NewEvent): void {
     const now = this.now();
     this.q.event.run(id, now, e.actor, e.kind, e.old_value ?? null, e.new_value ?? null, e.body ?? null, e.repo ?? null, e.sha ?? null, e.url ?? null);
-    this.q.touch.run(now, id);
+    if (e.kind !== 'watch' && e.kind !== 'force_push') this.q.touch.run(now, id);
   }
 
   /** The last `limit` timeline entries, oldest first. */

@@ -310,17 +310,17 @@ describe('Router (HTTP)', () => {
     it('a literal path wins over a :param path, even for another method', () => {
       const r = make();
       expect(r.match('GET', '/api/v1/alerts/alertmanager')).toBe('method');
-      expect(r.match('POST', '/api/v1/alerts/alertmanager')).toEqual({ handler: alertmanager, params: {} });
+      expect(r.match('POST', '/api/v1/alerts/alertmanager')).toEqual({ handler: alertmanager, params: {}, opts: {} });
       expect(r.match('GET', '/api/v1/alerts/alertmanager/')).toBe('method');
     });
 
     it('a :param path still takes what no literal path names', () => {
       const r = make();
-      expect(r.match('GET', '/api/v1/alerts/42')).toEqual({ handler: byId, params: { id: '42' } });
-      expect(r.match('HEAD', '/api/v1/alerts/42')).toEqual({ handler: byId, params: { id: '42' } });
-      expect(r.match('GET', '/api/v1/alerts/web%2001')).toEqual({ handler: byId, params: { id: 'web 01' } });
+      expect(r.match('GET', '/api/v1/alerts/42')).toEqual({ handler: byId, params: { id: '42' }, opts: {} });
+      expect(r.match('HEAD', '/api/v1/alerts/42')).toEqual({ handler: byId, params: { id: '42' }, opts: {} });
+      expect(r.match('GET', '/api/v1/alerts/web%2001')).toEqual({ handler: byId, params: { id: 'web 01' }, opts: {} });
       expect(r.match('DELETE', '/api/v1/alerts/42')).toBe('method');
-      expect(r.match('GET', '/api/v1/alerts')).toEqual({ handler: list, params: {} });
+      expect(r.match('GET', '/api/v1/alerts')).toEqual({ handler: list, params: {}, opts: {} });
       expect(r.match('GET', '/api/v1/alerts/42/history')).toBeNull();
       expect(r.match('GET', '/api/v2/alerts')).toBeNull();
     });

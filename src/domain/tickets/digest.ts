@@ -18,7 +18,7 @@ const STALE_SHOWN = 8;
  * work first, urgent tickets first within each), then the tickets nobody
  * has touched for `staleMs`. `active` comes sorted most urgent first.
  */
-export function ticketDigest(active: readonly Ticket[], now: Date, staleMs: number): RichText {
+function ticketDigest(active: readonly Ticket[], now: Date, staleMs: number): RichText {
   if (active.length === 0) return richText(line(bold('📋 Tickets:'), ' ', tone('ok', 'none open')));
   const byPerson = new Map<string, Ticket[]>();
   for (const t of active) {

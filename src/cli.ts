@@ -7,17 +7,11 @@ import { renderPlain } from './chat/render/plain.js';
 import { postToBot } from './cli/api-client.js';
 import { runGitHook } from './cli/git-hook.js';
 import { progressBar } from './cli/progress.js';
-import { explainRoutes } from './cli/routes-test.js';
 import { loadConfig } from './config/load.js';
 import type { Config } from './config/schema.js';
-import { detectFormat, type ImportFormat } from './domain/servers/import-file.js';
-import { exportServers, type ExportFormat } from './domain/servers/export.js';
-import { importServers } from './domain/servers/import.js';
+import type { ExportFormat } from './domain/servers/export.js';
+import type { ImportFormat } from './domain/servers/import-file.js';
 import { FatalError, UserError } from './errors.js';
-import { createLogger } from './log.js';
-import { MIGRATIONS_DIR } from './paths.js';
-import { openDatabase } from './store/database.js';
-import { migrate, readMigrations } from './store/migrate.js';
 
 const program = new Command('opsbridge')
   .description('Ops team chat bot: IRC/Slack bridge, alerts and logs, server and maintenance lookups, tickets.')
@@ -35,6 +29,7 @@ program
   .action(async (opts: { console?: boolean }) => {
     const loaded = loadConfig(program.opts<{ config?: string }>().config);
     const cfg = loaded.config;
+    const { createLogger } = await import('./log.js');
     const log = createLogger(cfg.log.level);
     let stopping = false;
     const { startBot } = await import('./app.js');
@@ -65,8 +60,11 @@ program
 program
   .command('migrate')
   .description('apply pending database migrations and exit')
-  .action(() => {
+  .action(async () => {
     const cfg = config();
+    const { openDatabase } = await import('./store/database.js');
+    const { migrate, readMigrations } = await import('./store/migrate.js');
+    const { MIGRATIONS_DIR } = await import('./paths.js');
     const db = openDatabase(cfg.database);
     try {
       const r = migrate(db, readMigrations(MIGRATIONS_DIR));
@@ -155,7 +153,7 @@ program
   .command('test')
   .description('show where each alert or log line of a sample payload (Alertmanager, Grafana, generic alert, log lines) would go')
   .argument('<file>', 'a JSON file')
-  .action((file: string) => {
+  .action(async (file: string) => {
     const cfg = config();
     let body: unknown;
     try {
@@ -163,6 +161,7 @@ program
     } catch (err) {
       throw new UserError(`cannot read ${file} as JSON: ${(err as Error).message}`);
     }
+    const { explainRoutes } = await import('./cli/routes-test.js');
     for (const l of explainRoutes(cfg, body)) process.stdout.write(l + '\n');
   });
 
@@ -200,6 +199,8 @@ servers
     const core = await openCore(cfg, 'warn');
     try {
       const bar = progressBar(process.stderr, 'importing');
+      const { importServers } = await import('./domain/servers/import.js');
+      const { detectFormat } = await import('./domain/servers/import-file.js');
       const report = importServers(core.services.inventory, textIn, opts.format ?? detectFormat(file, textIn), {
         actor: 'console',
         source: file,
@@ -227,6 +228,7 @@ servers
     const core = await openCore(cfg, 'warn');
     try {
       const out: NodeJS.WritableStream = opts.output ? createWriteStream(opts.output) : process.stdout;
+      const { exportServers } = await import('./domain/servers/export.js');
       for (const chunk of exportServers(core.services.inventory.all(), opts.format)) {
         if (!out.write(chunk)) await once(out, 'drain');
       }
@@ -259,12 +261,14 @@ try {
 }
 
 /**
- * The store and domain services for a one-shot command. Loaded on demand:
- * the whole bot (Slack and IRC clients included) takes most of a second to
- * load, which `git-hook` and `send` should not pay on every push.
+ * The store and domain services for a one-shot command. Loaded on demand,
+ * like every module only some commands need: the whole bot (Slack and IRC
+ * clients included) takes most of a second to load, which `git-hook` and
+ * `send` should not pay on every push.
  */
-async function openCore(cfg: Config, level: Parameters<typeof createLogger>[0]) {
+async function openCore(cfg: Config, level: Config['log']['level']) {
   const { buildCore } = await import('./app.js');
+  const { createLogger } = await import('./log.js');
   return buildCore(cfg, { log: createLogger(level) });
 }
 

@@ -1,5 +1,4 @@
 import { userInfo } from 'node:os';
-import { pino } from 'pino';
 import type { Config } from '../config/schema.js';
 import { shortRef, type Push } from '../domain/git/push.js';
 import type { PushOutcome } from '../domain/git/service.js';
@@ -54,6 +53,7 @@ export async function runGitHook(config: Config, opts: GitHookOptions, input: st
 async function writeDirectly(config: Config, db: string, pushes: Push[]): Promise<Outcome[]> {
   // Loaded only here: the whole bot takes most of a second to load, which a hook should not pay on every push.
   const { buildCore } = await import('../app.js');
+  const { pino } = await import('pino');
   const core = buildCore({ ...config, database: db }, { log: pino({ level: 'silent' }) });
   try {
     return core.services.git.ingest(pushes).map((o, i) => ({ ref: pushes[i]!.ref, ...o }));

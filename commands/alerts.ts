@@ -46,7 +46,7 @@ export const alerts: Command<Services> = {
     const now = ctx.clock.now();
     const head = line(bold(`${total} ${all ? 'alert' : 'firing alert'}${total === 1 ? '' : 's'}`), what ? ` ${what}` : '', ':');
     const params = new URLSearchParams({ status: all ? 'all' : 'firing', ...(word && { [q.severity ? 'severity' : q.name ? 'name' : 'host']: word }) });
-    const more = moreLine(total - shown.length, ctx.services.publicUrl, `/api/v1/alerts?${params}`);
+    const more = moreLine(total - shown.length, ctx.services.links.alerts(params));
     return reply(richText(head, list(shown.map((a) => alertBrief(a, now))), ...(more ? [more] : [])));
   },
 };
@@ -59,10 +59,10 @@ export const alert: Command<Services> = {
   role: 'viewer',
   run(ctx, args) {
     const id = alertId(args.positional[0], `${ctx.prefix}alert ID`);
-    const { alertStore, timezone, publicUrl } = ctx.services;
+    const { alertStore, timezone, links } = ctx.services;
     const a = ctx.services.alerts.requireAlert(id);
     const now = ctx.clock.now();
-    const url = alertUrl(a, publicUrl);
+    const url = alertUrl(a, links);
     const labels = Object.entries(a.labels).map(([k, v]) => `${k}=${v}`).join(' ');
     const events = alertStore.events(id, CHANNEL_LINES);
     return reply(

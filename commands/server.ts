@@ -55,7 +55,7 @@ export const server: Command<Services> = {
         return { body: text(notFound(query, r.suggestions)), ok: false };
       case 'many': {
         const head = line(`${r.total} servers match ${query}:`);
-        const more = moreLine(r.total - r.servers.length, ctx.services.publicUrl, `/api/v1/servers?name=${encodeURIComponent(query)}`);
+        const more = moreLine(r.total - r.servers.length, ctx.services.links.servers({ name: query }));
         return reply(richText(head, list(r.servers.map(serverBrief)), ...(more ? [more] : [])));
       }
     }

@@ -40,8 +40,7 @@ export const servers: Command<Services> = {
     const byStatus: Inline[] = counts.flatMap((c, i) => [i > 0 ? ', ' : '', `${c.count} `, statusLabel(c.status)]);
     const head = line(bold(`${total} server${total === 1 ? '' : 's'}`), described ? ` (${described})` : '', ': ', ...byStatus);
     const names = line(first.map((s) => s.name).join(', '));
-    const query = new URLSearchParams(args.options).toString();
-    const more = moreLine(total - first.length, ctx.services.publicUrl, `/api/v1/servers${query ? '?' + query : ''}`);
+    const more = moreLine(total - first.length, ctx.services.links.servers({ ...args.options }));
     const running = ctx.services.maintenanceStore.current(ctx.clock.now()).filter((w) => w.status !== 'scheduled');
     const maint = running.length > 0 ? [line(`maintenance running: ${running.slice(0, 3).map((w) => `#${w.id} ${w.title} (${w.targets})`).join(', ')}${running.length > 3 ? ', …' : ''} — ${ctx.prefix}maint`)] : [];
     return reply(richText(head, names, ...(more ? [more] : []), ...maint));

@@ -4,7 +4,7 @@ import { roleAtLeast } from '../src/chat/permissions.js';
 import { bold, code, join, line, link, list, mention, richText, text, tone, type Block, type Inline } from '../src/chat/rich-text.js';
 import { closest } from '../src/chat/suggest.js';
 import type { Person } from '../src/domain/people.js';
-import { eventText, oneLine, statusLabel, ticketBrief, ticketUrl } from '../src/domain/tickets/format.js';
+import { eventText, oneLine, statusLabel, ticketBrief } from '../src/domain/tickets/format.js';
 import { ACTIVE_STATUSES, isPriority, isTicketStatus, PRIORITIES, TICKET_STATUSES, type Priority, type Ticket, type TicketEvent, type TicketFilter, type TicketStatus } from '../src/domain/tickets/model.js';
 import { UserError } from '../src/errors.js';
 import type { Services } from '../src/services.js';
@@ -239,7 +239,7 @@ const create: CommandAction<Services> = {
 const SUBCOMMANDS = ['new', 'assign', 'take', 'status', 'close', 'reopen', 'comment', 'watch'];
 
 function showTicket(ctx: Ctx, args: ParsedArgs) {
-  const { tickets, timezone, publicUrl } = ctx.services;
+  const { tickets, timezone, links } = ctx.services;
   const [word, ...rest] = args.positional;
   if (word === undefined) throw new UserError(`usage: ${ctx.prefix}ticket ID [--full], or ${ctx.prefix}ticket ${SUBCOMMANDS.join('|')} … (${ctx.prefix}help ticket)`);
   if (!/^#?\d+$/.test(word)) {
@@ -253,7 +253,7 @@ function showTicket(ctx: Ctx, args: ParsedArgs) {
     throw new UserError(`usage: ${ctx.prefix}ticket ${id} [--full]${hint}`);
   }
   const t = requireTicket(ctx, id);
-  const url = ticketUrl(id, publicUrl);
+  const url = links.ticket(id);
   const head = line(...ticketBrief(t), ...(url ? [' ', link(url)] : []));
 
   if (!args.flags.has('full')) {
@@ -465,7 +465,7 @@ export const tickets: Command<Services> = {
   freeText: true,
   run(ctx, args) {
     const usage = `${ctx.prefix}tickets [mine|@NAME|search WORDS] [host=NAME] [--all]`;
-    const { tickets: service, publicUrl } = ctx.services;
+    const { tickets: service, links } = ctx.services;
     const filter: TicketFilter = {};
     const about: (string | false)[] = [];
 
@@ -530,7 +530,8 @@ export const tickets: Command<Services> = {
     });
     let more: Block | null = null;
     if (hidden > 0) {
-      more = full || publicUrl ? moreLine(hidden, publicUrl, `/api/v1/tickets?${params}`) : line(`…and ${hidden} more (add --full for up to ${FULL_LIST} in a private message)`);
+      const url = links.tickets(params);
+      more = full || url ? moreLine(hidden, url) : line(`…and ${hidden} more (add --full for up to ${FULL_LIST} in a private message)`);
     }
     return reply(richText(head, list(shown.map((t) => ticketBrief(t))), ...(more ? [more] : [])), full ? { private: true } : {});
   },

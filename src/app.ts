@@ -33,6 +33,12 @@ import { gitRoutes } from './http/routes/git.js';
 import { maintenanceRoutes } from './http/routes/maintenance.js';
 import { metricsRoutes } from './http/routes/metrics.js';
 import { ticketRoutes } from './http/routes/tickets.js';
+import { boardRoutes } from './http/routes/board.js';
+import { alertPage, alertsPage } from './http/board/pages/alerts.js';
+import { fleetPage } from './http/board/pages/fleet.js';
+import { maintenancePage, maintenanceWindowPage } from './http/board/pages/maintenance.js';
+import { serverPage } from './http/board/pages/server.js';
+import { ticketPage, ticketsPage } from './http/board/pages/tickets.js';
 import { resolveToken } from './http/token.js';
 import { SyslogListener } from './ingest/syslog/listener.js';
 import { FileTailer } from './ingest/tail.js';
@@ -40,6 +46,7 @@ import { SqliteTailOffsets } from './ingest/tail-offsets.js';
 import { compilePattern } from './domain/routing/pattern.js';
 import { hostname } from 'node:os';
 import { syslogToLog } from './ingest/syslog/to-log.js';
+import { Links } from './links.js';
 import { Metrics } from './metrics.js';
 import { HttpServer } from './http/server.js';
 import { Router } from './http/router.js';
@@ -81,7 +88,7 @@ export function buildCore(config: Config, opts: { log: Logger; clock?: Clock }):
   const inventory = new Inventory(db, clock);
   const alertStore = new AlertStore(db, clock);
   const silences = new SilenceStore(db, clock);
-  const publicUrl = config.http.public_url;
+  const links = new Links(config.http.public_url, config.board.enabled);
   const maintenanceStore = new MaintenanceStore(db, clock);
   const maintenance = new MaintenanceService({
     db, clock, store: maintenanceStore, inventory, alertStore, outbox, log: opts.log, timezone: config.timezone,
@@ -94,7 +101,7 @@ export function buildCore(config: Config, opts: { log: Logger; clock?: Clock }):
     routes: new Routes(config.alerts.routes, config.alerts.default),
     dedupWindowMs: config.alerts.dedup_window,
     repeatIntervalMs: config.alerts.repeat_interval,
-    ...(publicUrl !== undefined && { publicUrl }),
+    links,
   });
   // Hosts a window stops covering without a status change (someone set it by hand) release their alerts too.
   maintenance.onWindowEnded((serverIds, startedAt) => {
@@ -120,7 +127,7 @@ export function buildCore(config: Config, opts: { log: Logger; clock?: Clock }):
     git,
     people,
     timezone: config.timezone,
-    ...(config.http.public_url !== undefined && { publicUrl: config.http.public_url }),
+    links,
   };
   const dispatcher = new Dispatcher<Services>({
     commands,
@@ -212,6 +219,22 @@ export async function startBot(config: Config, opts: BotOptions): Promise<Bot> {
   ticketRoutes(router, { tickets: services.tickets });
   gitRoutes(router, { git: services.git, token: token.token, maxBodyBytes: config.git.max_push_bytes });
   metricsRoutes(router, metrics);
+  if (config.board.enabled) {
+    boardRoutes(router, {
+      services, db: core.db, clock: core.clock, timezone: config.timezone,
+      auth: { token: config.board.token, basic: config.board.basic },
+      pages: {
+        '/': fleetPage,
+        '/servers/:name': serverPage,
+        '/alerts': alertsPage,
+        '/alerts/:id': alertPage,
+        '/maintenance': maintenancePage,
+        '/maintenance/:id': maintenanceWindowPage,
+        '/tickets': ticketsPage,
+        '/tickets/:id': ticketPage,
+      },
+    });
+  }
   const http = new HttpServer(router, log, { maxBodyBytes: config.http.max_body_bytes });
   const listen = parseListen(config.http.listen)!;
   let address;
@@ -228,7 +251,7 @@ export async function startBot(config: Config, opts: BotOptions): Promise<Bot> {
   const bridge = config.bridges.length > 0 ? new Bridge(config.bridges, outbox) : undefined;
   const previews = new TicketPreviews({
     channels: config.tickets.previews, everyMs: config.tickets.preview_every, clock: core.clock,
-    ticket: (id) => services.tickets.get(id), ...(config.http.public_url !== undefined && { publicUrl: config.http.public_url }),
+    ticket: (id) => services.tickets.get(id), links: services.links,
     ...(bridge && { peers: (m) => bridge.peersOf(m) }),
   });
   const onMessage = createInboundHandler({ dispatcher, outbox, log, conversation: (m) => previews.previewsFor(m), ...(bridge && { bridge }) });

@@ -7,6 +7,7 @@ import type { MaintenanceStore } from './domain/maintenance/store.js';
 import type { GitService } from './domain/git/service.js';
 import type { People } from './domain/people.js';
 import type { Inventory } from './domain/servers/inventory.js';
+import type { Links } from './links.js';
 import type { TicketService } from './domain/tickets/service.js';
 
 /** What commands and the HTTP API may use: the domain services, built once in app.ts. */
@@ -26,6 +27,6 @@ export interface Services {
   people: People;
   /** IANA zone every time is shown in. */
   timezone: string;
-  /** Base URL for links in chat, when the operator configured one. */
-  publicUrl?: string;
+  /** Where links in chat point (the status board, with http.public_url set). */
+  links: Links;
 }

@@ -229,6 +229,15 @@ const ticketsSchema = z.strictObject({
     .optional(),
 });
 
+const boardSchema = z.strictObject({
+  /** The status board on the HTTP port (GET /, /servers/NAME, /alerts, /maintenance, /tickets). */
+  enabled: z.boolean().default(true),
+  /** Admit with ?token=… once (then a cookie) or Authorization: Bearer; leave out for an open board. */
+  token: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
+  /** Or a browser login. */
+  basic: z.strictObject({ user: z.string().min(1).regex(/^[^:]+$/, { message: 'must not contain ":"' }), password: z.string().min(8, { message: 'must be at least 8 characters' }) }).optional(),
+});
+
 export const configSchema = z.strictObject({
   database: z.string().min(1).default('./data/opsbridge.db'),
   timezone: timezone.default(() => Intl.DateTimeFormat().resolvedOptions().timeZone),
@@ -276,6 +285,7 @@ export const configSchema = z.strictObject({
   maintenance: maintenanceSchema.default(() => maintenanceSchema.parse({})),
   git: gitSchema.default(() => gitSchema.parse({})),
   tickets: ticketsSchema.default(() => ticketsSchema.parse({})),
+  board: boardSchema.default(() => boardSchema.parse({})),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export interface HttpRequest {
   method: string;
@@ -13,6 +13,8 @@ export interface HttpResponse {
   status: number;
   body: unknown;
   headers?: Record<string, string>;
+  /** A long-lived answer (server-sent events): gets the response after the head is written, and ends it itself. */
+  stream?: (res: ServerResponse) => void;
 }
 
 export type Handler = (req: HttpRequest) => HttpResponse | Promise<HttpResponse>;

@@ -22,6 +22,11 @@ export class HttpServer {
   async listen(host: string, port: number): Promise<AddressInfo> {
     const server = createServer((req, res) => {
       this.respond(req).then((r) => {
+        if (r.stream && r.status === 200) {
+          res.writeHead(200, { 'x-content-type-options': 'nosniff', 'cache-control': 'no-store', ...r.headers });
+          r.stream(res);
+          return;
+        }
         const raw = typeof r.body === 'string' && r.headers?.['content-type'] !== undefined;
         const body = r.status === 204 ? '' : raw ? (r.body as string) : JSON.stringify(r.body) + '\n';
         res.writeHead(r.status, {

@@ -126,8 +126,8 @@ describe('links', () => {
       const o = { hostLabels: DEFAULT_HOST_LABELS };
       linked.services.alerts.ingest(fromGeneric([{ title: 'Backup failed', severity: 'error', host: 'db12' }, { title: 'Cert expires', severity: 'error', url: 'https://ci.example.com/42' }], o));
       const texts = (linked.db.prepare('SELECT body FROM outbox ORDER BY id').pluck().all() as string[]).map((b) => renderPlain(JSON.parse(b) as RichText));
-      expect(texts).toEqual(['ERROR Backup failed on db12 (#1) https://ops.example.com/bot/api/v1/alerts/1', 'ERROR Cert expires (#2) https://ci.example.com/42']);
-      expect((await linked.ask('!alert 1')).text.split('\n')).toContain('https://ops.example.com/bot/api/v1/alerts/1');
+      expect(texts).toEqual(['ERROR Backup failed on db12 (#1) https://ops.example.com/bot/alerts/1', 'ERROR Cert expires (#2) https://ci.example.com/42']);
+      expect((await linked.ask('!alert 1')).text.split('\n')).toContain('https://ops.example.com/bot/alerts/1');
     } finally {
       linked.cleanup();
     }

@@ -72,7 +72,7 @@ describe('!server', () => {
       importServers(linked.services.inventory, SAMPLE_CSV, 'csv', { actor: 't', source: 't' });
       importServers(linked.services.inventory, `name\n${Array.from({ length: 8 }, (_, i) => `web2${i}`).join('\n')}\n`, 'csv', { actor: 't', source: 't' });
       const r = await linked.ask('!server web*');
-      expect(r.text.split('\n').at(-1)).toBe('…and 6 more: https://ops.example.com/api/v1/servers?name=web*');
+      expect(r.text.split('\n').at(-1)).toBe('…and 6 more: https://ops.example.com/?q=web');
     } finally {
       linked.cleanup();
     }

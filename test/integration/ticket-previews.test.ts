@@ -5,6 +5,7 @@ import type { InboundMessage } from '../../src/chat/message.js';
 import { renderPlain } from '../../src/chat/render/plain.js';
 import type { RichText } from '../../src/chat/rich-text.js';
 import { TicketPreviews } from '../../src/domain/tickets/previews.js';
+import { Links } from '../../src/links.js';
 import { testCore, type TestCore } from '../helpers/core.js';
 
 /** `#42` in conversation gets a one-line preview, in channels that want it, not twice in 10 minutes. */
@@ -16,7 +17,7 @@ beforeEach(() => {
   core = testCore();
   const previews = new TicketPreviews({
     channels: ['irc:#ops', 'slack:#dev'], everyMs: 10 * 60_000, clock: core.clock,
-    ticket: (id) => core.services.tickets.get(id), publicUrl: 'https://ops.example.com',
+    ticket: (id) => core.services.tickets.get(id), links: new Links('https://ops.example.com', true),
   });
   handle = createInboundHandler({ dispatcher: core.dispatcher, outbox: core.outbox, log: pino({ level: 'silent' }), conversation: (m) => previews.previewsFor(m) });
   const alice = { name: 'alice' };
@@ -39,7 +40,7 @@ function posted(): { channel: string; text: string }[] {
 describe('ticket previews', () => {
   it('a mention gets one line with status, assignee and a link', async () => {
     await say('anyone looking at #1? it paged twice');
-    expect(posted()).toEqual([{ channel: 'irc:#ops', text: '#1 [high] disk full on db1 — open → alice https://ops.example.com/api/v1/tickets/1' }]);
+    expect(posted()).toEqual([{ channel: 'irc:#ops', text: '#1 [high] disk full on db1 — open → alice https://ops.example.com/tickets/1' }]);
   });
 
   it('not again for the same ticket in the same channel within 10 minutes, then again', async () => {

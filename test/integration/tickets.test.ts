@@ -625,8 +625,8 @@ describe('!tickets', () => {
     for (let i = 1; i <= 7; i++) await ok(`!ticket new thing ${i} @alice`);
     const lines = (await ok('!tickets @alice')).split('\n');
     expect(lines).toHaveLength(7);
-    expect(lines.at(-1)).toBe('…and 2 more: https://ops.example.net/api/v1/tickets?status=active&assignee=alice');
-    expect((await ok('!ticket 1')).split('\n')[0]).toBe('#1 thing 1 — open → alice https://ops.example.net/api/v1/tickets/1');
+    expect(lines.at(-1)).toBe('…and 2 more: https://ops.example.net/tickets?status=active&assignee=alice');
+    expect((await ok('!ticket 1')).split('\n')[0]).toBe('#1 thing 1 — open → alice https://ops.example.net/tickets/1');
   });
 });
 

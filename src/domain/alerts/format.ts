@@ -1,5 +1,6 @@
 import { bold, code, join, line, link, richText, tone, type Inline, type RichText, type Tone } from '../../chat/rich-text.js';
 import { formatDuration } from '../../time/duration.js';
+import type { Links } from '../../links.js';
 import type { Alert, Severity } from './model.js';
 
 /**
@@ -10,17 +11,17 @@ export const SEVERITY_TONE: Record<Severity, Tone> = { critical: 'critical', err
 
 export type AlertNews = 'firing' | 'repeat' | 'reminder' | 'resolved';
 
-/** Where "more" about an alert is: the source's own page, else the alert in the HTTP API. */
-export function alertUrl(a: Alert, publicUrl: string | undefined): string | undefined {
-  return a.url ?? (publicUrl ? `${publicUrl.replace(/\/$/, '')}/api/v1/alerts/${a.id}` : undefined);
+/** Where "more" about an alert is: the source's own page, else the alert on the board (or in the API). */
+export function alertUrl(a: Alert, links: Links): string | undefined {
+  return a.url ?? links.alert(a.id);
 }
 
 function severityLabel(s: Severity): Inline {
   return tone(SEVERITY_TONE[s], bold(s.toUpperCase()));
 }
 
-export function alertMessage(a: Alert, news: AlertNews, now: Date, publicUrl: string | undefined): RichText {
-  const url = alertUrl(a, publicUrl);
+export function alertMessage(a: Alert, news: AlertNews, now: Date, links: Links): RichText {
+  const url = alertUrl(a, links);
   const detail = alertDetail(a);
   const lasted = formatDuration((a.resolved_at ? Date.parse(a.resolved_at) : now.getTime()) - Date.parse(a.started_at));
   const head: Inline[] =

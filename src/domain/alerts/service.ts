@@ -14,6 +14,7 @@ import { alertMessage, type AlertNews } from './format.js';
 import type { Alert, AlertInput } from './model.js';
 import type { Matcher, Silence, SilenceStore } from './silences.js';
 import type { AlertStore } from './store.js';
+import type { Links } from '../../links.js';
 
 export interface AlertServiceDeps {
   db: DB;
@@ -29,7 +30,8 @@ export interface AlertServiceDeps {
   repeatIntervalMs: number;
   /** Whether a running maintenance window covers the host (set once maintenance is built). */
   inMaintenanceWindow?: (serverId: number) => boolean;
-  publicUrl?: string;
+  /** Where an alert's link points when its source gave none. */
+  links: Links;
 }
 
 export interface Accepted {
@@ -87,7 +89,7 @@ export class AlertService {
   /** Writes the alert's message to the outbox of each channel its route names. */
   private post(alert: Alert, news: AlertNews, subject: Subject): void {
     const { channels } = this.d.routes.route(subject);
-    const body = alertMessage(alert, news, this.d.clock.now(), this.d.publicUrl);
+    const body = alertMessage(alert, news, this.d.clock.now(), this.d.links);
     const priority = alert.severity === 'critical' && news !== 'resolved' ? 1 : 0;
     for (const channel of channels) {
       this.d.outbox.enqueue({

@@ -1,4 +1,5 @@
 import { bold, code, join, line, link, richText, tone, type Inline, type RichText, type Tone } from '../../chat/rich-text.js';
+import type { Links } from '../../links.js';
 import type { Priority, Ticket, TicketEvent, TicketStatus } from './model.js';
 
 /** How tickets read in chat: `#42 [high] disk full on web01 — open, alice`. */
@@ -16,10 +17,6 @@ function priorityLabel(p: Priority): Inline | null {
   return t ? tone(t, `[${p}]`) : `[${p}]`;
 }
 
-/** Where a ticket can be read in full: the HTTP API until the status board serves pages. */
-export function ticketUrl(id: number, publicUrl: string | undefined): string | undefined {
-  return publicUrl ? `${publicUrl.replace(/\/$/, '')}/api/v1/tickets/${id}` : undefined;
-}
 
 /** One line: number, priority, title, status, assignee, hosts. */
 export function ticketBrief(t: Ticket): Inline[] {
@@ -35,8 +32,8 @@ export function ticketBrief(t: Ticket): Inline[] {
 }
 
 /** The preview a `#42` in conversation gets. */
-export function ticketPreview(t: Ticket, publicUrl: string | undefined): RichText {
-  const url = ticketUrl(t.id, publicUrl);
+export function ticketPreview(t: Ticket, links: Links): RichText {
+  const url = links.ticket(t.id);
   return richText(line(...ticketBrief(t), ...(url ? [' ', link(url)] : [])));
 }
 

@@ -1,5 +1,6 @@
 import type { RichText } from '../../chat/rich-text.js';
 import type { Clock } from '../../clock.js';
+import type { Links } from '../../links.js';
 import { ticketPreview } from './format.js';
 import type { Ticket } from './model.js';
 
@@ -23,7 +24,7 @@ export class TicketPreviews {
     ticket(id: number): Ticket | null;
     /** Channels bridged with this one: they see the preview too, so it counts as shown there. */
     peers?: (msg: { channel: string; channelAliases?: string[] }) => string[];
-    publicUrl?: string;
+    links: Links;
   }) {
     this.channels = new Set(deps.channels);
   }
@@ -44,7 +45,7 @@ export class TicketPreviews {
       const ticket = this.deps.ticket(id);
       if (!ticket) continue;
       for (const c of [msg.channel, ...(this.deps.peers?.(msg) ?? [])]) this.lastShown.set(`${c} ${id}`, now);
-      out.push(ticketPreview(ticket, this.deps.publicUrl));
+      out.push(ticketPreview(ticket, this.deps.links));
     }
     return out;
   }

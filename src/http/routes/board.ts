@@ -1,0 +1,138 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Clock } from '../../clock.js';
+import type { Services } from '../../services.js';
+import type { DB } from '../../store/database.js';
+import { BOARD_CSS, BOARD_JS } from '../board/assets.js';
+import { html } from '../board/html.js';
+import { htmlResponse, page } from '../board/layout.js';
+import type { PageHandler } from '../board/pages/page.js';
+import { HttpError, type Handler, type HttpRequest, type Router } from '../router.js';
+
+export interface BoardAuth {
+  /** `?token=…` once (kept in a cookie) or `Authorization: Bearer …`. */
+  token?: string | undefined;
+  basic?: { user: string; password: string } | undefined;
+}
+
+/** How often the live-update stream looks for changes, and says it is alive. */
+const POLL_MS = 1000;
+const HEARTBEAT_MS = 15_000;
+const COOKIE = 'opsbridge_board';
+
+/**
+ * The status board: read-only HTML pages on the HTTP port, one stylesheet,
+ * one script, and `/events`, a server-sent event stream that says "change"
+ * when alerts, host statuses, maintenance windows or tickets changed (read
+ * from the store, so changes made by another process count too).
+ */
+export function boardRoutes(
+  router: Router,
+  deps: { services: Services; db: DB; clock: Clock; timezone: string; auth: BoardAuth; pages: Record<string, PageHandler> },
+): void {
+  const guard = boardGuard(deps.auth);
+  const asset = (type: string, body: string): Handler => guard(() => ({ status: 200, body, headers: { 'content-type': type, 'cache-control': 'no-cache' } }));
+  router.add('GET', '/board.css', asset('text/css; charset=utf-8', BOARD_CSS));
+  router.add('GET', '/board.js', asset('text/javascript; charset=utf-8', BOARD_JS));
+
+  for (const [path, handler] of Object.entries(deps.pages)) {
+    router.add('GET', path, guard((req) => {
+      const ctx = { services: deps.services, db: deps.db, clock: deps.clock, timezone: deps.timezone, query: req.url.searchParams, params: req.params };
+      const fragment = req.headers['x-board-fragment'] === '1';
+      const result = handler(ctx);
+      if (!result) {
+        const body = html`<h1>Not found</h1><p>Nothing at <code>${req.url.pathname}</code>. <a href="/">Back to the fleet</a></p>`;
+        return htmlResponse(page({ title: 'Not found', section: null, body, fragment }), 404);
+      }
+      return htmlResponse(page({ ...result, fragment }));
+    }));
+  }
+
+  // One cheap read that changes whenever something the board shows does (a NULL would make the whole string NULL).
+  const version = deps.db.prepare(`SELECT coalesce((SELECT max(id) FROM alerts), 0) || '/' || coalesce((SELECT max(id) FROM alert_events), 0) || '/' ||
+    coalesce((SELECT max(id) FROM server_status_history), 0) || '/' || (SELECT count(*) FROM servers) || '/' ||
+    coalesce((SELECT max(id) FROM maintenance_windows), 0) || '/' || coalesce((SELECT max(id) FROM maintenance_updates), 0) || '/' ||
+    coalesce((SELECT max(id) FROM ticket_events), 0)`).pluck();
+  router.add('GET', '/events', guard(() => ({
+    status: 200,
+    body: null,
+    headers: { 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive' },
+    stream: (res) => {
+      let last = String(version.get());
+      let quiet = 0;
+      res.write(`retry: 3000\nevent: hello\ndata: ${last}\n\n`);
+      const timer = setInterval(() => {
+        let now: string;
+        try {
+          now = String(version.get());
+        } catch {
+          return; // a busy store: look again next time
+        }
+        quiet += POLL_MS;
+        if (now !== last) {
+          last = now;
+          quiet = 0;
+          res.write(`event: change\ndata: ${now}\n\n`);
+        } else if (quiet >= HEARTBEAT_MS) {
+          quiet = 0;
+          res.write(': alive\n\n');
+        }
+      }, POLL_MS);
+      timer.unref();
+      res.on('close', () => clearInterval(timer));
+    },
+  })));
+}
+
+/**
+ * Optional access control for the whole board (`board.token`,
+ * `board.basic`): either one admits; with neither the board is open, as the
+ * API's reads are. Comparisons are constant-time.
+ */
+function boardGuard(auth: BoardAuth): (h: Handler) => Handler {
+  if (!auth.token && !auth.basic) return (h) => h;
+  const digest = (s: string) => createHash('sha256').update(s).digest();
+  const same = (a: string, b: Buffer) => timingSafeEqual(digest(a), b);
+  const token = auth.token ? digest(auth.token) : undefined;
+  const basic = auth.basic ? digest(`${auth.basic.user}:${auth.basic.password}`) : undefined;
+  const admitted = (req: HttpRequest): { ok: boolean; setCookie?: boolean } => {
+    if (token) {
+      const q = req.url.searchParams.get('token');
+      if (q !== null && same(q, token)) return { ok: true, setCookie: true };
+      const cookie = cookieValue(req.headers, COOKIE);
+      if (cookie !== undefined && same(cookie, token)) return { ok: true };
+      const bearer = /^Bearer\s+(\S+)$/i.exec(String(req.headers.authorization ?? ''));
+      if (bearer && same(bearer[1]!, token)) return { ok: true };
+    }
+    if (basic) {
+      const m = /^Basic\s+([A-Za-z0-9+/=]+)$/i.exec(String(req.headers.authorization ?? ''));
+      if (m && same(Buffer.from(m[1]!, 'base64').toString('utf8'), basic)) return { ok: true };
+    }
+    return { ok: false };
+  };
+  return (h) => async (req) => {
+    const a = admitted(req);
+    if (!a.ok) {
+      throw new HttpError(401, 'the status board needs its token (?token=…) or a login', undefined, basic ? { 'www-authenticate': 'Basic realm="opsbridge", charset="UTF-8"' } : undefined);
+    }
+    const r = await h(req);
+    if (!a.setCookie) return r;
+    // The token leaves the address bar: a cookie carries it from now on (and to /events, which cannot send headers).
+    const cookie = `${COOKIE}=${encodeURIComponent(req.url.searchParams.get('token')!)}; Path=/; HttpOnly; SameSite=Strict`;
+    return { ...r, headers: { ...r.headers, 'set-cookie': cookie } };
+  };
+}
+
+function cookieValue(headers: IncomingHttpHeaders, name: string): string | undefined {
+  for (const part of String(headers.cookie ?? '').split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) {
+      try {
+        return decodeURIComponent(v.join('='));
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}

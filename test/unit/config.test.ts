@@ -45,6 +45,7 @@ describe('parseConfig defaults', () => {
         keywords: { link: ['refs'], close: ['fixes', 'closes'] },
         max_push_bytes: 4096,
       },
+      board: { enabled: true, token: 'board-token-0123456789', basic: { user: 'ops', password: 'correct horse' } },
     };
     const maintenance = { channels: ['irc:#ops'], lead_time: '10m', overdue_every: '1h' };
     const tickets = { previews: ['irc:#ops'], preview_every: '5m', digest: { cron: '0 9 * * 1-5', channels: ['irc:#ops'], stale_after: '3d' } };
@@ -92,6 +93,8 @@ describe('parseConfig problems: one line per problem, each naming its key path',
     ['short webhook secret (not echoed)', { git: { repos: [{ name: 'app', secret: 'short' }] } }, ['git.repos[0].secret: must be at least 8 characters']],
     ['keyword with a space', { git: { keywords: { close: ['fixes it'] } } }, ['git.keywords.close[0]: a keyword is a word, e.g. fixes, got "fixes it"']],
     ['digest with a bad cron', { tickets: { digest: { cron: '9am', channels: ['irc:#ops'] } } }, [expect.stringMatching(/^tickets\.digest\.cron: expected a cron expression/) as unknown as string]],
+    ['board login with a colon in the user', { board: { basic: { user: 'a:b', password: 'long enough' } } }, ['board.basic.user: must not contain ":", got "a:b"']],
+    ['short board token (not echoed)', { board: { token: 'short' } }, ['board.token: must be at least 16 characters']],
     ['digest without channels', { tickets: { digest: { cron: '0 9 * * *' } } }, [expect.stringMatching(/^tickets\.digest\.channels: /) as unknown as string]],
   ])('%s', (_name, raw, expected) => {
     expect(problemsOf(raw)).toEqual(expected);

@@ -1,7 +1,9 @@
 #!/bin/sh
 # Installs the system packages the tests run against, when missing:
 # real IRC servers (ngircd, inspircd), IRC services (atheme-services),
-# Prometheus Alertmanager, logger (syslog) and git (the ticket hook tests).
+# Prometheus Alertmanager, logger (syslog), git (the ticket hook tests) and
+# Chromium (the status board's end-to-end tests drive /usr/bin/chromium
+# through playwright-core, which downloads no browser of its own).
 # Needs root (or sudo) and apt-get; does nothing when all are present.
 set -eu
 
@@ -13,6 +15,7 @@ command -v openssl >/dev/null 2>&1 || missing="$missing openssl"
 command -v prometheus-alertmanager >/dev/null 2>&1 || [ -x /usr/bin/prometheus-alertmanager ] || missing="$missing prometheus-alertmanager"
 command -v logger >/dev/null 2>&1 || missing="$missing bsdutils"
 command -v git >/dev/null 2>&1 || missing="$missing git"
+[ -x /usr/bin/chromium ] || missing="$missing chromium"
 [ -z "$missing" ] && exit 0
 
 echo "installing test dependencies:$missing" >&2

@@ -161,11 +161,11 @@ describe('the fleet page', () => {
     const byName = Object.fromEntries(tiles(render(fleetPage)).map((t) => [t.name, t.badges]));
     expect(byName.web01).toEqual([
       '<span class="badge sev-critical" title="2 firing (worst: critical)">2</span>',
-      '<span class="badge tickets" title="2 open tickets">🎫2</span>',
+      '<span class="badge tickets" title="2 open tickets">2&nbsp;tkt</span>',
     ]);
     expect(byName.web02).toEqual(['<span class="badge sev-info" title="1 firing (worst: info)">1</span>']);
     expect(byName.web10).toEqual(['<span class="badge sev-error" title="1 firing (worst: error)">1</span>']);
-    expect(byName.db12).toEqual(['<span class="badge tickets" title="1 open ticket">🎫1</span>']);
+    expect(byName.db12).toEqual(['<span class="badge tickets" title="1 open ticket">1&nbsp;tkt</span>']);
     expect(byName.db13).toEqual(['<span class="badge sev-warning" title="1 firing (worst: warning)">1</span>']);
 
     // Without a list of hosts: every host with something to show.

@@ -91,7 +91,8 @@ export const BOARD_JS = `
       group.hidden = n === 0;
       var count = group.querySelector('.count');
       if (count) count.textContent = String(n);
-      shown += n;
+      // Role groups sit inside service groups: count each host once, at the top.
+      if (!group.parentElement.closest('.group')) shown += n;
     });
     var out = document.getElementById('shown');
     if (out) out.textContent = String(shown);

@@ -23,6 +23,7 @@ export function page(opts: { title: string; section: Section | null; body: Html;
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${opts.title} · opsbridge</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/board.css">
 <script src="/board.js" defer></script>
 </head>

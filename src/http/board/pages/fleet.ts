@@ -135,7 +135,7 @@ function tile(h: TileHost, b: HostBadge | undefined, hidden: boolean): Html {
     ? html`<span class="badge sev-${b.worst}" title="${b.firing} firing (worst: ${b.worst})">${b.firing}</span>`
     : '';
   const tickets = b && b.tickets > 0
-    ? html`<span class="badge tickets" title="${b.tickets} open ${b.tickets === 1 ? 'ticket' : 'tickets'}">🎫${b.tickets}</span>`
+    ? html`<span class="badge tickets" title="${b.tickets} open ${b.tickets === 1 ? 'ticket' : 'tickets'}">${b.tickets}&nbsp;tkt</span>`
     : '';
   return html`<a class="tile status-${h.status}" href="/servers/${encodeURIComponent(h.name)}" title="${h.name}: ${h.status}${roles ? ` · ${roles}` : ''}" data-status="${h.status}" data-search="${searchText(h)}"${hidden ? raw(' hidden') : ''}>${h.name}${fire}${tickets}</a>`;
 }

@@ -110,7 +110,13 @@ export const BOARD_JS = `
         var box = filterBox();
         var typed = box ? box.value : null;
         var focused = box && document.activeElement === box;
+        var opened = groupStates();
         document.getElementById('main').innerHTML = text;
+        // Groups the reader opened or closed stay that way.
+        document.querySelectorAll('details.group').forEach(function (d) {
+          var key = groupKey(d);
+          if (key in opened) d.open = opened[key];
+        });
         var again = filterBox();
         if (again && typed !== null) {
           again.value = typed;
@@ -121,6 +127,17 @@ export const BOARD_JS = `
       })
       .catch(function () {})
       .then(function () { inflight = false; });
+  }
+
+  // A group is known by its name: its summary without the counts, which change.
+  function groupKey(d) {
+    var summary = d.querySelector('summary');
+    return summary ? summary.textContent.replace(/[0-9]+/g, '').trim() : '';
+  }
+  function groupStates() {
+    var states = {};
+    document.querySelectorAll('details.group').forEach(function (d) { states[groupKey(d)] = d.open; });
+    return states;
   }
 
   document.addEventListener('input', function (e) {

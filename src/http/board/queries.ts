@@ -112,18 +112,7 @@ export interface AlertTicketCounts {
 
 export type FleetSummary = StatusCounts & AlertTicketCounts;
 
-/** Hosts per status, firing alerts per severity, active tickets. */
-export function fleetSummary(db: DB): FleetSummary {
-  const byStatus = zeroes(STATUSES);
-  let total = 0;
-  for (const r of statements(db).statusCounts.all() as Array<{ status: ServerStatus; n: number }>) {
-    byStatus[r.status] = r.n;
-    total += r.n;
-  }
-  return { total, byStatus, ...alertTicketCounts(db) };
-}
-
-/** The cheap half of the summary: both read through an index. */
+/** Firing alerts by severity and active tickets, for the summary line: both read through an index. */
 export function alertTicketCounts(db: DB): AlertTicketCounts {
   const q = statements(db);
   const firingBySeverity = zeroes(SEVERITIES);

@@ -65,12 +65,12 @@ export function priorityPill(p: Priority): Html {
 const TONE_CLASS: Record<Tone, string> = { critical: 'pill sev-critical', warning: 'pill sev-warning', info: 'pill sev-info', ok: 'pill status-working', muted: 'muted' };
 
 /** A tone as the board shows it: a coloured pill, or muted text. */
-export function toned(t: Tone, body: Html | string): Html {
+function toned(t: Tone, body: Html | string): Html {
   return html`<span class="${TONE_CLASS[t]}">${body}</span>`;
 }
 
 /** Only web addresses become links: `javascript:`, `data:` and the rest are never put in an href. */
-export function safeHref(url: string | null | undefined): string | null {
+function safeHref(url: string | null | undefined): string | null {
   return url && /^https?:\/\//i.test(url.trim()) ? url.trim() : null;
 }
 

@@ -38,9 +38,6 @@ CREATE TABLE alerts (
 -- alert's commit, the main cost of ingest under a storm. Lists of firing
 -- alerts use this one; a host's alerts are found among the firing ones.
 CREATE INDEX alerts_status ON alerts (status, id);
--- Held-back alerts by host, for the summary when maintenance ends: partial,
--- so the posted majority costs nothing.
-CREATE INDEX alerts_held ON alerts (server_id, last_seen_at) WHERE suppressed IS NOT NULL;
 
 -- What happened to each alert after it was first seen (that moment is the
 -- alert's first_seen_at).
@@ -48,8 +45,7 @@ CREATE TABLE alert_events (
   id        INTEGER PRIMARY KEY,
   alert_id  INTEGER NOT NULL REFERENCES alerts (id) ON DELETE CASCADE,
   at        TEXT NOT NULL,
-  -- resolved, firing (reopened), escalated, acked, silenced, suppressed,
-  -- unquieted (released), reminded
+  -- firing, resolved, repeat, deduplicated, acked, silenced, suppressed, repeated
   kind      TEXT NOT NULL,
   actor     TEXT,
   detail    TEXT

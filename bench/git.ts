@@ -10,6 +10,7 @@ import { loadConfig } from '../src/config/load.js';
 import { ZERO_SHA } from '../src/domain/git/push.js';
 import { collectPushes } from '../src/ingest/git-hook/collect.js';
 import { CLI, RunningBot } from '../test/helpers/cli.js';
+import { GIT_AUTHOR } from '../test/helpers/git.js';
 import { freePort } from '../test/helpers/ports.js';
 import { fmtMs, summarize, timeMsAsync } from './stats.js';
 
@@ -79,7 +80,7 @@ function post(port: number, path: string, body: string, headers: Record<string, 
 
 export async function benchGit(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'opsbridge-bench-git-'));
-  const env = { ...process.env, HOME: dir, GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 'Bench', GIT_AUTHOR_EMAIL: 'bench@example.com', GIT_COMMITTER_NAME: 'Bench', GIT_COMMITTER_EMAIL: 'bench@example.com' };
+  const env = { ...process.env, ...GIT_AUTHOR, HOME: dir };
   const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 1 << 28 }).toString();
   try {
     const botPort = await freePort();

@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ZERO_SHA, type Push } from '../../src/domain/git/push.js';
 import { UserError } from '../../src/errors.js';
 import { collectPushes } from '../../src/ingest/git-hook/collect.js';
+import { hermeticGit } from '../helpers/git.js';
 
 /**
  * collectPushes against real git: a bare repository whose post-receive hook
@@ -13,29 +13,8 @@ import { collectPushes } from '../../src/ingest/git-hook/collect.js';
  * the recorded lines (the state after the push is exactly post-receive's).
  */
 
-let root: string;
-const savedEnv = { ...process.env };
-const gitEnv: Record<string, string> = {
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_AUTHOR_NAME: 'Alice Example',
-  GIT_AUTHOR_EMAIL: 'alice@example.com',
-  GIT_COMMITTER_NAME: 'Alice Example',
-  GIT_COMMITTER_EMAIL: 'alice@example.com',
-};
-
-beforeAll(() => {
-  root = mkdtempSync(join(tmpdir(), 'opsbridge-git-hook-'));
-  gitEnv.HOME = root;
-  for (const key of Object.keys(process.env)) if (key.startsWith('GIT_')) delete process.env[key];
-  // collectPushes runs git with this process's environment: keep the host's config out of it too.
-  Object.assign(process.env, gitEnv);
-});
-
-afterAll(() => {
-  for (const key of Object.keys(process.env)) if (!(key in savedEnv)) delete process.env[key];
-  Object.assign(process.env, savedEnv);
-  if (root) rmSync(root, { recursive: true, force: true });
-});
+// collectPushes runs git with this process's environment: the helper keeps the host's config out of it.
+const hermetic = hermeticGit('opsbridge-git-hook-');
 
 let fixtures = 0;
 
@@ -47,7 +26,7 @@ class Fixture {
   private seen = 0;
 
   constructor(opts: { objectFormat?: 'sha1' | 'sha256' } = {}) {
-    const dir = join(root, `repo${++fixtures}`);
+    const dir = join(hermetic.root(), `repo${++fixtures}`);
     mkdirSync(dir);
     this.bare = join(dir, 'server.git');
     this.work = join(dir, 'work');
@@ -107,7 +86,7 @@ function git(cwd: string, args: string[], opts: { input?: string | Buffer; env?:
   return execFileSync('git', args, {
     cwd,
     input: opts.input ?? '',
-    env: { ...process.env, ...gitEnv, ...opts.env },
+    env: { ...process.env, ...hermetic.env(), ...opts.env },
     encoding: 'utf8',
     stdio: ['pipe', 'pipe', 'pipe'],
     maxBuffer: 64 * 1024 * 1024,
@@ -394,7 +373,7 @@ describe('collectPushes on real post-receive input', () => {
       expect((err as Error).message, input).toMatch(message);
       expect((err as Error).message).not.toContain('\n');
     }
-    const notRepo = await collectPushes({ gitDir: root, input: good, repo: 'app', defaultBranch: 'main', pusher: 'a' }).catch((e: unknown) => e);
+    const notRepo = await collectPushes({ gitDir: hermetic.root(), input: good, repo: 'app', defaultBranch: 'main', pusher: 'a' }).catch((e: unknown) => e);
     expect(notRepo).toBeInstanceOf(UserError);
     expect((notRepo as Error).message).toMatch(/is not a git repository/);
   });

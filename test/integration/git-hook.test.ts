@@ -1,14 +1,14 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { renderPlainLines } from '../../src/chat/render/plain.js';
 import type { RichText } from '../../src/chat/rich-text.js';
 import type { Ticket, TicketCommit, TicketEvent } from '../../src/domain/tickets/model.js';
 import { eventually, startTestBot, type TestBot } from '../helpers/bot.js';
 import { CLI, runCli, type CliResult } from '../helpers/cli.js';
+import { hermeticGit } from '../helpers/git.js';
 
 /**
  * `opsbridge git-hook` end to end: a bare repository whose real
@@ -23,29 +23,8 @@ const CHANNEL = 'irc:#dev';
 const REPOS = [{ name: 'app', default_branch: 'main', channel: CHANNEL, commit_url: 'https://git.example.com/app/commit/{sha}' }];
 const ZERO = '0'.repeat(40);
 
-const gitEnv: Record<string, string> = {
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_AUTHOR_NAME: 'Alice Example',
-  GIT_AUTHOR_EMAIL: 'alice@example.com',
-  GIT_COMMITTER_NAME: 'Alice Example',
-  GIT_COMMITTER_EMAIL: 'alice@example.com',
-};
-const savedEnv = { ...process.env };
-let root: string;
-
-beforeAll(() => {
-  root = mkdtempSync(join(tmpdir(), 'opsbridge-git-hook-e2e-'));
-  gitEnv.HOME = root;
-  // git, the hook and the CLI all inherit this environment: keep the host's git config and token out of it.
-  for (const key of Object.keys(process.env)) if (key.startsWith('GIT_') || key === 'OPSBRIDGE_TOKEN' || key === 'GL_USERNAME') delete process.env[key];
-  Object.assign(process.env, gitEnv);
-});
-
-afterAll(() => {
-  for (const key of Object.keys(process.env)) if (!(key in savedEnv)) delete process.env[key];
-  Object.assign(process.env, savedEnv);
-  if (root) rmSync(root, { recursive: true, force: true });
-});
+// git, the hook and the CLI all inherit this environment: keep the host's git config and token out of it.
+const hermetic = hermeticGit('opsbridge-git-hook-e2e-', ['OPSBRIDGE_TOKEN', 'GL_USERNAME']);
 
 const stages: Stage[] = [];
 afterEach(async () => {
@@ -106,7 +85,7 @@ class Stage {
     public tb: TestBot,
     readonly botDir: string,
   ) {
-    this.dir = join(root, `stage${++stageCount}`);
+    this.dir = join(hermetic.root(), `stage${++stageCount}`);
     mkdirSync(this.dir);
     this.bare = join(this.dir, 'server.git');
     this.work = join(this.dir, 'work');

@@ -1,6 +1,6 @@
 import { UserError } from '../../errors.js';
 import type { Inventory } from '../servers/inventory.js';
-import { lookupServers } from '../servers/lookup.js';
+import { requireOneServer } from '../servers/lookup.js';
 import type { Server } from '../servers/model.js';
 
 const GLOB = /[*?[]/;
@@ -22,15 +22,7 @@ export function resolveTargets(inventory: Inventory, targets: string): { servers
     let found: Server[];
     if (item.toLowerCase().startsWith('role:')) found = inventory.list({ role: item.slice(5) }, MAX_HOSTS + 1).servers;
     else if (GLOB.test(item)) found = inventory.list({ name: item }, MAX_HOSTS + 1).servers;
-    else {
-      const s = inventory.get(item);
-      if (!s) {
-        const r = lookupServers(inventory, item, 1);
-        const hint = r.kind === 'none' && r.suggestions.length > 0 ? ` — did you mean ${r.suggestions.join(', ')}?` : '';
-        throw new UserError(`no server '${item}'${hint}`);
-      }
-      found = [s];
-    }
+    else found = [requireOneServer(inventory, item)];
     if (found.length === 0) empty.push(item);
     for (const s of found) byId.set(s.id, s);
     if (byId.size > MAX_HOSTS) throw new UserError(`'${targets}' covers more than ${MAX_HOSTS} hosts; narrow it down`);

@@ -1,4 +1,5 @@
 import { closest } from '../../chat/suggest.js';
+import { UserError } from '../../errors.js';
 import type { Inventory } from './inventory.js';
 import type { Server } from './model.js';
 
@@ -32,4 +33,18 @@ export function lookupServers(inventory: Inventory, query: string, limit: number
   let suggestions = closest(q, inventory.namesLike(q));
   if (suggestions.length === 0) suggestions = closest(q, inventory.allNames());
   return { kind: 'none', suggestions };
+}
+
+/**
+ * The one host a word names (name, FQDN, or an address only it has), or a
+ * user error that says why not: no such host (with the closest names), or
+ * several.
+ */
+export function requireOneServer(inventory: Inventory, name: string): Server {
+  const exact = inventory.get(name);
+  if (exact) return exact;
+  const r = lookupServers(inventory, name, 1);
+  if (r.kind === 'one') return r.server;
+  if (r.kind === 'many') throw new UserError(`'${name}' is ${r.total} hosts; name one`);
+  throw new UserError(`no server '${name}'${r.suggestions.length > 0 ? ` — did you mean ${r.suggestions.join(', ')}?` : ''}`);
 }

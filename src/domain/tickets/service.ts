@@ -5,7 +5,7 @@ import { UserError } from '../../errors.js';
 import type { DB } from '../../store/database.js';
 import type { People, Person } from '../people.js';
 import type { Inventory } from '../servers/inventory.js';
-import { lookupServers } from '../servers/lookup.js';
+import { requireOneServer } from '../servers/lookup.js';
 import { ticketBrief } from './format.js';
 import { type Priority, type Ticket, type TicketCommit, type TicketEvent, type TicketFilter, type TicketStatus } from './model.js';
 import { ftsQuery, type TicketStore } from './store.js';
@@ -191,15 +191,7 @@ export class TicketService {
 
   /** The server a host name, FQDN or IP means, or a user error with suggestions. */
   server(name: string): { id: number; name: string } {
-    const { inventory } = this.deps;
-    const s = inventory.get(name);
-    if (s) return s;
-    const r = lookupServers(inventory, name, 1);
-    // An IP (or anything else naming exactly one host) is that host.
-    if (r.kind === 'one') return r.server;
-    if (r.kind === 'many') throw new UserError(`'${name}' is ${r.total} hosts; name one`);
-    const hint = r.kind === 'none' && r.suggestions.length > 0 ? ` — did you mean ${r.suggestions.join(', ')}?` : '';
-    throw new UserError(`no server '${name}'${hint}`);
+    return requireOneServer(this.deps.inventory, name);
   }
 
   /**

@@ -167,7 +167,7 @@ export async function startBot(config: Config, opts: BotOptions): Promise<Bot> {
   const { log, outbox, dispatcher } = core;
 
   const adapters = new Map<string, ChatAdapter>();
-  if (config.slack) adapters.set('slack', new SlackAdapter({ config: config.slack, clock: core.clock, log, people: slackPeople(config) }));
+  if (config.slack) adapters.set('slack', new SlackAdapter({ config: config.slack, clock: core.clock, log, people: core.services.people.slackIds() }));
   if (config.irc) {
     adapters.set('irc', new IrcAdapter({ config: config.irc, clock: core.clock, log, onNick: (nick) => dispatcher.addName(nick) }));
   }
@@ -342,11 +342,4 @@ function ticketDigestJob(config: Config, core: Core): Job[] {
     cron: d.cron, timezone: config.timezone, channels: d.channels, staleMs: d.stale_after,
   });
   return [{ name: 'ticket digest', every: '0 * * * * *', run: () => void job.run() }];
-}
-
-/** Every name a configured person goes by, lowercased, to their Slack user ID. */
-function slackPeople(config: Config): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const p of config.people) if (p.slack) for (const n of [p.name, p.irc]) if (n) m.set(n.toLowerCase(), p.slack);
-  return m;
 }

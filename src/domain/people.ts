@@ -77,6 +77,13 @@ export class People {
     return (again.irc?.toLowerCase() ?? null) === (person.irc?.toLowerCase() ?? null) && (again.slack ?? null) === (person.slack ?? null);
   }
 
+  /** Every name a configured person goes by (name, IRC account), lowercased, to their Slack user ID: for mentions across a bridge. */
+  slackIds(): Map<string, string> {
+    const m = new Map<string, string>();
+    for (const [key, p] of this.byKey) if (p.slack && (key.startsWith('name:') || key.startsWith('irc:'))) m.set(key.slice(key.indexOf(':') + 1), p.slack);
+    return m;
+  }
+
   /** Where a person can be messaged privately, as channel addresses: `irc:account:NAME`, `slack:U024BE7LH`. */
   directAddresses(person: Person): string[] {
     const known = this.byKey.get(`name:${person.name.toLowerCase()}`) ?? person;

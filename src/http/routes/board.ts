@@ -53,21 +53,16 @@ export function boardRoutes(
     coalesce((SELECT max(id) FROM server_status_history), 0) || '/' || (SELECT count(*) FROM servers) || '/' ||
     coalesce((SELECT max(id) FROM maintenance_windows), 0) || '/' || coalesce((SELECT max(id) FROM maintenance_updates), 0) || '/' ||
     coalesce((SELECT max(id) FROM ticket_events), 0)`).pluck();
+  const changes = new VersionPoller(() => String(version.get()));
   router.add('GET', '/events', guard(() => ({
     status: 200,
     body: null,
     headers: { 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive' },
     stream: (res) => {
-      let last = String(version.get());
+      let last = changes.current();
       let quiet = 0;
       res.write(`retry: 3000\nevent: hello\ndata: ${last}\n\n`);
-      const timer = setInterval(() => {
-        let now: string;
-        try {
-          now = String(version.get());
-        } catch {
-          return; // a busy store: look again next time
-        }
+      const stop = changes.watch((now) => {
         quiet += POLL_MS;
         if (now !== last) {
           last = now;
@@ -77,11 +72,48 @@ export function boardRoutes(
           quiet = 0;
           res.write(': alive\n\n');
         }
-      }, POLL_MS);
-      timer.unref();
-      res.on('close', () => clearInterval(timer));
+      });
+      res.on('close', stop);
     },
   })));
+}
+
+/**
+ * One read of the store's version per second for every open page together,
+ * not one per page: it runs only while someone watches.
+ */
+class VersionPoller {
+  private readonly watchers = new Set<(version: string) => void>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly read: () => string) {}
+
+  current(): string {
+    return this.read();
+  }
+
+  /** Calls `fn` with the version every POLL_MS; returns how to stop. */
+  watch(fn: (version: string) => void): () => void {
+    this.watchers.add(fn);
+    this.timer ??= setInterval(() => this.tick(), POLL_MS).unref();
+    return () => {
+      this.watchers.delete(fn);
+      if (this.watchers.size === 0 && this.timer) {
+        clearInterval(this.timer);
+        this.timer = undefined;
+      }
+    };
+  }
+
+  private tick(): void {
+    let now: string;
+    try {
+      now = this.read();
+    } catch {
+      return; // a busy store: look again next time
+    }
+    for (const fn of this.watchers) fn(now);
+  }
 }
 
 /**

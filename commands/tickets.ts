@@ -6,6 +6,7 @@ import { closest } from '../src/chat/suggest.js';
 import type { Person } from '../src/domain/people.js';
 import { eventText, oneLine, statusLabel, ticketBrief } from '../src/domain/tickets/format.js';
 import { ACTIVE_STATUSES, isPriority, isTicketStatus, PRIORITIES, TICKET_STATUSES, type Priority, type Ticket, type TicketEvent, type TicketFilter, type TicketStatus } from '../src/domain/tickets/model.js';
+import { IRC_NICK } from '../src/config/schema.js';
 import { UserError } from '../src/errors.js';
 import type { Services } from '../src/services.js';
 import { formatTime } from '../src/time/format.js';
@@ -26,8 +27,6 @@ const FULL_COMMITS = 20;
 const ALL_EVENTS = 100_000;
 
 const NOT_IDENTIFIED = 'you are not identified (not logged in to an account), so I cannot tell who you are';
-/** An IRC nick, as config/schema.ts has it: a name nobody is configured under must look like one. */
-const NICK = /^[A-Za-z[\]\\`_^{|}][A-Za-z0-9[\]\\`_^{|}-]{0,29}$/;
 
 // ── helpers: numbers, people, permissions ───────────────────────────────
 
@@ -88,7 +87,7 @@ function personNamed(ctx: Ctx, word: string, usage: string, stored = true): Pers
   const { people } = ctx.services;
   const p = people.named(word, ctx.message.mentions);
   const unknown = p.name === name && p.irc === name && p.slack === undefined;
-  if (name === '' || (unknown && !NICK.test(name))) throw new UserError(`'${name}' is neither a nick nor a configured person — ${usage}`);
+  if (name === '' || (unknown && !IRC_NICK.test(name))) throw new UserError(`'${name}' is neither a nick nor a configured person — ${usage}`);
   if (stored && !people.isNamed(p)) throw new UserError(`${p.name} is not in people: in the config, so I could not find them by that name later — an admin can add them there (name, irc, slack)`);
   return p;
 }

@@ -27,7 +27,9 @@ const duration = (fallback: string) =>
     .transform((v) => parseDuration(v)!);
 
 const ircChannel = z.string().regex(/^[#&][^\s,\x07]{1,49}$/, { message: 'expected a channel name such as #ops' });
-const ircNick = z.string().regex(/^[A-Za-z[\]\\`_^{|}][A-Za-z0-9[\]\\`_^{|}-]{0,29}$/, { message: 'expected an IRC nick' });
+/** What an IRC nick may look like (RFC 2812 characters, up to 30 long). */
+export const IRC_NICK = /^[A-Za-z[\]\\`_^{|}][A-Za-z0-9[\]\\`_^{|}-]{0,29}$/;
+const ircNick = z.string().regex(IRC_NICK, { message: 'expected an IRC nick' });
 
 export const ircSchema = z.strictObject({
   host: z.string().min(1),

@@ -134,6 +134,14 @@ export class MaintenanceStore {
     return { total, windows: rows.map(decode) };
   }
 
+  /** Done and cancelled windows, the latest to finish first. */
+  finished(limit: number, offset: number): { total: number; windows: MaintenanceWindow[] } {
+    const where = "WHERE status IN ('done', 'cancelled')";
+    const total = this.db.prepare(`SELECT COUNT(*) FROM maintenance_windows ${where}`).pluck().get() as number;
+    const rows = this.db.prepare(`SELECT * FROM maintenance_windows ${where} ORDER BY coalesce(finished_at, ends_at) DESC, id DESC LIMIT ? OFFSET ?`).all(limit, offset) as WindowRow[];
+    return { total, windows: rows.map(decode) };
+  }
+
   insertSchedule(s: Omit<Schedule, 'id' | 'created_at' | 'cancelled_at'>): Schedule {
     const id = Number(this.q.insertSchedule.run(s.title, s.targets, s.cron, s.duration_ms, s.owner, s.channels.join(' '), s.next_at, this.now()).lastInsertRowid);
     return this.schedule(id)!;

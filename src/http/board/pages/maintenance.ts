@@ -42,7 +42,7 @@ ${schedules.length === 0
 <tbody>${schedules.map((s) => html`<tr><td>#${s.id}</td><td>${s.title}</td><td><code>${s.targets}</code></td><td>${time(s.next_at, ctx.timezone)}</td><td>${formatDuration(s.duration_ms)}</td><td><code>${s.cron}</code></td><td>${s.owner}</td></tr>`)}</tbody></table>`}`;
   }
 
-  const { total, windows } = finishedWindows(ctx, PER_PAGE, (page - 1) * PER_PAGE);
+  const { total, windows } = ctx.services.maintenanceStore.finished(PER_PAGE, (page - 1) * PER_PAGE);
   const body = html`<h1>Maintenance</h1>
 ${top}
 <h2>Finished <span class="muted">(${total})</span></h2>
@@ -50,19 +50,6 @@ ${windows.length === 0 ? html`<p class="muted">${page > 1 ? 'Nothing on this pag
 ${pager({ path: '/maintenance', params: {}, page, total })}`;
   return { title: 'Maintenance', section: 'maintenance', body };
 };
-
-/**
- * Done and cancelled windows, the latest to finish first. The store lists
- * one status at a time; this reads the ids of both in one (read-only) query
- * and each window through the store.
- */
-function finishedWindows(ctx: BoardContext, limit: number, offset: number): { total: number; windows: MaintenanceWindow[] } {
-  const where = "WHERE status IN ('done', 'cancelled')";
-  const total = ctx.db.prepare(`SELECT COUNT(*) FROM maintenance_windows ${where}`).pluck().get() as number;
-  const ids = ctx.db.prepare(`SELECT id FROM maintenance_windows ${where} ORDER BY COALESCE(finished_at, ends_at) DESC, id DESC LIMIT ? OFFSET ?`).pluck().all(limit, offset) as number[];
-  const windows = ids.map((id) => ctx.services.maintenanceStore.get(id)).filter((w): w is MaintenanceWindow => w !== null);
-  return { total, windows };
-}
 
 function windowTable(ctx: BoardContext, windows: MaintenanceWindow[], now: Date): Html {
   const tz = ctx.timezone;

@@ -3,7 +3,8 @@
 # real IRC servers (ngircd, inspircd), IRC services (atheme-services),
 # Prometheus Alertmanager, logger (syslog), git (the ticket hook tests) and
 # Chromium (the status board's end-to-end tests drive /usr/bin/chromium
-# through playwright-core, which downloads no browser of its own).
+# through playwright-core, which downloads no browser of its own) and
+# PostgreSQL (the redundant store's tests run a throwaway cluster).
 # Needs root (or sudo) and apt-get; does nothing when all are present.
 set -eu
 
@@ -16,6 +17,7 @@ command -v prometheus-alertmanager >/dev/null 2>&1 || [ -x /usr/bin/prometheus-a
 command -v logger >/dev/null 2>&1 || missing="$missing bsdutils"
 command -v git >/dev/null 2>&1 || missing="$missing git"
 [ -x /usr/bin/chromium ] || missing="$missing chromium"
+ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing="$missing postgresql"
 [ -z "$missing" ] && exit 0
 
 echo "installing test dependencies:$missing" >&2

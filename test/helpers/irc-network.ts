@@ -13,11 +13,11 @@
  * Quirk: InspIRCd 3 finishes client registration on its once-a-second timer,
  * so every connection (raw client or bot) takes ~1 s to get 001.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startDaemon, stopDaemon, type Daemon } from './daemon.js';
 import { freePort } from './ports.js';
 
 export const INSPIRCD_BIN = '/usr/sbin/inspircd';
@@ -392,63 +392,6 @@ export async function connectRawClient(port: number, nick: string, opts: RawClie
 // ---------------------------------------------------------------------------
 // Daemons
 // ---------------------------------------------------------------------------
-
-interface Daemon {
-  name: string;
-  child: ChildProcess;
-  exited: Promise<void>;
-  exitInfo: () => string | undefined;
-}
-
-/**
- * Runs the daemon under a small sh wrapper that holds a pipe from this
- * process: when the pipe closes — stop() ends it, or the test process dies
- * for any reason, even SIGKILL — the wrapper sends the daemon SIGTERM, then
- * SIGKILL after 5 s. So a crashed test run cannot leave daemons behind.
- * The wrapper exits with the daemon's status.
- */
-const WATCHDOG = [
-  'exec 3<&0',
-  '"$@" 3<&- </dev/null &',
-  'pid=$!',
-  '( read -r line <&3; kill -TERM "$pid" 2>/dev/null; sleep 5; kill -KILL "$pid" 2>/dev/null ) &',
-  'rpid=$!',
-  'wait "$pid"; code=$?',
-  'kill "$rpid" 2>/dev/null',
-  'exit "$code"',
-].join('\n');
-
-function startDaemon(name: string, bin: string, args: string[], outFile: string, cwd: string): Daemon {
-  const fd = openSync(outFile, 'a');
-  let info: string | undefined;
-  const child = spawn('/bin/sh', ['-c', WATCHDOG, 'watchdog', bin, ...args], { cwd, stdio: ['pipe', fd, fd] });
-  closeSync(fd);
-  child.stdin?.on('error', () => {
-    /* EPIPE once the wrapper is gone */
-  });
-  // A forgotten stop() must not keep the test process alive; its exit closes the pipe anyway.
-  child.unref();
-  (child.stdin as unknown as Socket | null)?.unref(); // stdio pipes are net.Sockets
-  const exited = new Promise<void>((resolve) => {
-    child.once('error', (err) => {
-      info = `failed to start: ${err.message}`;
-      resolve();
-    });
-    child.once('exit', (code, signal) => {
-      info = `exited with ${signal ?? `code ${code}`}`;
-      resolve();
-    });
-  });
-  return { name, child, exited, exitInfo: () => info };
-}
-
-async function stopDaemon(d: Daemon): Promise<void> {
-  if (d.exitInfo() !== undefined) return;
-  d.child.stdin?.end(); // the watchdog TERMs the daemon (KILL after 5 s)
-  const timer = setTimeout(() => d.child.kill('SIGKILL'), 10_000);
-  await d.exited;
-  clearTimeout(timer);
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 

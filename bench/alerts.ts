@@ -1,15 +1,11 @@
 import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { startTestBot } from '../test/helpers/bot.js';
-import { RunningBot } from '../test/helpers/cli.js';
 import { connectRawClient } from '../test/helpers/irc-network.js';
 import { startNgircd } from '../test/helpers/ngircd.js';
 import { freePort } from '../test/helpers/ports.js';
+import { botProcess, startBenchBot, TOKEN } from './bot.js';
 import { fmtMs, summarize } from './stats.js';
 
 /**
@@ -21,7 +17,6 @@ import { fmtMs, summarize } from './stats.js';
  * - syslog over UDP: lines per second parsed and stored, and how many were lost;
  * - POST to IRC: from the request to the line reaching a client through ngircd.
  */
-const TOKEN = 'bench-token-0123456789';
 const INGEST_ALERTS = 5_000;
 /** Alerts in one Alertmanager notification of the grouped run. */
 const GROUP = 10;
@@ -73,19 +68,11 @@ async function waitUntil(cond: () => boolean, timeoutMs: number): Promise<void> 
 }
 
 async function ingest(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'opsbridge-bench-alerts-'));
+  // Alerts are routed to an IRC channel whose server is down: the outbox
+  // rows are written (ingest's whole job) and wait there for delivery.
+  const b = await botProcess('alerts', { alerts: { routes: [{ to: ['irc:#bench'] }] } }, { unreachableIrc: true });
   try {
-    const botPort = await freePort();
-    const config = join(dir, 'opsbridge.yaml');
-    // Alerts are routed to an IRC channel whose server is down: the outbox
-    // rows are written (ingest's whole job) and wait there for delivery.
-    writeFileSync(
-      config,
-      `database: ${join(dir, 'bot.db')}\nlog: { level: error }\nhttp: { listen: "127.0.0.1:${botPort}", token: "${TOKEN}" }\n` +
-        `irc: { host: 127.0.0.1, port: ${await freePort()}, tls: false }\nalerts: { routes: [{ to: ["irc:#bench"] }] }\n`,
-    );
-    const bot = RunningBot.start(['-c', config, 'start'], { cwd: dir });
-    await bot.waitFor(/opsbridge is running/);
+    await b.start();
     const barePort = await freePort();
     const bare = spawn(process.execPath, ['-e', BARE_SERVER, String(barePort)]);
     await new Promise<void>((resolve) => bare.stdout.once('data', () => resolve()));
@@ -108,12 +95,12 @@ async function ingest(): Promise<void> {
     ] as const) {
       const requests = INGEST_ALERTS / perRequest;
       await postRate(barePort, path, requests / 10, 2, body);
-      await postRate(botPort, path, requests / 10, 2, body);
+      await postRate(b.port, path, requests / 10, 2, body);
       const bareRates: number[] = [];
       const botRates: number[] = [];
       for (let r = 0; r < RUNS; r++) {
         bareRates.push((await postRate(barePort, path, requests, 2, body)) * perRequest);
-        botRates.push((await postRate(botPort, path, requests, 2, body)) * perRequest);
+        botRates.push((await postRate(b.port, path, requests, 2, body)) * perRequest);
       }
       console.log(`HTTP ingest, ${what}: ${INGEST_ALERTS} new alerts per run, keep-alive, 2 clients, median of ${RUNS} runs:`);
       console.log(`  bare node:http server (parse, 202):   ${med(bareRates).toFixed(0)} alerts/s`);
@@ -121,21 +108,17 @@ async function ingest(): Promise<void> {
       console.log(`  ratio: ${(med(botRates) / med(bareRates)).toFixed(2)} (target ≥ 0.5)`);
     }
     bare.kill();
-    await bot.stop();
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    await b.cleanup();
   }
 }
 
 async function syslogUdp(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'opsbridge-bench-syslog-'));
+  const udpPort = await freePort();
+  const b = await botProcess('syslog', { syslog: { udp: `127.0.0.1:${udpPort}` }, logs: { default: [] } });
   try {
-    const udpPort = await freePort();
-    const config = join(dir, 'opsbridge.yaml');
-    writeFileSync(config, `database: ${join(dir, 'bot.db')}\nlog: { level: error }\nhttp: { listen: "127.0.0.1:${await freePort()}", token: "${TOKEN}" }\nsyslog: { udp: "127.0.0.1:${udpPort}" }\nlogs: { default: [] }\n`);
-    const bot = RunningBot.start(['-c', config, 'start'], { cwd: dir });
-    await bot.waitFor(/opsbridge is running/);
-    const db = new Database(join(dir, 'bot.db'), { readonly: true });
+    await b.start();
+    const db = new Database(b.database, { readonly: true });
     const stored = () => db.prepare('SELECT COUNT(*) FROM log_lines').pluck().get() as number;
     const sock = createSocket('udp4');
     const line = (i: number) => Buffer.from(`<131>1 2026-11-25T16:07:29.980753+00:00 app03 nginx 4242 - - upstream timed out while reading response header, request ${i}`);
@@ -169,15 +152,14 @@ async function syslogUdp(): Promise<void> {
     }
     sock.close();
     db.close();
-    await bot.stop();
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    await b.cleanup();
   }
 }
 
 async function postToIrc(): Promise<void> {
   const server = await startNgircd();
-  const t = await startTestBot({
+  const t = await startBenchBot({
     http: { listen: '127.0.0.1:0', token: TOKEN },
     irc: { host: '127.0.0.1', port: server.port, tls: false, channels: ['#alerts'], flood: { burst: 2_000, rate: 2_000 } },
     alerts: { routes: [{ to: ['irc:#alerts'] }] },
@@ -185,7 +167,6 @@ async function postToIrc(): Promise<void> {
   const watcher = await connectRawClient(server.port, 'watcher');
   watcher.send('JOIN #alerts');
   await watcher.waitFor(/JOIN :?#alerts/);
-  await waitUntil(() => (t.bot.chatStatus().irc!.channels as string[]).includes('#alerts'), 10_000);
   const samples: number[] = [];
   for (let i = 0; i < 550; i++) {
     const since = watcher.lines.length;

@@ -1,16 +1,11 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
-import { buildCore } from '../src/app.js';
-import { systemClock } from '../src/clock.js';
-import { parseConfig } from '../src/config/load.js';
 import { importServers } from '../src/domain/servers/import.js';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, launchBrowser } from '../test/helpers/browser.js';
-import { RunningBot } from '../test/helpers/cli.js';
 import { freePort } from '../test/helpers/ports.js';
+import { botProcess, TOKEN } from './bot.js';
 import { generateCsv } from './servers.js';
 import { fmtMs, summarize } from './stats.js';
 
@@ -26,7 +21,6 @@ import { fmtMs, summarize } from './stats.js';
  */
 const SIZES = [1_000, 100_000];
 const RUNS = 5;
-const TOKEN = 'bench-token-0123456789';
 
 const BARE_SERVER = `
 const http = require('node:http');
@@ -94,28 +88,19 @@ interface PaintTimes {
 }
 
 async function boardAt(hosts: number, browser: Awaited<ReturnType<typeof launchBrowser>>): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'opsbridge-bench-board-'));
+  // Alerts are routed to an IRC channel whose server is down: they wait in the outbox.
+  const b = await botProcess('board', { alerts: { routes: [{ to: ['irc:#bench'] }] } }, { unreachableIrc: true });
   const children: { kill(): unknown }[] = [];
-  let bot: RunningBot | undefined;
   try {
     // The store, filled before the bot starts, as `opsbridge servers import` would.
-    const db = join(dir, 'bot.db');
-    const core = buildCore(parseConfig({ database: db, timezone: 'UTC' }, {}), { log: pino({ level: 'silent' }), clock: systemClock });
+    const core = b.core();
     const r = importServers(core.services.inventory, generateCsv(hosts), 'csv', { actor: 'bench', source: 'bench.csv' });
     if (r.created !== hosts || r.rejected.length) throw new Error(`import created ${r.created}, rejected ${r.rejected.length}`);
     const names = core.db.prepare("SELECT name FROM servers WHERE status = 'working' ORDER BY id").pluck().all() as string[];
     core.close();
 
-    const port = await freePort();
-    const config = join(dir, 'opsbridge.yaml');
-    // Alerts are routed to an IRC channel whose server is down: they wait in the outbox.
-    writeFileSync(
-      config,
-      `database: ${db}\nlog: { level: error }\nhttp: { listen: "127.0.0.1:${port}", token: "${TOKEN}" }\n` +
-        `irc: { host: 127.0.0.1, port: ${await freePort()}, tls: false }\nalerts: { routes: [{ to: ["irc:#bench"] }] }\n`,
-    );
-    bot = RunningBot.start(['-c', config, 'start'], { cwd: dir });
-    await bot.waitFor(/opsbridge is running/, 60_000);
+    const port = b.port;
+    await b.start(60_000);
     const firing = Math.round(hosts / 100);
     const severities = ['critical', 'warning', 'warning', 'error', 'info'];
     for (let i = 0; i < firing; i++) {
@@ -126,7 +111,7 @@ async function boardAt(hosts: number, browser: Awaited<ReturnType<typeof launchB
     // HTTP: the bot's page, then a static copy of it from a bare server.
     const first = await get(port, '/');
     if (first.status !== 200) throw new Error(`GET / answered ${first.status}: is the status board wired into the bot? ${first.body.toString().slice(0, 200)}`);
-    const copy = join(dir, 'board.html');
+    const copy = join(b.dir, 'board.html');
     writeFileSync(copy, first.body);
     const barePort = await freePort();
     const bare = spawn(process.execPath, ['-e', BARE_SERVER, String(barePort), copy]);
@@ -166,8 +151,7 @@ async function boardAt(hosts: number, browser: Awaited<ReturnType<typeof launchB
     row('load', med(paints.map((x) => x.load)), hosts >= 100_000 ? '   (target < 1 s)' : '');
   } finally {
     for (const c of children) c.kill();
-    await bot?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await b.cleanup();
   }
 }
 

@@ -1,7 +1,7 @@
-import { startTestBot } from '../test/helpers/bot.js';
 import { connectRawClient, parseIrcLine } from '../test/helpers/irc-network.js';
 import { startNgircd } from '../test/helpers/ngircd.js';
 import { startSlackStandin } from '../test/helpers/slack-standin.js';
+import { startBenchBot } from './bot.js';
 import { fmtMs, summarize } from './stats.js';
 
 /**
@@ -19,12 +19,11 @@ export async function benchBridge(): Promise<void> {
   const slack = await startSlackStandin();
   slack.addUser({ id: 'UALICE01', name: 'alice', displayName: 'alice' });
   slack.addChannel({ id: 'C0OPS0001', name: 'ops' });
-  const t = await startTestBot({
+  const t = await startBenchBot({
     irc: { host: '127.0.0.1', port: irc.port, tls: false, channels: ['#ops'], flood: { burst: 10_000, rate: 10_000 } },
     slack: { bot_token: slack.botToken, app_token: slack.appToken, api_url: slack.apiUrl, rate: 10_000 },
     bridges: [['irc:#ops', 'slack:#ops']],
   });
-  while (!(t.bot.chatStatus().slack!.connected && (t.bot.chatStatus().irc!.channels as string[]).includes('#ops'))) await new Promise((r) => setTimeout(r, 20));
   const carol = await connectRawClient(irc.port, 'carol');
   const dave = await connectRawClient(irc.port, 'dave');
   for (const c of [carol, dave]) {

@@ -1,17 +1,14 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
-import { buildCore } from '../src/app.js';
-import { loadConfig } from '../src/config/load.js';
 import { ZERO_SHA } from '../src/domain/git/push.js';
 import { collectPushes } from '../src/ingest/git-hook/collect.js';
-import { CLI, RunningBot } from '../test/helpers/cli.js';
+import { CLI } from '../test/helpers/cli.js';
 import { GIT_AUTHOR } from '../test/helpers/git.js';
 import { freePort } from '../test/helpers/ports.js';
+import { botProcess } from './bot.js';
 import { fmtMs, summarize, timeMsAsync } from './stats.js';
 
 /**
@@ -25,7 +22,6 @@ import { fmtMs, summarize, timeMsAsync } from './stats.js';
  *   reads the body, checks the signature and parses it.
  * The bot runs in its own process, its store in WAL mode.
  */
-const TOKEN = 'bench-token-0123456789';
 const SECRET = 'bench-webhook-secret';
 const COMMITS = 1_000;
 const TICKETS = 200;
@@ -79,24 +75,16 @@ function post(port: number, path: string, body: string, headers: Record<string, 
 }
 
 export async function benchGit(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'opsbridge-bench-git-'));
+  const b = await botProcess('git', { git: { repos: [{ name: 'app', default_branch: 'main', channel: 'irc:#dev', secret: SECRET }] } }, { unreachableIrc: true });
+  const { dir, config } = b;
   const env = { ...process.env, ...GIT_AUTHOR, HOME: dir };
   const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 1 << 28 }).toString();
   try {
-    const botPort = await freePort();
-    const config = join(dir, 'opsbridge.yaml');
-    writeFileSync(
-      config,
-      `database: ${join(dir, 'bot.db')}\nlog: { level: error }\nhttp: { listen: "127.0.0.1:${botPort}", token: "${TOKEN}" }\n` +
-        `irc: { host: 127.0.0.1, port: ${await freePort()}, tls: false }\n` +
-        `git: { repos: [{ name: app, default_branch: main, channel: "irc:#dev", secret: "${SECRET}" }] }\n`,
-    );
     // The tickets the commits reference, written before the bot starts.
-    const core = buildCore(loadConfig(config).config, { log: pino({ level: 'silent' }) });
+    const core = b.core();
     for (let i = 0; i < TICKETS; i++) core.services.tickets.create({ title: `ticket ${i + 1}`, reporter: { name: 'bench' } });
     core.close();
-    const bot = RunningBot.start(['-c', config, 'start'], { cwd: dir });
-    await bot.waitFor(/opsbridge is running/);
+    await b.start();
 
     // Each run pushes fresh commits into fresh bare repositories, one with the hook and one without.
     const hookTimes: number[] = [];
@@ -162,7 +150,7 @@ export async function benchGit(): Promise<void> {
       const body = payload(run);
       bareWebhook.push(await timeMsAsync(async () => { if ((await post(barePort, '/', body, headers(body))) !== 200) throw new Error('bare server refused'); }));
       botWebhook.push(await timeMsAsync(async () => {
-        const status = await post(botPort, '/api/v1/git/push', body, headers(body));
+        const status = await post(b.port, '/api/v1/git/push', body, headers(body));
         if (status !== 200) throw new Error(`bot answered ${status}`);
       }));
     }
@@ -170,8 +158,7 @@ export async function benchGit(): Promise<void> {
     console.log(`  bare node:http server (read, check signature, parse): ${fmtMs(summarize(bareWebhook).median)}`);
     console.log(`  opsbridge (verify, link, close, push line, commit):   ${fmtMs(summarize(botWebhook).median)}`);
     bare.kill();
-    await bot.stop();
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    await b.cleanup();
   }
 }

@@ -1,7 +1,7 @@
 import { importServers } from '../src/domain/servers/import.js';
-import { startTestBot, type TestBot } from '../test/helpers/bot.js';
 import { connectRawClient, parseIrcLine, type RawIrcClient } from '../test/helpers/irc-network.js';
 import { startNgircd } from '../test/helpers/ngircd.js';
+import { startBenchBot } from './bot.js';
 import { fmtMs, summarize } from './stats.js';
 
 /**
@@ -26,11 +26,7 @@ async function roundTrips(asker: RawIrcClient, target: string, line: string, rep
   return samples;
 }
 
-async function bot(port: number, flood: { burst: number; rate: number }, channels: string[]): Promise<TestBot> {
-  const t = await startTestBot({ irc: { host: '127.0.0.1', port, tls: false, channels, flood } });
-  for (let i = 0; i < 500 && !(t.bot.chatStatus().irc!.channels as string[]).length; i++) await new Promise((r) => setTimeout(r, 20));
-  return t;
-}
+const bot = (port: number, flood: { burst: number; rate: number }, channels: string[]) => startBenchBot({ irc: { host: '127.0.0.1', port, tls: false, channels, flood } });
 
 /** Lines per second at which `receiver` sees `count` PRIVMSGs from `nick`, after the first `skip` (the burst). */
 async function receiveRate(receiver: RawIrcClient, nick: string, count: number, skip: number): Promise<number> {

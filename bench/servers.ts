@@ -1,11 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
-import { buildCore, type Core } from '../src/app.js';
-import { systemClock } from '../src/clock.js';
-import { parseConfig } from '../src/config/load.js';
+import type { Core } from '../src/app.js';
 import { importServers } from '../src/domain/servers/import.js';
+import { benchCore } from './bot.js';
 import { fmtMs, summarize, timeMs, timeMsAsync } from './stats.js';
 
 /**
@@ -40,11 +38,6 @@ function ipOf(i: number): string {
   return `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
 }
 
-function freshCore(dir: string, name: string): Core {
-  const config = parseConfig({ database: join(dir, `${name}.db`), timezone: 'UTC' }, {});
-  return buildCore(config, { log: pino({ level: 'silent' }), clock: systemClock });
-}
-
 function lookups(core: Core, queries: string[]): Promise<number[]> {
   return commandTimes(core, queries.map((q) => `!server ${q}`));
 }
@@ -72,7 +65,7 @@ export async function benchServers(): Promise<void> {
     let core: Core | undefined;
     for (let run = 0; run < 3; run++) {
       core?.close();
-      core = freshCore(dir, `import${run}`);
+      core = benchCore(join(dir, `import${run}.db`));
       const c = core;
       importTimes.push(timeMs(() => {
         const r = importServers(c.services.inventory, csv, 'csv', { actor: 'bench', source: 'bench.csv' });

@@ -1,9 +1,9 @@
-import { reply, type Command } from '../src/chat/command.js';
+import { hashIdArg } from '../src/chat/args.js';
+import { reply, UsageError, type Command } from '../src/chat/command.js';
 import { bold, join, line, list, richText, text, tone } from '../src/chat/rich-text.js';
 import { alertBrief, alertUrl } from '../src/domain/alerts/format.js';
 import { severityOf } from '../src/domain/alerts/model.js';
 import type { AlertQuery } from '../src/domain/alerts/store.js';
-import { UserError } from '../src/errors.js';
 import type { Services } from '../src/services.js';
 import { formatTime } from '../src/time/format.js';
 import { actorOf } from './format/actor.js';
@@ -13,11 +13,7 @@ const CHANNEL_LINES = 5;
 /** `!alerts --all` shows resolved alerts seen this recently. */
 const RECENT_MS = 24 * 3_600_000;
 
-function alertId(word: string | undefined, usage: string): number {
-  const m = word ? /^#?(\d{1,12})$/.exec(word) : null;
-  if (!m) throw new UserError(word ? `'${word}' is not an alert id: use the number shown as #ID, e.g. 42` : `usage: ${usage}`);
-  return Number(m[1]);
-}
+const alertId = (word: string | undefined) => hashIdArg(word, 'an alert id');
 
 export const alerts: Command<Services> = {
   name: 'alerts',
@@ -27,7 +23,7 @@ export const alerts: Command<Services> = {
   role: 'viewer',
   flags: { all: 'also silenced, suppressed and resolved in the last 24 h' },
   run(ctx, args) {
-    if (args.positional.length > 1) throw new UserError(`usage: ${ctx.prefix}alerts [HOST|SEVERITY|NAME] [--all]`);
+    if (args.positional.length > 1) throw new UsageError();
     const all = args.flags.has('all');
     const q: AlertQuery = all
       ? { status: 'all', firingOrSeenSince: new Date(ctx.clock.now().getTime() - RECENT_MS).toISOString(), limit: CHANNEL_LINES }
@@ -58,7 +54,7 @@ export const alert: Command<Services> = {
   examples: ['alert 42'],
   role: 'viewer',
   run(ctx, args) {
-    const id = alertId(args.positional[0], `${ctx.prefix}alert ID`);
+    const id = alertId(args.positional[0]);
     const { alertStore, timezone, links } = ctx.services;
     const a = ctx.services.alerts.requireAlert(id);
     const now = ctx.clock.now();
@@ -93,7 +89,7 @@ export const ack: Command<Services> = {
   freeText: true,
   run(ctx, args) {
     const [word, ...note] = args.positional;
-    const id = alertId(word, `${ctx.prefix}ack ID [note]`);
+    const id = alertId(word);
     const a = ctx.services.alerts.ack(id, { name: ctx.message.user.name, actor: actorOf(ctx) }, note.join(' ') || null, ctx.message.channel);
     return reply(richText(line(...join(['✔', bold(`#${a.id} ${a.name}`), a.host && `on ${a.host}`, `acknowledged by ${ctx.message.user.name}`, a.ack_note && `— ${a.ack_note}`]))));
   },

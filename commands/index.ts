@@ -7,7 +7,7 @@ import { say } from './say.js';
 import { server } from './server.js';
 import { servers } from './servers.js';
 import { silence, silences, unsilence } from './silences.js';
-import { ticket, tickets } from './tickets.js';
+import { ticket, tickets } from './tickets/index.js';
 import { whoami } from './whoami.js';
 
 /** Every chat command, in the order `!help` lists them. */

@@ -1,4 +1,5 @@
-import { reply, type Command, type CommandAction, type CommandContext } from '../src/chat/command.js';
+import { hashIdArg } from '../src/chat/args.js';
+import { reply, UsageError, type Command, type CommandAction, type CommandContext } from '../src/chat/command.js';
 import { bold, join, line, list, richText, text, tone, type Inline } from '../src/chat/rich-text.js';
 import type { MaintenanceWindow, WindowStatus } from '../src/domain/maintenance/model.js';
 import { resolveTargets } from '../src/domain/maintenance/targets.js';
@@ -16,11 +17,7 @@ const STATUS_TONE: Record<WindowStatus, 'warning' | 'info' | 'critical' | 'ok' |
   in_progress: 'warning', scheduled: 'info', overdue: 'critical', done: 'ok', cancelled: 'muted',
 };
 
-function windowId(word: string | undefined, usage: string): number {
-  const m = word ? /^#?(\d{1,12})$/.exec(word) : null;
-  if (!m) throw new UserError(word ? `'${word}' is not a maintenance id: use the number shown as #ID (${usage})` : `usage: ${usage}`);
-  return Number(m[1]);
-}
+const windowId = (word: string | undefined) => hashIdArg(word, 'a maintenance id');
 
 /** One line per window: `#12 in_progress kernel update 02:00–04:00 JST on web01,web0[2-4] (owner alice)`. */
 function windowLine(ctx: CommandContext<Services>, w: MaintenanceWindow): Inline[] {
@@ -35,8 +32,8 @@ function channelsFor(ctx: CommandContext<Services>): string[] {
 }
 
 /** The hosts= option, present; the service checks what it covers when planning. */
-function requireHosts(hosts: string | undefined, usage: string): string {
-  if (!hosts) throw new UserError(`which hosts? ${usage}`);
+function requireHosts(hosts: string | undefined): string {
+  if (!hosts) throw new UsageError('which hosts?');
   return hosts;
 }
 
@@ -48,9 +45,8 @@ const start: CommandAction<Services> = {
   options: { hosts: 'names, globs and role:NAME, comma-separated', for: 'how long it is planned to take, e.g. 2h' },
   freeText: true,
   run(ctx, args) {
-    const usage = `${ctx.prefix}maint start TITLE hosts=web01,web0[2-4] for=2h`;
-    const hosts = requireHosts(args.options.hosts, usage);
-    if (!args.options.for) throw new UserError(`for how long? ${usage}`);
+    const hosts = requireHosts(args.options.hosts);
+    if (!args.options.for) throw new UsageError('for how long?');
     const durationMs = parseDurationWord(args.options.for, 'the window (for=)');
     const w = ctx.services.maintenance.plan(
       { title: args.positional.join(' '), targets: hosts, startsAt: ctx.clock.now(), durationMs, owner: ctx.message.user.name, channels: channelsFor(ctx) },
@@ -75,12 +71,11 @@ const schedule: CommandAction<Services> = {
   },
   freeText: true,
   run(ctx, args) {
-    const usage = `${ctx.prefix}maint schedule TITLE at="2026-12-01 02:00" for=2h hosts=db*`;
-    const hosts = requireHosts(args.options.hosts, usage);
-    if (!args.options.for) throw new UserError(`for how long? ${usage}`);
+    const hosts = requireHosts(args.options.hosts);
+    if (!args.options.for) throw new UsageError('for how long?');
     const durationMs = parseDurationWord(args.options.for, 'the window (for=)');
     const when = ['at', 'in', 'every'].filter((k) => args.options[k] !== undefined);
-    if (when.length !== 1) throw new UserError(`say when with exactly one of at=, in= or every=: ${usage}`);
+    if (when.length !== 1) throw new UsageError('say when with exactly one of at=, in= or every=');
     const { maintenance, timezone } = ctx.services;
     const base = { title: args.positional.join(' '), targets: hosts, durationMs, owner: ctx.message.user.name, channels: channelsFor(ctx) };
     if (args.options.every !== undefined) {
@@ -104,8 +99,8 @@ const update: CommandAction<Services> = {
   freeText: true,
   run(ctx, args) {
     const [word, ...words] = args.positional;
-    const id = windowId(word, `${ctx.prefix}maint update ID TEXT`);
-    if (words.length === 0) throw new UserError(`what is the news? ${ctx.prefix}maint update ${id} TEXT`);
+    const id = windowId(word);
+    if (words.length === 0) throw new UsageError('what is the news?');
     ctx.services.maintenance.update(id, ctx.message.user.name, words.join(' '));
     return reply(text(`#${id}: update posted`));
   },
@@ -120,7 +115,7 @@ const finishAction = (how: 'done' | 'cancelled'): CommandAction<Services> => ({
   freeText: true,
   run(ctx, args) {
     const [word, ...note] = args.positional;
-    const id = windowId(word, `${ctx.prefix}maint ${how === 'done' ? 'done' : 'cancel'} ID`);
+    const id = windowId(word);
     const { maintenance } = ctx.services;
     const why = note.join(' ') || null;
     const r = args.flags.has('series') ? maintenance.cancelSeries(id, ctx.message.user.name, why) : maintenance.finish(id, how, ctx.message.user.name, why);
@@ -146,8 +141,8 @@ const extend: CommandAction<Services> = {
   examples: ['maint extend 12 30m'],
   role: 'operator',
   run(ctx, args) {
-    const id = windowId(args.positional[0], `${ctx.prefix}maint extend ID 30m`);
-    if (!args.positional[1] || args.positional.length > 2) throw new UserError(`usage: ${ctx.prefix}maint extend ${id} 30m`);
+    const id = windowId(args.positional[0]);
+    if (!args.positional[1] || args.positional.length > 2) throw new UsageError();
     const w = ctx.services.maintenance.extend(id, parseDurationWord(args.positional[1], 'the extension'), ctx.message.user.name);
     return reply(text(`maintenance #${id} now ends ${formatTime(w.ends_at, ctx.services.timezone)}`));
   },
@@ -160,7 +155,7 @@ const host: CommandAction<Services> = {
   role: 'viewer',
   run(ctx, args) {
     const name = args.positional[0];
-    if (!name || args.positional.length > 1) throw new UserError(`usage: ${ctx.prefix}maint host NAME`);
+    if (!name || args.positional.length > 1) throw new UsageError();
     const server = ctx.services.inventory.get(name);
     if (!server) throw new UserError(`no server '${name}'`);
     const started = ctx.services.maintenanceStore.forServer(server.id, 20);
@@ -193,7 +188,7 @@ export const maint: Command<Services> = {
     const { maintenance, maintenanceStore, timezone } = ctx.services;
     const word = args.positional[0];
     if (word !== undefined) {
-      const w = maintenance.require(windowId(word, `${ctx.prefix}maint ID`));
+      const w = maintenance.require(windowId(word));
       const hosts = maintenanceStore.hosts(w.id).map((h) => ctx.services.inventory.getById(h.server_id)?.name).filter(Boolean) as string[];
       const updates = maintenanceStore.updates(w.id, CHANNEL_LINES);
       return reply(

@@ -1,4 +1,4 @@
-import { reply, type Command } from '../src/chat/command.js';
+import { reply, UsageError, type Command } from '../src/chat/command.js';
 import { parseChannelAddress } from '../src/chat/message.js';
 import { text } from '../src/chat/rich-text.js';
 import { UserError } from '../src/errors.js';
@@ -13,7 +13,7 @@ export const say: Command<Services> = {
   freeText: true,
   run(ctx, args) {
     const [channel, ...words] = args.positional;
-    if (!channel || words.length === 0) throw new UserError(`usage: ${ctx.prefix}say CHANNEL TEXT (e.g. ${ctx.prefix}say irc:#ops hello)`);
+    if (!channel || words.length === 0) throw new UsageError();
     if (!parseChannelAddress(channel)) throw new UserError(`'${channel}' is not a channel address: use irc:#name, slack:#name, slack:CXXXX or console`);
     ctx.post(channel, text(words.join(' ')));
     return reply(text(`queued for ${channel}`));

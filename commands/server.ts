@@ -1,31 +1,40 @@
-import { reply, type Command, type CommandContext } from '../src/chat/command.js';
-import { bold, join, line, list, richText, text, tone } from '../src/chat/rich-text.js';
+import { reply, UsageError, type Command, type CommandContext } from '../src/chat/command.js';
+import { bold, join, line, list, richText, text, tone, type RichText } from '../src/chat/rich-text.js';
 import { alertBrief } from '../src/domain/alerts/format.js';
-import { lookupServers } from '../src/domain/servers/lookup.js';
+import type { HostView, HostViewLimits } from '../src/domain/servers/host-view.js';
+import { lookupServers, noSuchServer, requireOneServer } from '../src/domain/servers/lookup.js';
 import { isStatus, STATUSES, type Server } from '../src/domain/servers/model.js';
 import { UserError } from '../src/errors.js';
 import type { Services } from '../src/services.js';
 import { formatTime } from '../src/time/format.js';
-import { serverBrief, serverLine, statusLabel } from './format/server.js';
+import { hostTicketsLine, serverBrief, serverLine, statusLabel } from './format/server.js';
 import { actorOf } from './format/actor.js';
 import { moreLine } from './format/more.js';
 
 /** Lines a reply may take in a channel before the rest is "…and N more". */
 const CHANNEL_LINES = 5;
-/** Firing alerts shown under a host. */
+/** Firing alerts and active tickets shown under a host; one more alert is read to know there are more. */
 const ALERTS_SHOWN = 3;
+const TICKETS_SHOWN = 3;
+const SHOWN: HostViewLimits = { firing: ALERTS_SHOWN + 1, tickets: TICKETS_SHOWN };
 
-function requireServer(ctx: CommandContext<Services>, name: string | undefined, usage: string): Server {
-  if (!name) throw new UserError(`usage: ${ctx.prefix}${usage}`);
-  const server = ctx.services.inventory.get(name);
-  if (server) return server;
-  const r = lookupServers(ctx.services.inventory, name, 1);
-  if (r.kind === 'none') throw new UserError(notFound(name, r.suggestions));
-  throw new UserError(`'${name}' is not one host name; use the exact name (${ctx.prefix}server ${name} lists matches)`);
+/** The one host a subcommand's NAME argument names, or its usage when there is none. */
+function hostArgument(ctx: CommandContext<Services>, name: string | undefined): Server {
+  if (!name) throw new UsageError();
+  return requireOneServer(ctx.services.inventory, name);
 }
 
-function notFound(name: string, suggestions: string[]): string {
-  return suggestions.length > 0 ? `no server '${name}' — did you mean ${suggestions.join(', ')}?` : `no server '${name}'`;
+/** A host on one line, then what is going on there now: running maintenance, firing alerts, active tickets. */
+function hostReply(ctx: CommandContext<Services>, view: HostView): RichText {
+  const { server: s, firing } = view;
+  const now = ctx.clock.now();
+  const maintLines = view.maintenance.map((w) =>
+    line(tone('warning', `in maintenance #${w.id}`), ` ${w.title} until ${formatTime(w.ends_at, ctx.services.timezone)} (owner ${w.owner})`),
+  );
+  const alertLines = firing.length === 0 ? [] : [list(firing.slice(0, ALERTS_SHOWN).map((a) => alertBrief(a, now)))];
+  if (firing.length > ALERTS_SHOWN) alertLines.push(line(`…more: ${ctx.prefix}alerts ${s.name}`));
+  const ticketLines = view.tickets.length === 0 ? [] : [hostTicketsLine(view.tickets, view.openTickets, `${ctx.prefix}tickets host=${s.name}`)];
+  return richText(line(...serverLine(s)), ...maintLines, ...alertLines, ...ticketLines);
 }
 
 export const server: Command<Services> = {
@@ -37,22 +46,13 @@ export const server: Command<Services> = {
   role: 'viewer',
   run(ctx, args) {
     const query = args.positional[0];
-    if (!query || args.positional.length > 1) throw new UserError(`usage: ${ctx.prefix}server NAME|IP|CIDR|GLOB (e.g. ${ctx.prefix}server web01)`);
+    if (!query || args.positional.length > 1) throw new UsageError();
     const r = lookupServers(ctx.services.inventory, query, CHANNEL_LINES);
     switch (r.kind) {
-      case 'one': {
-        const firing = ctx.services.alertStore.firingForServer(r.server.id, ALERTS_SHOWN + 1);
-        const now = ctx.clock.now();
-        const alertLines = firing.length === 0 ? [] : [list(firing.slice(0, ALERTS_SHOWN).map((a) => alertBrief(a, now)))];
-        if (firing.length > ALERTS_SHOWN) alertLines.push(line(`…more: ${ctx.prefix}alerts ${r.server.name}`));
-        const windows = ctx.services.maintenanceStore.activeForServer(r.server.id);
-        const maintLines = windows.map((w) =>
-          line(tone('warning', `in maintenance #${w.id}`), ` ${w.title} until ${formatTime(w.ends_at, ctx.services.timezone)} (owner ${w.owner})`),
-        );
-        return reply(richText(line(...serverLine(r.server)), ...maintLines, ...alertLines));
-      }
+      case 'one':
+        return reply(hostReply(ctx, ctx.services.hostViews.get(r.server, SHOWN)));
       case 'none':
-        return { body: text(notFound(query, r.suggestions)), ok: false };
+        return { body: text(noSuchServer(query, r.suggestions)), ok: false };
       case 'many': {
         const head = line(`${r.total} servers match ${query}:`);
         const more = moreLine(r.total - r.servers.length, ctx.services.links.servers({ name: query }));
@@ -70,10 +70,9 @@ export const server: Command<Services> = {
       freeText: true,
       run(ctx, args) {
         const [name, ...reason] = args.positional;
-        const usage = 'server set NAME status=STATUS [reason…]';
-        const host = requireServer(ctx, name, usage);
+        const host = hostArgument(ctx, name);
         const status = args.options.status?.toLowerCase();
-        if (!status) throw new UserError(`usage: ${ctx.prefix}${usage} (status is one of ${STATUSES.join(', ')})`);
+        if (!status) throw new UsageError(undefined, { hint: `(status is one of ${STATUSES.join(', ')})` });
         if (!isStatus(status)) throw new UserError(`unknown status '${status}' — use one of ${STATUSES.join(', ')}`);
         const change = ctx.services.inventory.setStatus(host.id, status, actorOf(ctx), reason.join(' ') || null);
         if (!change) return reply(text(`${host.name} is already ${status}`));
@@ -87,7 +86,7 @@ export const server: Command<Services> = {
       role: 'viewer',
       flags: { full: 'the whole history, sent privately' },
       run(ctx, args) {
-        const host = requireServer(ctx, args.positional[0], 'server history NAME');
+        const host = hostArgument(ctx, args.positional[0]);
         const full = args.flags.has('full');
         const entries = ctx.services.inventory.history(host.id, full ? 500 : CHANNEL_LINES + 1);
         if (entries.length === 0) return reply(text(`${host.name}: no status changes recorded`));

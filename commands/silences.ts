@@ -1,4 +1,5 @@
-import { reply, type Command } from '../src/chat/command.js';
+import { parseHashId } from '../src/chat/args.js';
+import { reply, UsageError, type Command } from '../src/chat/command.js';
 import { bold, code, join, line, list, richText, text } from '../src/chat/rich-text.js';
 import { describeMatchers, parseMatcher, type Matcher } from '../src/domain/alerts/silences.js';
 import { UserError } from '../src/errors.js';
@@ -18,7 +19,6 @@ export const silence: Command<Services> = {
   role: 'operator',
   freeText: true,
   run(ctx, args) {
-    const usage = `usage: ${ctx.prefix}silence KEY=GLOB… DURATION [reason] (e.g. ${ctx.prefix}silence host=web0* alertname=DiskFull 2h)`;
     // A free-text command with no options: `key=value` words stay positional, in order.
     const words = args.positional;
     const matchers: Matcher[] = [];
@@ -28,10 +28,10 @@ export const silence: Command<Services> = {
       if (!m) break;
       matchers.push(m);
     }
-    if (matchers.length === 0) throw new UserError(usage);
+    if (matchers.length === 0) throw new UsageError();
     const durationWord = words[i];
     const ms = durationWord ? parseDuration(durationWord) : null;
-    if (ms === null) throw new UserError(durationWord ? `'${durationWord}' is not a duration: use e.g. 30m, 2h or 1d` : usage);
+    if (ms === null) throw durationWord ? new UserError(`'${durationWord}' is not a duration: use e.g. 30m, 2h or 1d`) : new UsageError();
     if (ms <= 0 || ms > MAX_SILENCE_MS) throw new UserError(`a silence lasts from 1s to ${formatDuration(MAX_SILENCE_MS)}`);
     const reason = words.slice(i + 1).join(' ') || null;
     const { silence: s, covered } = ctx.services.alerts.silence(matchers, ms, actorOf(ctx), reason);
@@ -81,9 +81,8 @@ export const unsilence: Command<Services> = {
   examples: ['unsilence 3'],
   role: 'operator',
   run(ctx, args) {
-    const m = /^#?(\d{1,12})$/.exec(args.positional[0] ?? '');
-    if (!m || args.positional.length > 1) throw new UserError(`usage: ${ctx.prefix}unsilence ID (${ctx.prefix}silences lists them)`);
-    const id = Number(m[1]);
+    const id = parseHashId(args.positional[0] ?? '');
+    if (id === null || args.positional.length > 1) throw new UsageError(undefined, { hint: `(${ctx.prefix}silences lists them)` });
     const s = ctx.services.silences.get(id);
     if (!s) throw new UserError(`no silence #${id}`);
     if (s.removed_at || Date.parse(s.ends_at) <= ctx.clock.now().getTime()) throw new UserError(`silence #${id} has already ended`);

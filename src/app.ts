@@ -6,22 +6,25 @@ import { IrcAdapter } from './adapters/irc/irc-adapter.js';
 import { SlackAdapter } from './adapters/slack/slack-adapter.js';
 import { Bridge } from './bridge/bridge.js';
 import { Dispatcher } from './chat/dispatcher.js';
-import { createInboundHandler } from './chat/inbound.js';
 import { parseChannelAddress } from './chat/message.js';
 import { Permissions } from './chat/permissions.js';
 import { systemClock, type Clock } from './clock.js';
-import { parseListen, type Config } from './config/schema.js';
+import type { Config } from './config/schema.js';
 import { Delivery } from './delivery/delivery.js';
 import { Outbox } from './delivery/outbox.js';
 import { AlertService } from './domain/alerts/service.js';
 import { SilenceStore } from './domain/alerts/silences.js';
 import { AlertStore } from './domain/alerts/store.js';
+import { FleetView } from './domain/board/fleet-view.js';
+import { BoardVersion } from './domain/board/version.js';
 import { LogService } from './domain/logs/service.js';
 import { Routes } from './domain/routing/routes.js';
 import { MaintenanceService } from './domain/maintenance/service.js';
 import { MaintenanceStore } from './domain/maintenance/store.js';
 import { GitService } from './domain/git/service.js';
+import { digestFormat } from './domain/digest-format.js';
 import { People } from './domain/people.js';
+import { HostViews } from './domain/servers/host-view.js';
 import { Inventory } from './domain/servers/inventory.js';
 import { TicketDigestJob } from './domain/tickets/digest.js';
 import { TicketPreviews } from './domain/tickets/previews.js';
@@ -40,14 +43,12 @@ import { maintenancePage, maintenanceWindowPage } from './http/board/pages/maint
 import { serverPage } from './http/board/pages/server.js';
 import { ticketPage, ticketsPage } from './http/board/pages/tickets.js';
 import { resolveToken } from './http/token.js';
-import { SyslogListener } from './ingest/syslog/listener.js';
-import { FileTailer } from './ingest/tail.js';
-import { SqliteTailOffsets } from './ingest/tail-offsets.js';
-import { compilePattern } from './domain/routing/pattern.js';
-import { hostname } from 'node:os';
-import { syslogToLog } from './ingest/syslog/to-log.js';
+import { createInboundHandler } from './inbound/handler.js';
+import { startSyslog } from './ingest/syslog/start.js';
+import { startTailers } from './ingest/tail-start.js';
 import { Links } from './links.js';
 import { Metrics } from './metrics.js';
+import { parseListen } from './net/listen.js';
 import { HttpServer } from './http/server.js';
 import { Router } from './http/router.js';
 import { healthRoutes } from './http/routes/health.js';
@@ -55,7 +56,7 @@ import { serverRoutes } from './http/routes/servers.js';
 import { MIGRATIONS_DIR } from './paths.js';
 import type { Services } from './services.js';
 import { openDatabase, type DB } from './store/database.js';
-import { Scheduler, type Job } from './scheduler/scheduler.js';
+import { Scheduler } from './scheduler/scheduler.js';
 import { GroupCommit } from './store/group-commit.js';
 import { migrate, readMigrations } from './store/migrate.js';
 
@@ -103,12 +104,7 @@ export function buildCore(config: Config, opts: { log: Logger; clock?: Clock }):
     repeatIntervalMs: config.alerts.repeat_interval,
     links,
   });
-  // Hosts a window stops covering without a status change (someone set it by hand) release their alerts too.
-  maintenance.onWindowEnded((serverIds, startedAt) => {
-    for (const id of serverIds) {
-      if (inventory.getById(id)?.status !== 'maintenance' && alertStore.heldForMaintenance(id).length > 0) alerts.releaseMaintenance(id, startedAt);
-    }
-  });
+  maintenance.onWindowEnded((serverIds, startedAt) => alerts.releaseHostsLeftByWindow(serverIds, startedAt));
   const platforms = new Set([...(config.irc ? ['irc' as const] : []), ...(config.slack ? ['slack' as const] : [])]);
   const people = new People(config.people, platforms);
   const tickets = new TicketService({ db, clock, store: new TicketStore(db, clock), inventory, people, outbox });
@@ -116,6 +112,7 @@ export function buildCore(config: Config, opts: { log: Logger; clock?: Clock }):
   const logs = new LogService({ db, clock, outbox, metrics, routes: new Routes(config.logs.routes, config.logs.default) });
   const services: Services = {
     inventory,
+    hostViews: new HostViews({ db, inventory, alertStore, maintenanceStore, tickets }),
     alerts,
     alertStore,
     silences,
@@ -167,9 +164,23 @@ export async function startBot(config: Config, opts: BotOptions): Promise<Bot> {
   const { log, outbox, dispatcher } = core;
 
   const adapters = new Map<string, ChatAdapter>();
-  if (config.slack) adapters.set('slack', new SlackAdapter({ config: config.slack, clock: core.clock, log, people: core.services.people.slackIds() }));
+  if (config.slack) {
+    const s = config.slack;
+    const settings = {
+      mode: s.mode, botToken: s.bot_token, appToken: s.app_token, signingSecret: s.signing_secret, listen: parseListen(s.listen)!,
+      apiUrl: s.api_url, slashCommand: s.slash_command, maxChannelLines: s.max_channel_lines,
+      relayBots: s.relay_bots, relayIconUrl: s.relay_icon_url, rate: s.rate,
+    };
+    adapters.set('slack', new SlackAdapter({ settings, clock: core.clock, log, people: core.services.people.slackIds() }));
+  }
   if (config.irc) {
-    adapters.set('irc', new IrcAdapter({ config: config.irc, clock: core.clock, log, onNick: (nick) => dispatcher.addName(nick) }));
+    const i = config.irc;
+    const settings = {
+      host: i.host, port: i.port, tls: i.tls, tlsVerify: i.tls_verify, caFile: i.ca_file, password: i.password,
+      nick: i.nick, username: i.username, realname: i.realname, sasl: i.sasl, nickserv: i.nickserv, channels: i.channels,
+      flood: i.flood, maxChannelLines: i.max_channel_lines, formatting: i.formatting, ignore: i.ignore, rejoinDelayMs: i.rejoin_delay,
+    };
+    adapters.set('irc', new IrcAdapter({ settings, clock: core.clock, log, onNick: (nick) => dispatcher.addName(nick) }));
   }
   // With no chat platform configured, the console is the chat and shows what
   // the bot sends to every channel.
@@ -193,7 +204,7 @@ export async function startBot(config: Config, opts: BotOptions): Promise<Bot> {
     outbox,
     clock: core.clock,
     log,
-    digestAfterMs: config.alerts.digest_after,
+    digest: { afterMs: config.alerts.digest_after, format: digestFormat },
     onDelivered: (channel) => metrics.delivered.inc({ channel }),
     onCondensed: (channel, rows) => metrics.condensed.inc({ channel }, rows),
     adapterFor: (channel) => {
@@ -221,7 +232,7 @@ export async function startBot(config: Config, opts: BotOptions): Promise<Bot> {
   metricsRoutes(router, metrics);
   if (config.board.enabled) {
     boardRoutes(router, {
-      services, db: core.db, clock: core.clock, timezone: config.timezone,
+      services, fleet: new FleetView(core.db), version: new BoardVersion(core.db), clock: core.clock, timezone: config.timezone,
       auth: { token: config.board.token, basic: config.board.basic },
       pages: {
         '/': fleetPage,
@@ -246,8 +257,11 @@ export async function startBot(config: Config, opts: BotOptions): Promise<Bot> {
   }
   log.info({ listen: `${address.address}:${address.port}` }, 'HTTP API listening');
 
-  const syslog = await startSyslog(config, core, log);
-  const tailers = await startTailers(config, core, log);
+  const syslog = await startSyslog({
+    udp: config.syslog.udp, tcp: config.syslog.tcp, timezone: config.syslog.timezone ?? config.timezone,
+    clock: core.clock, log, logs: services.logs, received: metrics.syslogLines,
+  });
+  const tailers = await startTailers(config.tail, { db: core.db, clock: core.clock, log, logs: services.logs });
   const bridge = config.bridges.length > 0 ? new Bridge(config.bridges, outbox) : undefined;
   const previews = new TicketPreviews({
     channels: config.tickets.previews, everyMs: config.tickets.preview_every, clock: core.clock,
@@ -257,12 +271,17 @@ export async function startBot(config: Config, opts: BotOptions): Promise<Bot> {
   const onMessage = createInboundHandler({ dispatcher, outbox, log, conversation: (m) => previews.previewsFor(m), ...(bridge && { bridge }) });
   for (const a of adapters.values()) await a.start((m) => void onMessage(m));
   delivery.start();
+  const digest = config.tickets.digest;
   const scheduler = new Scheduler(
     [
-      { name: 'maintenance', every: '*/15 * * * * *', run: () => services.maintenance.tick() },
-      { name: 'alert silences', every: '*/30 * * * * *', run: () => services.alerts.releaseEndedSilences() },
-      { name: 'alert reminders', every: '*/30 * * * * *', run: () => services.alerts.remindUnacknowledged() },
-      ...ticketDigestJob(config, core),
+      services.maintenance.job(),
+      ...services.alerts.jobs(),
+      ...(digest
+        ? [new TicketDigestJob({
+            db: core.db, clock: core.clock, tickets: services.tickets, outbox,
+            cron: digest.cron, timezone: config.timezone, channels: digest.channels, staleMs: digest.stale_after,
+          })]
+        : []),
     ],
     log,
   );
@@ -286,60 +305,4 @@ export async function startBot(config: Config, opts: BotOptions): Promise<Bot> {
       core.close();
     },
   };
-}
-
-/** The syslog listeners, when `syslog.udp` or `syslog.tcp` is set: every message is stored (unparsable ones as they came). */
-async function startSyslog(config: Config, core: Core, log: Logger): Promise<SyslogListener | undefined> {
-  const { udp, tcp } = config.syslog;
-  if (!udp && !tcp) return undefined;
-  const { logs } = core.services;
-  const counter = core.metrics.syslogLines;
-  const listener = new SyslogListener({
-    ...(udp && { udp: parseListen(udp)! }),
-    ...(tcp && { tcp: parseListen(tcp)! }),
-    timezone: config.syslog.timezone ?? config.timezone,
-    now: () => core.clock.now(),
-    log,
-    sink: (messages, transport) => {
-      logs.ingest(messages.map(syslogToLog));
-      for (const m of messages) counter.inc({ transport, result: m.malformed ? 'malformed' : 'parsed' });
-    },
-  });
-  const addr = await listener.start();
-  log.info({ udp: addr.udp && `${addr.udp.address}:${addr.udp.port}`, tcp: addr.tcp && `${addr.tcp.address}:${addr.tcp.port}` }, 'syslog listening');
-  return listener;
-}
-
-/** One tailer per `tail:` entry; the lines and the file position commit together. */
-async function startTailers(config: Config, core: Core, log: Logger): Promise<FileTailer[]> {
-  const offsets = new SqliteTailOffsets(core.db, core.clock);
-  const tailers: FileTailer[] = [];
-  for (const t of config.tail) {
-    const host = t.host ?? hostname();
-    const wanted = t.match ? compilePattern(t.match) : undefined;
-    const tailer = new FileTailer({
-      path: t.path,
-      offsets,
-      log,
-      onLines: (lines, position) =>
-        core.services.logs.ingest(
-          lines.map((message) => ({ source: 'tail', host, level: t.level, message })),
-          { to: t.to, ...(wanted && { post: (l) => wanted(l.message) }), also: () => offsets.set(t.path, position) },
-        ),
-    });
-    await tailer.start();
-    tailers.push(tailer);
-  }
-  return tailers;
-}
-
-/** The daily ticket digest, when `tickets.digest` is configured: checked every minute, posted once per occurrence. */
-function ticketDigestJob(config: Config, core: Core): Job[] {
-  const d = config.tickets.digest;
-  if (!d) return [];
-  const job = new TicketDigestJob({
-    db: core.db, clock: core.clock, tickets: core.services.tickets, outbox: core.outbox,
-    cron: d.cron, timezone: config.timezone, channels: d.channels, staleMs: d.stale_after,
-  });
-  return [{ name: 'ticket digest', every: '0 * * * * *', run: () => void job.run() }];
 }

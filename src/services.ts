@@ -6,6 +6,7 @@ import type { MaintenanceService } from './domain/maintenance/service.js';
 import type { MaintenanceStore } from './domain/maintenance/store.js';
 import type { GitService } from './domain/git/service.js';
 import type { People } from './domain/people.js';
+import type { HostViews } from './domain/servers/host-view.js';
 import type { Inventory } from './domain/servers/inventory.js';
 import type { Links } from './links.js';
 import type { TicketService } from './domain/tickets/service.js';
@@ -13,6 +14,8 @@ import type { TicketService } from './domain/tickets/service.js';
 /** What commands and the HTTP API may use: the domain services, built once in app.ts. */
 export interface Services {
   inventory: Inventory;
+  /** A host with its alerts, windows and tickets: what `!server` and the board's host page show. */
+  hostViews: HostViews;
   alerts: AlertService;
   alertStore: AlertStore;
   silences: SilenceStore;

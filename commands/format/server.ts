@@ -1,5 +1,7 @@
-import { bold, join, tone, type Inline, type Tone } from '../../src/chat/rich-text.js';
+import { bold, join, line, tone, type Block, type Inline, type Tone } from '../../src/chat/rich-text.js';
 import type { Server, ServerStatus } from '../../src/domain/servers/model.js';
+import { oneLine } from '../../src/domain/tickets/format.js';
+import type { Ticket } from '../../src/domain/tickets/model.js';
 
 const STATUS_TONE: Record<ServerStatus, Tone> = {
   working: 'ok',
@@ -44,4 +46,14 @@ export function serverLine(s: Server): Inline[] {
 /** A short line for lists of hosts. */
 export function serverBrief(s: Server): Inline[] {
   return join([bold(s.name), statusLabel(s.status), s.ips[0], location(s), s.roles.join(',')], ' ');
+}
+
+/** A ticket's title is cut to this in a host's reply: the line names a few, `!ticket ID` has the rest. */
+const TITLE_CHARS = 40;
+
+/** A host's active tickets on one line: `tickets: #12 disk full, #14 fan noise …and 2 more: !tickets host=web01`. */
+export function hostTicketsLine(tickets: readonly Ticket[], total: number, more: string): Block {
+  const items = tickets.flatMap((t, i) => [...(i > 0 ? [', '] : []), bold(`#${t.id}`), ` ${oneLine(t.title, TITLE_CHARS)}`]);
+  const hidden = total - tickets.length;
+  return line('tickets: ', ...items, ...(hidden > 0 ? [` …and ${hidden} more: ${more}`] : []));
 }

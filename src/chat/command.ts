@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import { UserError } from '../errors.js';
 import type { ParsedArgs } from './command-line.js';
 import type { InboundMessage } from './message.js';
 import type { Role } from './permissions.js';
@@ -52,6 +53,29 @@ export interface Command<S> extends CommandAction<S> {
   aliases?: string[];
   /** `!server set …`, `!server history …`: chosen by the first word after the command name. */
   subcommands?: Record<string, CommandAction<S>>;
+}
+
+/**
+ * A command typed wrongly. The dispatcher answers with what was wrong (if
+ * anything more than the shape) and the running action's declared usage, so
+ * no command types its usage a second time:
+ * `which ticket? usage: !ticket take ID (e.g. !ticket take 42)`.
+ */
+export class UsageError extends UserError {
+  constructor(
+    /** What was wrong, e.g. `which ticket?` or `'x' is not a ticket number: …`; none when the shape says it. */
+    readonly problem?: string,
+    readonly extra: {
+      /** Said after the usage instead of its example: a pointer elsewhere, or a guess at what was meant. */
+      hint?: string;
+      /** Show the first declared example with this word (`search`), rather than the first with any argument. */
+      example?: string;
+      /** Also name the subcommands (`, or !ticket new|assign|… …`): for a command typed with nothing after it. */
+      subcommands?: boolean;
+    } = {},
+  ) {
+    super(problem ?? 'not the way this command is typed');
+  }
 }
 
 export function reply(body: RichText, extra: Partial<Omit<Reply, 'body'>> = {}): Reply {

@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import { errorId, UserError } from '../errors.js';
-import type { Command, CommandAction, Reply } from './command.js';
+import { UsageError, type Command, type CommandAction, type Reply } from './command.js';
 import { splitArgs, tokenize, type ParsedArgs } from './command-line.js';
+import { usageMessage } from './help.js';
 import type { InboundMessage, Platform } from './message.js';
 import { roleAtLeast, type Permissions } from './permissions.js';
 import { text, type RichText } from './rich-text.js';
@@ -68,6 +69,8 @@ export class Dispatcher<S> {
     if (line === null) return null;
     const role = this.deps.permissions.roleOf(msg.user.identity);
     const prefix = this.prefixFor(msg.platform);
+    // What is running, for a UsageError's answer.
+    let running: { command: Command<S>; action: CommandAction<S>; label: string } | undefined;
     try {
       if (line === '') return this.fail(`yes? Try ${prefix}help`);
       const tokens = tokenize(line);
@@ -89,6 +92,7 @@ export class Dispatcher<S> {
       }
       const args = splitArgs(tokens, action.freeText ? Object.keys(action.options ?? {}) : undefined);
       checkOptions(args, action, label, prefix);
+      running = { command, action, label };
       return await action.run(
         {
           message: msg,
@@ -102,6 +106,7 @@ export class Dispatcher<S> {
         args,
       );
     } catch (err) {
+      if (err instanceof UsageError && running) return this.fail(usageMessage(err, running.command, running.action, running.label, prefix));
       if (err instanceof UserError) return this.fail(err.message);
       const id = errorId();
       this.deps.log.error({ err, errorId: id, command: line, channel: msg.channel, user: msg.user.identity ?? msg.user.name }, 'command failed');

@@ -1,4 +1,4 @@
-import type { Command, CommandAction } from './command.js';
+import type { Command, CommandAction, UsageError } from './command.js';
 import { roleAtLeast, type Role } from './permissions.js';
 import { bold, code, join, line, list, richText, tone, type Inline, type RichText } from './rich-text.js';
 
@@ -10,6 +10,38 @@ import { bold, code, join, line, list, richText, tone, type Inline, type RichTex
 
 function actions<S>(c: Command<S>): [string, CommandAction<S>][] {
   return [[c.name, c], ...Object.entries(c.subcommands ?? {}).map(([n, a]): [string, CommandAction<S>] => [`${c.name} ${n}`, a])];
+}
+
+/** How an action is typed, from its declaration: `!ticket take ID`. */
+export function usageText<S>(prefix: string, label: string, action: CommandAction<S>): string {
+  return `${prefix}${label}${action.usage ? ' ' + action.usage : ''}`;
+}
+
+/**
+ * How the action `label` (`'ticket assign'`) is typed, for a reply that
+ * points at another command. An undeclared label is the bot's mistake.
+ */
+export function usageOf<S>(commands: readonly Command<S>[], prefix: string, label: string): string {
+  const [name, sub] = label.split(' ');
+  const command = commands.find((c) => c.name === name);
+  const action = sub === undefined ? command : command?.subcommands?.[sub];
+  if (!action) throw new Error(`no command '${label}' is declared`);
+  return usageText(prefix, label, action);
+}
+
+/**
+ * The answer to a UsageError thrown by `action` (run as `label`): the
+ * problem, the declared usage, then the hint or else the first example
+ * that shows an argument (or the word the error asks for).
+ */
+export function usageMessage<S>(err: UsageError, command: Command<S>, action: CommandAction<S>, label: string, prefix: string): string {
+  const { problem, extra } = err;
+  let out = `${problem ? problem + (/[?!]$/.test(problem) ? ' ' : ' — ') : ''}usage: ${usageText(prefix, label, action)}`;
+  if (extra.subcommands && action === command && command.subcommands) out += `, or ${prefix}${command.name} ${Object.keys(command.subcommands).join('|')} …`;
+  const example = action.examples.find((e) => (extra.example ? e.split(' ').includes(extra.example) : e.trim() !== label));
+  if (extra.hint) out += ` ${extra.hint}`;
+  else if (example) out += ` (e.g. ${prefix}${example})`;
+  return out;
 }
 
 /** `!help`: one line per command. */
@@ -25,7 +57,7 @@ export function helpIndex<S>(commands: readonly Command<S>[], prefix: string, ro
 export function helpFor<S>(command: Command<S>, prefix: string): RichText {
   const blocks = [line(bold(`${prefix}${command.name}`), command.aliases?.length ? ` (also ${command.aliases.map((a) => prefix + a).join(', ')})` : '', ' — ', command.summary)];
   const items: Inline[][] = actions(command).map(([label, a]) =>
-    join([code(`${prefix}${label}${a.usage ? ' ' + a.usage : ''}`), a !== command && `— ${a.summary}`, a.role !== 'viewer' && tone('muted', `(${a.role})`)]),
+    join([code(usageText(prefix, label, a)), a !== command && `— ${a.summary}`, a.role !== 'viewer' && tone('muted', `(${a.role})`)]),
   );
   blocks.push(list(items));
   const opts = actions(command).flatMap(([, a]) => [
@@ -46,7 +78,7 @@ export function commandReferenceMarkdown<S>(commands: readonly Command<S>[], pre
     out.push('| usage | what it does | role |', '| --- | --- | --- |');
     for (const [label, a] of actions(c)) {
       const cell = (t: string) => t.replace(/\|/g, '\\|');
-      out.push(`| \`${cell(`${prefix}${label}${a.usage ? ' ' + a.usage : ''}`)}\` | ${cell(a.summary)} | ${a.role} |`);
+      out.push(`| \`${cell(usageText(prefix, label, a))}\` | ${cell(a.summary)} | ${a.role} |`);
     }
     out.push('');
     // An option several subcommands share is described once.

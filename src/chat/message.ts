@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { RichText } from './rich-text.js';
 
 /**
@@ -59,3 +60,12 @@ export function parseChannelAddress(address: string): { platform: Platform; targ
   if (!m) return null;
   return { platform: m[1] as Platform, target: m[2]! };
 }
+
+/**
+ * A channel address as config and the HTTP API may write it: stricter than
+ * parseChannelAddress, which reads what adapters make (`irc:alice` for a
+ * private message) too.
+ */
+export const channelAddress = z.string().regex(/^(console|irc:[#&][^\s,\x07]{1,49}|slack:#?[a-z0-9][a-z0-9._-]{0,79}|slack:[CG][A-Z0-9]{2,})$/, {
+  message: 'expected a channel address: irc:#name, slack:#name, slack:CXXXX',
+});

@@ -1,7 +1,7 @@
 import type { Config } from '../config/schema.js';
-import { parseListen } from '../config/schema.js';
 import { UserError } from '../errors.js';
 import { resolveToken, tokenFile } from '../http/token.js';
+import { parseListen } from '../net/listen.js';
 
 /**
  * Posts to the running bot's HTTP API, as `opsbridge send`, `alert` and

@@ -1,5 +1,5 @@
 import type { Config } from '../config/schema.js';
-import { detectSource, fromAlertmanager, fromGeneric, fromGrafana } from '../domain/alerts/sources.js';
+import { detectSource, fromAlertmanager, fromGeneric, fromGrafana } from '../ingest/alerts/sources.js';
 import { subjectOf } from '../domain/alerts/service.js';
 import { logSubject, parseLogLines } from '../domain/logs/service.js';
 import { Routes, type RouteResult } from '../domain/routing/routes.js';

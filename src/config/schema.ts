@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import { channelAddress } from '../chat/message.js';
 import { ROLES } from '../chat/permissions.js';
 import { DEFAULT_KEYWORDS } from '../domain/git/references.js';
 import { patternError } from '../domain/routing/pattern.js';
+import { parseListen } from '../net/listen.js';
 import { checkCron } from '../scheduler/cron.js';
 import { parseDuration } from '../time/duration.js';
 
@@ -104,10 +106,6 @@ export const slackSchema = z
 export type SlackConfig = z.infer<typeof slackSchema>;
 
 const timezone = z.string().refine(isTimeZone, { message: 'expected an IANA time zone such as Asia/Tokyo or UTC' });
-
-export const channelAddress = z.string().regex(/^(console|irc:[#&][^\s,\x07]{1,49}|slack:#?[a-z0-9][a-z0-9._-]{0,79}|slack:[CG][A-Z0-9]{2,})$/, {
-  message: 'expected a channel address: irc:#name, slack:#name, slack:CXXXX',
-});
 
 /** Each gateway links channels whose messages are relayed to one another. */
 const bridgesSchema = z
@@ -291,14 +289,6 @@ export const configSchema = z.strictObject({
 });
 
 export type Config = z.infer<typeof configSchema>;
-
-export function parseListen(s: string): { host: string; port: number } | null {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]+)):(\d{1,5})$/.exec(s);
-  if (!m) return null;
-  const port = Number(m[3]);
-  if (port > 65535) return null;
-  return { host: (m[1] ?? m[2])!, port };
-}
 
 function isTimeZone(tz: string): boolean {
   try {

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { PermanentDeliveryError, type ChatAdapter } from '../adapters/adapter.js';
 import type { Clock } from '../clock.js';
-import { planDigests } from './digest.js';
+import { planDigests, type DigestFormat } from './digest.js';
 import type { Outbox } from './outbox.js';
 
 export interface DeliveryDeps {
@@ -13,10 +13,10 @@ export interface DeliveryDeps {
   /** How often to look for rows written by other processes (`opsbridge run`, hooks). */
   pollMs?: number;
   /**
-   * A channel whose pending alerts and log lines would take longer than this
-   * to send at its rate gets them condensed into digests (0: never).
+   * A channel whose pending alerts and log lines would take longer than
+   * `afterMs` to send at its rate gets them condensed into digests (0: never).
    */
-  digestAfterMs?: number;
+  digest?: { afterMs: number; format: DigestFormat };
   /** Called with the number of rows a digest replaced. */
   onCondensed?(channel: string, rows: number): void;
   onDelivered?(channel: string): void;
@@ -156,16 +156,16 @@ export class Delivery {
 
   /** Condenses the channel's backlog when it is more than the channel can send in the digest window. */
   private condenseBacklog(channel: string, adapter: ChatAdapter): boolean {
-    const windowMs = this.deps.digestAfterMs ?? 0;
+    const { digest } = this.deps;
     const rate = adapter.sendRate?.(channel);
-    if (windowMs <= 0 || !rate) return false;
-    const allowed = rate.burst + (rate.perSecond * windowMs) / 1000;
+    if (!digest || digest.afterMs <= 0 || !rate) return false;
+    const allowed = rate.burst + (rate.perSecond * digest.afterMs) / 1000;
     const pending = this.deps.outbox.condensableCount(channel);
     if (pending <= allowed) return false;
     // Nothing could be condensed at this size: wait for the backlog to grow before planning again.
     const failedAt = this.uncondensable.get(channel);
     if (failedAt !== undefined && pending < failedAt + allowed) return false;
-    const n = this.deps.outbox.condense(channel, planDigests);
+    const n = this.deps.outbox.condense(channel, (rows) => planDigests(rows, digest.format));
     if (n === 0) {
       this.uncondensable.set(channel, pending);
       return false;

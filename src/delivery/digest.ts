@@ -1,6 +1,4 @@
-import { bold, join, line, richText, tone, type Inline, type RichText } from '../chat/rich-text.js';
-import { SEVERITY_TONE } from '../domain/alerts/format.js';
-import { severityRank, type Severity } from '../domain/alerts/model.js';
+import { bold, join, line, richText, tone, type Inline, type RichText, type Tone } from '../chat/rich-text.js';
 import type { CondensableRow } from './outbox.js';
 
 /**
@@ -9,6 +7,19 @@ import type { CondensableRow } from './outbox.js';
  * burst of log lines keeps each host's first lines and sums up the rest,
  * `…and 120 similar lines from app03 in the last 60 s`.
  */
+
+/**
+ * Delivery groups alerts by severity and names the hosts of a group, but
+ * what a severity means and how the fleet names its hosts are the domain's
+ * to say: the caller passes them in.
+ */
+export interface DigestFormat {
+  severityTone(severity: string): Tone;
+  /** Lower ranks are named first in a digest line. */
+  severityRank(severity: string): number;
+  /** One short name for several hosts (`web01…web30`); '' for none. */
+  hostRange(hosts: string[]): string;
+}
 
 export interface Digest {
   body: RichText;
@@ -23,11 +34,11 @@ const LOG_LINES_KEPT = 2;
 /** More kept lines than this in all: one digest for every host instead. */
 const MAX_LOG_LINES_KEPT = 10;
 
-export function planDigests(rows: CondensableRow[]): Digest[] {
+export function planDigests(rows: CondensableRow[], format: DigestFormat): Digest[] {
   const digests: Digest[] = [];
   for (const status of ['firing', 'resolved'] as const) {
     const alerts = rows.filter((r) => r.facts.kind === 'alert' && r.facts.status === status);
-    if (alerts.length > 0) digests.push(alertDigest(status, alerts));
+    if (alerts.length > 0) digests.push(alertDigest(status, alerts, format));
   }
   const byHost = new Map<string, CondensableRow[]>();
   for (const r of rows) {
@@ -40,17 +51,17 @@ export function planDigests(rows: CondensableRow[]): Digest[] {
   if (byHost.size * LOG_LINES_KEPT > MAX_LOG_LINES_KEPT) {
     // A burst from many hosts at once: keeping each host's first lines would still be a flood.
     const rest = logRows.slice(LOG_LINES_KEPT);
-    if (rest.length > 0) digests.push(logDigest(`${byHost.size} hosts`, rest, [...byHost.keys()]));
+    if (rest.length > 0) digests.push(logDigest(`${byHost.size} hosts`, rest, format, [...byHost.keys()]));
     return digests;
   }
   for (const [host, list] of byHost) {
     const rest = list.slice(LOG_LINES_KEPT);
-    if (rest.length > 0) digests.push(logDigest(host, rest));
+    if (rest.length > 0) digests.push(logDigest(host, rest, format));
   }
   return digests;
 }
 
-function alertDigest(status: 'firing' | 'resolved', rows: CondensableRow[]): Digest {
+function alertDigest(status: 'firing' | 'resolved', rows: CondensableRow[], format: DigestFormat): Digest {
   // Counted in alerts, not rows: a repeat or a reminder of one alert is still
   // one, in the group of its latest severity.
   const latest = new Map<number, CondensableRow>();
@@ -66,14 +77,14 @@ function alertDigest(status: 'firing' | 'resolved', rows: CondensableRow[]): Dig
     if (r.facts.host) g.hosts.add(r.facts.host);
     groups.set(key, g);
   }
-  const sorted = [...groups.values()].sort((a, b) => severityRank(a.severity) - severityRank(b.severity) || b.ids.size - a.ids.size || a.name.localeCompare(b.name));
+  const sorted = [...groups.values()].sort((a, b) => format.severityRank(a.severity) - format.severityRank(b.severity) || b.ids.size - a.ids.size || a.name.localeCompare(b.name));
   const shown = sorted.slice(0, MAX_GROUPS);
   const hidden = sorted.slice(MAX_GROUPS).reduce((n, g) => n + g.ids.size, 0);
   const parts: Inline[] = [];
   for (const g of shown) {
     if (parts.length > 0) parts.push(', ');
-    parts.push(`${g.ids.size}× `, tone(SEVERITY_TONE[g.severity as Severity] ?? 'info', bold(g.name)));
-    const hosts = hostRange([...g.hosts]);
+    parts.push(`${g.ids.size}× `, tone(format.severityTone(g.severity), bold(g.name)));
+    const hosts = format.hostRange([...g.hosts]);
     if (hosts) parts.push(` (${hosts})`);
   }
   if (hidden > 0) parts.push(`, and ${hidden} more`);
@@ -81,7 +92,7 @@ function alertDigest(status: 'firing' | 'resolved', rows: CondensableRow[]): Dig
   return { body: richText(line(head, ' ', ...parts)), priority: Math.max(...rows.map((r) => r.priority)), replaces: rows.map((r) => r.id) };
 }
 
-function logDigest(host: string, rows: CondensableRow[], hosts?: string[]): Digest {
+function logDigest(host: string, rows: CondensableRow[], format: DigestFormat, hosts?: string[]): Digest {
   const first = Date.parse(rows[0]!.created_at);
   const last = Date.parse(rows[rows.length - 1]!.created_at);
   const seconds = Math.max(1, Math.round((last - first) / 1000));
@@ -89,22 +100,8 @@ function logDigest(host: string, rows: CondensableRow[], hosts?: string[]): Dige
   for (const r of rows) if (r.facts.kind === 'log') levels.set(r.facts.level, (levels.get(r.facts.level) ?? 0) + 1);
   const byLevel = [...levels].sort((a, b) => b[1] - a[1]).map(([l, n]) => `${n} ${l}`).join(', ');
   return {
-    body: richText(line(...join([`…and ${rows.length} similar lines from`, bold(host), hosts && `(${hostRange(hosts)})`, `in the last ${seconds} s`, tone('muted', `(${byLevel})`)]))),
+    body: richText(line(...join([`…and ${rows.length} similar lines from`, bold(host), hosts && `(${format.hostRange(hosts)})`, `in the last ${seconds} s`, tone('muted', `(${byLevel})`)]))),
     priority: Math.max(...rows.map((r) => r.priority)),
     replaces: rows.map((r) => r.id),
   };
-}
-
-/**
- * `web01…web30` for hosts of one naming pattern, `web01, web02` for two,
- * `web01` for one, `12 hosts` when the names have nothing in common
- * (`db1…web30` would suggest hosts that are not there).
- */
-export function hostRange(hosts: string[]): string {
-  if (hosts.length === 0) return '';
-  const s = [...hosts].sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-  if (s.length === 1) return s[0]!;
-  if (s.length === 2) return `${s[0]}, ${s[1]}`;
-  const stem = (h: string) => h.replace(/\d.*$/s, '');
-  return stem(s[0]!) === stem(s[s.length - 1]!) && stem(s[0]!) !== '' ? `${s[0]}…${s[s.length - 1]}` : `${s.length} hosts`;
 }

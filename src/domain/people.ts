@@ -14,6 +14,11 @@ export interface Person {
   slack?: string;
 }
 
+/** Whether two names are one name: chat names and accounts ignore case. A missing name is nobody's. */
+export function sameName(a: string | null | undefined, b: string | null | undefined): boolean {
+  return a != null && b != null && a.toLowerCase() === b.toLowerCase();
+}
+
 export interface PersonConfig {
   name: string;
   irc?: string | undefined;

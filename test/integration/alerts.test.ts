@@ -4,10 +4,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RichText } from '../../src/chat/rich-text.js';
 import { renderPlain } from '../../src/chat/render/plain.js';
 import { planDigests } from '../../src/delivery/digest.js';
+import type { CondensableRow } from '../../src/delivery/outbox.js';
 import { DEFAULT_HOST_LABELS } from '../../src/domain/alerts/host.js';
 import type { Alert } from '../../src/domain/alerts/model.js';
-import { fromAlertmanager, fromGeneric } from '../../src/domain/alerts/sources.js';
+import { digestFormat } from '../../src/domain/digest-format.js';
 import { importServers } from '../../src/domain/servers/import.js';
+import { fromAlertmanager, fromGeneric } from '../../src/ingest/alerts/sources.js';
 import { SAMPLE_CSV, testCore, type TestCore } from '../helpers/core.js';
 
 /**
@@ -738,10 +740,10 @@ describe('!ack', () => {
   });
 
   it.each([
-    ['!ack', 'usage: !ack ID [note]'],
-    ['!ack abc', "'abc' is not an alert id: use the number shown as #ID, e.g. 42"],
+    ['!ack', 'usage: !ack ID [note…] (e.g. !ack 42)'],
+    ['!ack abc', "'abc' is not an alert id: use the number shown as #ID — usage: !ack ID [note…] (e.g. !ack 42)"],
     ['!ack 999', 'no alert #999'],
-    ['!ack -1', "'-1' is not an alert id: use the number shown as #ID, e.g. 42"],
+    ['!ack -1', "'-1' is not an alert id: use the number shown as #ID — usage: !ack ID [note…] (e.g. !ack 42)"],
   ])('%s → %s', async (command, message) => {
     expect(await core.ask(command, BOB)).toEqual({ ok: false, private: false, text: message });
   });
@@ -879,7 +881,7 @@ describe('!alerts and !alert', () => {
   });
 
   it('!alerts with two words is a usage error', async () => {
-    expect(await core.ask('!alerts web01 critical')).toEqual({ ok: false, private: false, text: 'usage: !alerts [HOST|SEVERITY|NAME] [--all]' });
+    expect(await core.ask('!alerts web01 critical')).toEqual({ ok: false, private: false, text: 'usage: !alerts [HOST|SEVERITY|NAME] [--all] (e.g. !alerts web01)' });
   });
 
   it('!alert ID shows the details and the history', async () => {
@@ -896,11 +898,11 @@ describe('!alerts and !alert', () => {
   });
 
   it.each([
-    ['!alert', 'usage: !alert ID'],
-    ['!alert abc', "'abc' is not an alert id: use the number shown as #ID, e.g. 42"],
+    ['!alert', 'usage: !alert ID (e.g. !alert 42)'],
+    ['!alert abc', "'abc' is not an alert id: use the number shown as #ID — usage: !alert ID (e.g. !alert 42)"],
     ['!alert 999', 'no alert #999'],
-    ['!alert 1.5', "'1.5' is not an alert id: use the number shown as #ID, e.g. 42"],
-    ['!alert 9999999999999', "'9999999999999' is not an alert id: use the number shown as #ID, e.g. 42"],
+    ['!alert 1.5', "'1.5' is not an alert id: use the number shown as #ID — usage: !alert ID (e.g. !alert 42)"],
+    ['!alert 9999999999999', "'9999999999999' is not an alert id: use the number shown as #ID — usage: !alert ID (e.g. !alert 42)"],
   ])('%s → %s', async (command, message) => {
     expect(await core.ask(command)).toEqual({ ok: false, private: false, text: message });
   });
@@ -921,6 +923,8 @@ describe('!alerts and !alert', () => {
 });
 
 describe('storm digests through the outbox', () => {
+  const condenseRows = (rows: CondensableRow[]) => planDigests(rows, digestFormat);
+
   it('condensing a channel leaves every alert row accounted for', () => {
     const hosts = Array.from({ length: 30 }, (_, i) => `web${String(i + 1).padStart(2, '0')}`);
     send(...hosts.map((h) => am('DiskFull', `${h}:9100`, 'warning')));
@@ -931,7 +935,7 @@ describe('storm digests through the outbox', () => {
     const alertRows = outboxRows("channel = 'irc:#alerts' AND kind = 'alert'");
     expect(alertRows).toHaveLength(38);
 
-    expect(core.outbox.condense('irc:#alerts', planDigests)).toBe(38);
+    expect(core.outbox.condense('irc:#alerts', condenseRows)).toBe(38);
 
     const digests = outboxRows("channel = 'irc:#alerts' AND kind IS NULL AND id <> ?", reply);
     expect(digests.map((d) => d.text)).toEqual(['⚠ 37 firing: 30× DiskFull (web01…web30), 7× HighLoad (db1…db7)', '✔ 1 resolved: 1× DiskFull (web01)']);
@@ -942,7 +946,7 @@ describe('storm digests through the outbox', () => {
     expect(core.outbox.pending('irc:#alerts', 100).map((e) => e.id)).toEqual([reply, ...digests.map((d) => d.id)]);
     expect(core.outbox.condensableCount('irc:#alerts')).toBe(0);
     // Nothing to condense the second time.
-    expect(core.outbox.condense('irc:#alerts', planDigests)).toBe(0);
+    expect(core.outbox.condense('irc:#alerts', condenseRows)).toBe(0);
   });
 
   it('a digest counts alerts, not posts: repeats of one alert are one', () => {
@@ -950,7 +954,7 @@ describe('storm digests through the outbox', () => {
     core.clock.advance(5 * MIN);
     expect(send(...['web01', 'web02', 'web10'].map((h) => am('DiskFull', `${h}:9100`, 'warning'))).map((a) => a.outcome)).toEqual(['repeat', 'repeat', 'repeat']);
     expect(outboxRows("channel = 'irc:#alerts' AND kind = 'alert'")).toHaveLength(6);
-    expect(core.outbox.condense('irc:#alerts', planDigests)).toBe(6);
+    expect(core.outbox.condense('irc:#alerts', condenseRows)).toBe(6);
     expect(core.outbox.pending('irc:#alerts', 100).map((e) => renderPlain(e.body))).toEqual(['⚠ 3 firing: 3× DiskFull (web01…web10)']);
   });
 
@@ -960,7 +964,7 @@ describe('storm digests through the outbox', () => {
     core.clock.advance(20_000);
     core.services.logs.ingest(lines.slice(3));
     core.services.logs.ingest([{ source: 'api', host: 'app04', level: 'warning', message: 'slow' }]);
-    expect(core.outbox.condense('console', planDigests)).toBe(4);
+    expect(core.outbox.condense('console', condenseRows)).toBe(4);
     expect(core.outbox.pending('console', 100).map((e) => renderPlain(e.body))).toEqual([
       'app03 ERROR timeout 0',
       'app03 ERROR timeout 1',

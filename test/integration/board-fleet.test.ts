@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AlertInput, Severity } from '../../src/domain/alerts/model.js';
+import { FleetView } from '../../src/domain/board/fleet-view.js';
 import type { ServerInput } from '../../src/domain/servers/model.js';
 import { importServers } from '../../src/domain/servers/import.js';
 import { fleetPage, PAGE_SIZE } from '../../src/http/board/pages/fleet.js';
 import type { BoardContext, PageHandler } from '../../src/http/board/pages/page.js';
 import { serverPage } from '../../src/http/board/pages/server.js';
-import { fleetLayout, fleetPageTiles, fleetTiles, hostBadges } from '../../src/http/board/queries.js';
 import { SAMPLE_CSV, testCore, type TestCore } from '../helpers/core.js';
 
 /**
@@ -20,13 +20,15 @@ const SCRIPT_ESCAPED = '&lt;script&gt;alert(1)&lt;/script&gt;';
 const BREAKOUT_ESCAPED = '&quot;&gt;&lt;img src=x onerror=alert(1)&gt;';
 
 let core: TestCore;
+let fleet: FleetView;
 beforeEach(() => {
   core = testCore();
+  fleet = new FleetView(core.db);
 });
 afterEach(() => core.cleanup());
 
 function ctx(query = '', params: Record<string, string> = {}): BoardContext {
-  return { services: core.services, db: core.db, clock: core.clock, timezone: 'UTC', query: new URLSearchParams(query), params };
+  return { services: core.services, fleet, clock: core.clock, timezone: 'UTC', query: new URLSearchParams(query), params };
 }
 
 function render(handler: PageHandler, query = '', params: Record<string, string> = {}): string {
@@ -169,7 +171,7 @@ describe('the fleet page', () => {
     expect(byName.db13).toEqual(['<span class="badge sev-warning" title="1 firing (worst: warning)">1</span>']);
 
     // Without a list of hosts: every host with something to show.
-    const all = hostBadges(core.db);
+    const all = fleet.hostBadges();
     expect([...all.keys()].map((id) => core.services.inventory.getById(id)!.name).sort()).toEqual(['db12', 'db13', 'web01', 'web02', 'web10']);
     expect(all.get(core.services.inventory.get('db13')!.id)).toEqual({ firing: 1, quiet: 1, worst: 'warning', tickets: 0 });
   });
@@ -293,10 +295,10 @@ describe('the fleet page', () => {
     it('pages through the groups in exactly the board order', () => {
       seedBig();
       for (const words of [[], ['odd'], ['dc1', 'r2']]) {
-        const layout = fleetLayout(core.db, words);
-        const all = fleetTiles(core.db, words, 1_000_000, 0).map((h) => h.name);
+        const layout = fleet.layout(words);
+        const all = fleet.tiles(words, 1_000_000, 0).map((h) => h.name);
         const paged: string[] = [];
-        for (let offset = 0; offset < layout.matching; offset += 333) paged.push(...fleetPageTiles(core.db, layout, words, 333, offset).map((h) => h.name));
+        for (let offset = 0; offset < layout.matching; offset += 333) paged.push(...fleet.pageTiles(layout, words, 333, offset).map((h) => h.name));
         expect(paged).toEqual(all);
         expect(layout.matching).toBe(all.length);
       }

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_HOST_LABELS } from '../../src/domain/alerts/host.js';
 import type { AlertInput } from '../../src/domain/alerts/model.js';
-import { fromGeneric } from '../../src/domain/alerts/sources.js';
+import { FleetView } from '../../src/domain/board/fleet-view.js';
+import { fromGeneric } from '../../src/ingest/alerts/sources.js';
 import type { Push } from '../../src/domain/git/push.js';
 import type { Person } from '../../src/domain/people.js';
 import { importServers } from '../../src/domain/servers/import.js';
@@ -40,7 +41,7 @@ beforeEach(() => {
 afterEach(() => core.cleanup());
 
 function ctx(query = '', params: Record<string, string> = {}): BoardContext {
-  return { services: core.services, db: core.db, clock: core.clock, timezone: 'UTC', query: new URLSearchParams(query), params };
+  return { services: core.services, fleet: new FleetView(core.db), clock: core.clock, timezone: 'UTC', query: new URLSearchParams(query), params };
 }
 
 /** The page's HTML; fails when the handler said "no such thing". */

@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { reply, type Command } from '../../src/chat/command.js';
+import { reply, UsageError, type Command } from '../../src/chat/command.js';
 import { Dispatcher } from '../../src/chat/dispatcher.js';
 import { Permissions } from '../../src/chat/permissions.js';
 import { renderPlain } from '../../src/chat/render/plain.js';
@@ -32,6 +32,21 @@ function toyDispatcher(prefix = '!') {
     { name: 'oops', summary: 'User error.', usage: '', examples: [], role: 'viewer', run: () => { throw new UserError('you typed it wrong'); } },
     { name: 'slow', summary: 'Async throw.', usage: '', examples: [], role: 'viewer', run: async () => { await new Promise((r) => setTimeout(r, 1)); throw new TypeError('late'); } },
     { name: 'nuke', summary: 'Admin only.', usage: '', examples: [], role: 'admin', run: () => reply(text('done')) },
+    {
+      name: 'lamp',
+      summary: 'Usage errors.',
+      usage: 'ID [--on]',
+      examples: ['lamp', 'lamp 42'],
+      role: 'viewer',
+      run(_ctx, args) {
+        if (args.positional[0] === 'x') throw new UsageError("'x' is not a lamp");
+        throw new UsageError(args.positional.length === 0 ? undefined : 'which lamp?', { subcommands: args.positional[0] === 'all' });
+      },
+      subcommands: {
+        dim: { summary: 'Dim.', usage: 'ID LEVEL', examples: ['lamp dim 42 low', 'lamp dim 42 off'], role: 'viewer', run: () => { throw new UsageError('how dim?', { hint: '(!lamp lists them)' }); } },
+        off: { summary: 'Off.', usage: 'ID', examples: ['lamp off 42', 'lamp off all'], role: 'viewer', run: () => { throw new UsageError(undefined, { example: 'all' }); } },
+      },
+    },
   ];
   const d = new Dispatcher<null>({
     commands,
@@ -132,6 +147,22 @@ describe('a command that fails', () => {
       expect(entry.err.stack).toMatch(/database on fire|late/);
     }
     expect(await say('!echo still here')).toEqual({ ok: true, text: 'still|here' });
+  });
+});
+
+describe('a usage error', () => {
+  it("is answered with the problem, the action's declared usage and an example that has arguments", async () => {
+    const { say } = toyDispatcher();
+    expect(await say('!lamp')).toEqual({ ok: false, text: 'usage: !lamp ID [--on] (e.g. !lamp 42)' });
+    expect(await say('!lamp 1 2')).toEqual({ ok: false, text: 'which lamp? usage: !lamp ID [--on] (e.g. !lamp 42)' });
+    expect(await say('!lamp x')).toEqual({ ok: false, text: "'x' is not a lamp — usage: !lamp ID [--on] (e.g. !lamp 42)" });
+    expect(await say('!lamp all')).toEqual({ ok: false, text: 'which lamp? usage: !lamp ID [--on], or !lamp dim|off … (e.g. !lamp 42)' });
+  });
+
+  it("of a subcommand shows the subcommand's usage, a hint instead of the example, or the example asked for", async () => {
+    const { say } = toyDispatcher();
+    expect(await say('!lamp dim 1')).toEqual({ ok: false, text: 'how dim? usage: !lamp dim ID LEVEL (!lamp lists them)' });
+    expect(await say('!lamp off')).toEqual({ ok: false, text: 'usage: !lamp off ID (e.g. !lamp off all)' });
   });
 });
 

@@ -8,7 +8,7 @@ import { renderPlain } from '../../src/chat/render/plain.js';
 import type { RichText } from '../../src/chat/rich-text.js';
 import { fixedClock } from '../../src/clock.js';
 import { parseConfig } from '../../src/config/load.js';
-import { fromGeneric } from '../../src/domain/alerts/sources.js';
+import { fromGeneric } from '../../src/ingest/alerts/sources.js';
 import { importServers } from '../../src/domain/servers/import.js';
 import { SAMPLE_CSV } from '../helpers/core.js';
 
@@ -260,7 +260,7 @@ describe('!maint schedule: times in the configured zone', () => {
   it('gives a clear one-line error for each kind of bad input, and plans nothing', async () => {
     const h = harness();
     const cases: Array<[string, RegExp]> = [
-      ['!maint start kernel update for=2h', /^which hosts\? !maint start TITLE hosts=/],
+      ['!maint start kernel update for=2h', /^which hosts\? usage: !maint start TITLE… hosts=LIST for=DURATION \(e\.g\. !maint start /],
       ['!maint schedule x at="2026-12-01 02:00" for=1h', /^which hosts\?/],
       ['!maint start kernel update hosts=web1 for=2h', /^no server 'web1' — did you mean web01, web10\?$/],
       ['!maint start kernel update hosts=web01,dbx12 for=2h', /^no server 'dbx12' — did you mean .*db12/],
@@ -306,10 +306,10 @@ describe('!maint schedule: times in the configured zone', () => {
   it('refuses extend without a usable duration, and update without text', async () => {
     const h = harness();
     await h.ask('!maint start x hosts=web01 for=1h');
-    expect((await h.ask('!maint extend 1')).text).toMatch(/^usage: !maint extend 1 30m/);
+    expect((await h.ask('!maint extend 1')).text).toMatch(/^usage: !maint extend ID DURATION \(e\.g\. !maint extend 12 30m\)$/);
     expect((await h.ask('!maint extend 1 soon')).text).toMatch(/^'soon' is not a duration/);
     expect((await h.ask('!maint extend 1 0m')).text).toMatch(/^'0m' is no time at all/);
-    expect((await h.ask('!maint update 1')).text).toMatch(/^what is the news\? !maint update 1 TEXT/);
+    expect((await h.ask('!maint update 1')).text).toMatch(/^what is the news\? usage: !maint update ID TEXT…/);
     expect(h.core.services.maintenanceStore.get(1)!.ends_at).toBe('2026-11-27T02:00:00.000Z');
   });
 });

@@ -78,6 +78,24 @@ describe('!server', () => {
     }
   });
 
+  it('names the open tickets of the host on one line, most urgent first', async () => {
+    const { tickets } = core.services;
+    const reporter = 'irc:nick:carol';
+    const disk = tickets.create({ title: 'disk full', reporter, hosts: ['web01'] });
+    const fan = tickets.create({ title: 'fan noise', reporter, hosts: ['web01', 'web02'], priority: 'urgent' });
+    const done = tickets.create({ title: 'old PSU', reporter, hosts: ['web01'] });
+    tickets.setStatus(done.id, 'closed', 'carol');
+    tickets.create({ title: 'elsewhere', reporter, hosts: ['web02'] });
+    const r = await core.ask('!server web01');
+    expect(r.text.split('\n')).toEqual([expect.stringMatching(/^web01 · working · /), `tickets: #${fan.id} fan noise, #${disk.id} disk full`]);
+
+    const more = [1, 2, 3].map((i) => tickets.create({ title: `${'long title '.repeat(5)}${i}`, reporter, hosts: ['web01'] }));
+    expect((await core.ask('!server web01')).text.split('\n').at(-1)).toBe(
+      `tickets: #${fan.id} fan noise, #${disk.id} disk full, #${more[0]!.id} long title long title long title long t… …and 2 more: !tickets host=web01`,
+    );
+    expect((await core.ask('!server web10')).text.split('\n')).toHaveLength(1);
+  });
+
   it('answers a missing argument with the usage', async () => {
     const r = await core.ask('!server');
     expect(r.ok).toBe(false);
@@ -145,7 +163,8 @@ describe('!server set and !server history', () => {
     expect((await core.ask('!server set web01 status=gone', op)).text).toBe("unknown status 'gone' — use one of working, standby, maintenance, poweroff, retired");
     expect((await core.ask('!server set web01', op)).text).toMatch(/^usage: !server set NAME status=STATUS/);
     expect((await core.ask('!server set web1 status=standby', op)).text).toBe("no server 'web1' — did you mean web01, web10?");
-    expect((await core.ask('!server set web* status=standby', op)).text).toMatch(/^'web\*' is not one host name/);
+    expect((await core.ask('!server set web* status=standby', op)).text).toBe("'web*' is not one host name: it matches web01, web02, web10; name one");
+    expect((await core.ask('!server history *')).text).toBe("'*' is not one host name: it matches db12, db13, web01 and 2 more; name one");
   });
 
   it('says so when the status is already the one asked for, and records nothing', async () => {

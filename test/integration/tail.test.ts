@@ -19,8 +19,16 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** A tailer whose onLines behaves like the store: lines and position saved together in `saved`. */
-function tail(saved = new Map<string, TailPosition>(), opts: Partial<FileTailerOptions> = {}) {
+type Tail = { tailer: FileTailer; got: string[]; saved: Map<string, TailPosition>; warnings: string[] };
+
+/**
+ * A started tailer whose onLines behaves like the store: lines and position
+ * saved together in `saved`. `file` is written to the path first; without
+ * it the path is left as it is (missing, or prepared by the test).
+ */
+async function startTail(opts: Partial<FileTailerOptions> & { file?: string; saved?: Map<string, TailPosition> } = {}): Promise<Tail> {
+  const { file, saved = new Map<string, TailPosition>(), ...options } = opts;
+  if (file !== undefined) writeFileSync(path, file);
   const got: string[] = [];
   const warnings: string[] = [];
   const log = pino({ level: 'warn' }, { write: (s: string) => void warnings.push((JSON.parse(s) as { msg: string }).msg) });
@@ -33,10 +41,18 @@ function tail(saved = new Map<string, TailPosition>(), opts: Partial<FileTailerO
     },
     log,
     pollMs: 60_000, // tests drive reads with poll(), except where the watch or the timer is under test
-    ...opts,
+    ...options,
   });
   running.push(tailer);
+  await tailer.start();
   return { tailer, got, saved, warnings };
+}
+
+/** Stops `before`, does `whileDown` to the file, and starts a new tailer from the positions `before` saved. */
+async function restart(before: Tail, whileDown: () => void): Promise<Tail> {
+  await before.tailer.stop();
+  whileDown();
+  return startTail({ saved: before.saved });
 }
 
 /** Waits until `cond` holds, failing after a deadline instead of sleeping a fixed time. */
@@ -52,9 +68,7 @@ const inode = (p: string) => String(statSync(p, { bigint: true }).ino);
 
 describe('FileTailer: reading', () => {
   it('starts at the end of an existing file, then reads appended lines', async () => {
-    writeFileSync(path, 'old 1\nold 2\n');
-    const { tailer, got } = tail();
-    await tailer.start();
+    const { tailer, got } = await startTail({ file: 'old 1\nold 2\n' });
     await tailer.poll();
     expect(got).toEqual([]);
     appendFileSync(path, 'new 1\nnew 2\n');
@@ -63,18 +77,14 @@ describe('FileTailer: reading', () => {
   });
 
   it('emits a line half-written at start whole, once it is finished', async () => {
-    writeFileSync(path, 'done\nhal');
-    const { tailer, got } = tail();
-    await tailer.start();
+    const { tailer, got } = await startTail({ file: 'done\nhal' });
     appendFileSync(path, 'f\n');
     await tailer.poll();
     expect(got).toEqual(['half']);
   });
 
   it('waits for a partial line to end, strips \\r before \\n and skips blank lines', async () => {
-    writeFileSync(path, '');
-    const { tailer, got, saved } = tail();
-    await tailer.start();
+    const { tailer, got, saved } = await startTail({ file: '' });
     appendFileSync(path, 'ab');
     await tailer.poll();
     expect(got).toEqual([]);
@@ -88,8 +98,7 @@ describe('FileTailer: reading', () => {
   });
 
   it('waits for a file that does not exist yet, then reads it from its start', async () => {
-    const { tailer, got } = tail();
-    await tailer.start();
+    const { tailer, got } = await startTail();
     await tailer.poll();
     writeFileSync(path, 'first\nsecond\n');
     await tailer.poll();
@@ -97,9 +106,7 @@ describe('FileTailer: reading', () => {
   });
 
   it('cuts a huge line into pieces, also while it is still being written', async () => {
-    writeFileSync(path, '');
-    const { tailer, got } = tail();
-    await tailer.start();
+    const { tailer, got } = await startTail({ file: '' });
     const huge = 'x'.repeat(40_000);
     appendFileSync(path, huge.slice(0, 20_000));
     await tailer.poll();
@@ -111,9 +118,7 @@ describe('FileTailer: reading', () => {
   });
 
   it('does not cut a multi-byte character in two', async () => {
-    writeFileSync(path, '');
-    const { tailer, got } = tail(undefined, { maxLineBytes: 1001 });
-    await tailer.start();
+    const { tailer, got } = await startTail({ file: '', maxLineBytes: 1001 });
     const line = 'é'.repeat(1500); // two bytes each: 1001 is never a boundary
     appendFileSync(path, `${line}\n`);
     await tailer.poll();
@@ -122,19 +127,15 @@ describe('FileTailer: reading', () => {
   });
 
   it('decodes invalid UTF-8 as U+FFFD', async () => {
-    writeFileSync(path, '');
-    const { tailer, got } = tail();
-    await tailer.start();
+    const { tailer, got } = await startTail({ file: '' });
     appendFileSync(path, Buffer.from([0x61, 0xff, 0x62, 0xc3, 0x0a, 0xe2, 0x82, 0xac, 0x0a]));
     await tailer.poll();
     expect(got).toEqual(['a\uFFFDb\uFFFD', '€']);
   });
 
   it('hands over at most maxBatchLines lines per call', async () => {
-    writeFileSync(path, '');
     const batches: number[] = [];
-    const { tailer } = tail(undefined, { maxBatchLines: 3, onLines: (lines) => void batches.push(lines.length) });
-    await tailer.start();
+    const { tailer } = await startTail({ file: '', maxBatchLines: 3, onLines: (lines) => void batches.push(lines.length) });
     appendFileSync(path, 'a\nb\nc\nd\ne\nf\ng\n');
     await tailer.poll();
     expect(batches.filter((n) => n > 0)).toEqual([3, 3, 1]);
@@ -144,8 +145,7 @@ describe('FileTailer: reading', () => {
 describe('FileTailer: rotation', () => {
   it('drains the old file after rename-and-create, then reads the new one from its start', async () => {
     const writer = openSync(path, 'a');
-    const { tailer, got, saved } = tail();
-    await tailer.start();
+    const { tailer, got, saved } = await startTail();
     writeSync(writer, 'before 1\n');
     renameSync(path, `${path}.1`);
     // The application still writes to its open file until it reopens.
@@ -162,8 +162,7 @@ describe('FileTailer: rotation', () => {
 
   it('keeps reading the renamed file while no new one exists yet', async () => {
     const writer = openSync(path, 'a');
-    const { tailer, got } = tail();
-    await tailer.start();
+    const { tailer, got } = await startTail();
     renameSync(path, `${path}.1`);
     writeSync(writer, 'late\n');
     await tailer.poll();
@@ -176,9 +175,7 @@ describe('FileTailer: rotation', () => {
   });
 
   it('starts again at 0 after copy-truncate', async () => {
-    writeFileSync(path, '');
-    const { tailer, got } = tail();
-    await tailer.start();
+    const { tailer, got } = await startTail({ file: '' });
     appendFileSync(path, 'one\ntwo\n');
     await tailer.poll();
     copyFileSync(path, `${path}.1`);
@@ -189,9 +186,7 @@ describe('FileTailer: rotation', () => {
   });
 
   it('survives the file being deleted and picks it up when it reappears', async () => {
-    writeFileSync(path, '');
-    const { tailer, got, warnings } = tail();
-    await tailer.start();
+    const { tailer, got, warnings } = await startTail({ file: '' });
     appendFileSync(path, 'x\n');
     await tailer.poll();
     unlinkSync(path);
@@ -204,9 +199,7 @@ describe('FileTailer: rotation', () => {
   });
 
   it('notices a rotation by itself, through the watch or the poll timer', async () => {
-    writeFileSync(path, '');
-    const { tailer, got } = tail(undefined, { pollMs: 50 });
-    await tailer.start();
+    const { tailer, got } = await startTail({ file: '', pollMs: 50 });
     appendFileSync(path, 'a\n');
     renameSync(path, `${path}.1`);
     writeFileSync(path, 'b\n');
@@ -217,56 +210,40 @@ describe('FileTailer: rotation', () => {
 
 describe('FileTailer: restart', () => {
   it('resumes from the saved position: the new lines, none twice', async () => {
-    writeFileSync(path, 'history\n');
-    const first = tail();
-    await first.tailer.start();
+    const first = await startTail({ file: 'history\n' });
     appendFileSync(path, '1\n2\n');
     await first.tailer.poll();
-    await first.tailer.stop();
-    appendFileSync(path, '3\n4\n');
-    const second = tail(first.saved);
-    await second.tailer.start();
+    const second = await restart(first, () => appendFileSync(path, '3\n4\n'));
     expect(first.got).toEqual(['1', '2']);
     expect(second.got).toEqual(['3', '4']);
   });
 
   it('records where it started, so lines written before the first one arrives are not skipped after a restart', async () => {
-    writeFileSync(path, 'history\n');
-    const first = tail();
-    await first.tailer.start();
-    await first.tailer.stop();
-    appendFileSync(path, 'while down\n');
-    const second = tail(first.saved);
-    await second.tailer.start();
+    const first = await startTail({ file: 'history\n' });
+    const second = await restart(first, () => appendFileSync(path, 'while down\n'));
     expect(second.got).toEqual(['while down']);
   });
 
   it('finishes the old file, then reads the new one from its start, when it was rotated while stopped', async () => {
-    writeFileSync(path, '');
-    const first = tail();
-    await first.tailer.start();
+    const first = await startTail({ file: '' });
     appendFileSync(path, '1\n');
     await first.tailer.poll();
-    await first.tailer.stop();
-    appendFileSync(path, '2\nno newline');
-    renameSync(path, `${path}.1`);
-    writeFileSync(path, 'new 1\nnew 2\n');
-    const second = tail(first.saved);
-    await second.tailer.start();
+    const second = await restart(first, () => {
+      appendFileSync(path, '2\nno newline');
+      renameSync(path, `${path}.1`);
+      writeFileSync(path, 'new 1\nnew 2\n');
+    });
     expect(first.got).toEqual(['1']);
     expect(second.got).toEqual(['2', 'no newline', 'new 1', 'new 2']);
     expect(second.saved.get(path)).toEqual({ inode: inode(path), offset: 12 });
   });
 
   it('finishes the renamed file when no new one exists yet at restart', async () => {
-    writeFileSync(path, '');
-    const first = tail();
-    await first.tailer.start();
-    await first.tailer.stop();
-    appendFileSync(path, 'last\n');
-    renameSync(path, `${path}.1`);
-    const second = tail(first.saved);
-    await second.tailer.start();
+    const first = await startTail({ file: '' });
+    const second = await restart(first, () => {
+      appendFileSync(path, 'last\n');
+      renameSync(path, `${path}.1`);
+    });
     expect(second.got).toEqual(['last']);
     writeFileSync(path, 'new\n');
     await second.tailer.poll();
@@ -274,42 +251,35 @@ describe('FileTailer: restart', () => {
   });
 
   it('reads the new file from its start when the old one is gone', async () => {
-    writeFileSync(path, '');
-    const first = tail();
-    await first.tailer.start();
+    const first = await startTail({ file: '' });
     appendFileSync(path, '1\n');
     await first.tailer.poll();
-    await first.tailer.stop();
-    renameSync(path, `${path}.1.gz`); // hold the old inode, so the new file cannot reuse it
-    writeFileSync(path, 'new 1\n');
-    rmSync(`${path}.1.gz`);
-    const second = tail(first.saved);
-    await second.tailer.start();
+    const second = await restart(first, () => {
+      renameSync(path, `${path}.1.gz`); // hold the old inode, so the new file cannot reuse it
+      writeFileSync(path, 'new 1\n');
+      rmSync(`${path}.1.gz`);
+    });
     expect(second.got).toEqual(['new 1']);
     expect(second.warnings).toHaveLength(1);
   });
 
   it('reads from 0 when the file was truncated while stopped', async () => {
-    writeFileSync(path, '');
-    const first = tail();
-    await first.tailer.start();
+    const first = await startTail({ file: '' });
     appendFileSync(path, 'a long first line\n');
     await first.tailer.poll();
-    await first.tailer.stop();
-    writeFileSync(path, 'short\n');
-    const second = tail(first.saved);
-    await second.tailer.start();
+    const second = await restart(first, () => writeFileSync(path, 'short\n'));
     expect(second.got).toEqual(['short']);
   });
 });
 
 describe('FileTailer: failures', () => {
   it('keeps its position when onLines throws, and delivers each line once on retry', async () => {
-    writeFileSync(path, '');
     const saved = new Map<string, TailPosition>();
     const got: string[] = [];
     let calls = 0;
-    const { tailer, warnings } = tail(saved, {
+    const { tailer, warnings } = await startTail({
+      file: '',
+      saved,
       maxBatchLines: 2,
       onLines: (lines, position) => {
         // The second batch fails once; a throwing store keeps neither lines nor position.
@@ -318,7 +288,6 @@ describe('FileTailer: failures', () => {
         saved.set(path, position);
       },
     });
-    await tailer.start();
     appendFileSync(path, 'a\nb\nc\nd\ne\n');
     await tailer.poll();
     expect(got).toEqual(['a', 'b']);
@@ -329,9 +298,7 @@ describe('FileTailer: failures', () => {
   });
 
   it('logs an unreadable path once, keeps polling and recovers', async () => {
-    writeFileSync(path, '');
-    const { tailer, got, warnings } = tail();
-    await tailer.start();
+    const { tailer, got, warnings } = await startTail({ file: '' });
     appendFileSync(path, 'a\n');
     renameSync(path, `${path}.1`);
     mkdirSync(path); // not a file: cannot be tailed
@@ -348,18 +315,14 @@ describe('FileTailer: failures', () => {
 
 describe('FileTailer: watching', () => {
   it('notices appended lines through fs.watch, without waiting for the poll timer', async () => {
-    writeFileSync(path, '');
-    const { tailer, got } = tail(undefined, { pollMs: 3_600_000 });
-    await tailer.start();
+    const { tailer, got } = await startTail({ file: '', pollMs: 3_600_000 });
     appendFileSync(path, 'seen\n');
     await until(() => got.length === 1);
     expect(got).toEqual(['seen']);
   });
 
   it('delivers 10,000 lines written quickly, all in order', async () => {
-    writeFileSync(path, '');
-    const { tailer, got } = tail(undefined, { pollMs: 50 });
-    await tailer.start();
+    const { tailer, got } = await startTail({ file: '', pollMs: 50 });
     const expected = Array.from({ length: 10_000 }, (_, i) => `line ${i} ${'.'.repeat(i % 50)}`);
     const writer = openSync(path, 'a');
     for (let i = 0; i < expected.length; i += 7) writeSync(writer, expected.slice(i, i + 7).map((l) => `${l}\n`).join(''));

@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createInboundHandler } from '../../src/chat/inbound.js';
+import { createInboundHandler } from '../../src/inbound/handler.js';
 import type { InboundMessage } from '../../src/chat/message.js';
 import { renderPlain } from '../../src/chat/render/plain.js';
 import type { RichText } from '../../src/chat/rich-text.js';

@@ -182,7 +182,7 @@ describe('!ticket new', () => {
 
   it('refuses garbage with a one-line answer and stores nothing', async () => {
     await refused([
-      ['!ticket new', /^a ticket needs a title: !ticket new TITLE… \[@ASSIGNEE\] \[prio=PRIORITY\] \[host=NAME,…\] \[-- DESCRIPTION…\]$/],
+      ['!ticket new', /^a ticket needs a title — usage: !ticket new TITLE… \[@ASSIGNEE\] \[prio=PRIORITY\] \[host=NAME,…\] \[-- DESCRIPTION…\] \(e\.g\. !ticket new disk full on web01 @alice prio=high host=web01\)$/],
       ['!ticket new @alice prio=high host=web01', /^a ticket needs a title/],
       ['!ticket new -- only a description', /^a ticket needs a title/],
       [`!ticket new ${'x'.repeat(201)}`, /^a title is at most 200 characters/],
@@ -278,8 +278,8 @@ describe('!ticket ID', () => {
       ['!ticket #x1', /^'#x1' is neither a ticket number nor a subcommand/],
       ['!ticket 99', /^no ticket #99 — !tickets lists the open ones, !tickets search WORDS finds the others$/],
       ['!ticket #0', /^no ticket #0/],
-      ['!ticket 1 assign bob', /^usage: !ticket 1 \[--full\] — did you mean !ticket assign 1 bob\?$/],
-      ['!ticket 1 2', /^usage: !ticket 1 \[--full\]$/],
+      ['!ticket 1 assign bob', /^usage: !ticket ID \[--full\] — did you mean !ticket assign 1 bob\?$/],
+      ['!ticket 1 2', /^usage: !ticket ID \[--full\] \(e\.g\. !ticket 42\)$/],
       ['!ticket 1 --ful', /^'ticket' has no flag --ful — did you mean --full\?/],
       ['!ticket 1234567890123', /^'1234567890123' is not a ticket number: use the number shown as #ID/],
     ]);
@@ -337,9 +337,9 @@ describe('!ticket assign', () => {
     await refused([
       ['!ticket assign 1 alice', /^'ticket assign' needs the operator role; you are viewer$/, CAROL],
       ['!ticket assign 1 alice', /^'ticket assign' needs the operator role; you are not identified/, MALLORY],
-      ['!ticket assign 1', /^assign #1 to whom\? !ticket assign 1 NICK$/],
-      ['!ticket assign', /^which ticket\? !ticket assign 42 NICK$/],
-      ['!ticket assign x alice', /^'x' is not a ticket number: use the number shown as #ID, e.g. !ticket assign 42 NICK$/],
+      ['!ticket assign 1', /^assign #1 to whom\? usage: !ticket assign ID NAME \(e\.g\. !ticket assign 42 alice\)$/],
+      ['!ticket assign', /^which ticket\? usage: !ticket assign ID NAME \(e\.g\. !ticket assign 42 alice\)$/],
+      ['!ticket assign x alice', /^'x' is not a ticket number: use the number shown as #ID — usage: !ticket assign ID NAME \(e\.g\. !ticket assign 42 alice\)$/],
       ['!ticket assign alice 1', /^'alice' is not a ticket number/],
       ['!ticket assign 99 alice', /^no ticket #99/],
       ['!ticket assign 1 42', /^'42' is neither a nick nor a configured person/],
@@ -373,8 +373,8 @@ describe('!ticket take', () => {
       ['!ticket take 1', /^#1 is yours already$/, CAROL],
       ['!ticket take 1', /^#1 is assigned to carol: ask them, or an operator to reassign it \(!ticket assign 1 erin\)$/, ERIN],
       ['!ticket take 1', /^you are not identified \(not logged in to an account\), so I cannot tell who you are — log in to your account \(on IRC: SASL or NickServ\) to take a ticket$/, MALLORY],
-      ['!ticket take', /^which ticket\? !ticket take 42$/, CAROL],
-      ['!ticket take 1 alice', /^usage: !ticket take 1 \(to give it to someone else: !ticket assign 1 NICK\)$/, CAROL],
+      ['!ticket take', /^which ticket\? usage: !ticket take ID \(e\.g\. !ticket take 42\)$/, CAROL],
+      ['!ticket take 1 alice', /^usage: !ticket take ID \(to give it to someone else: !ticket assign ID NAME\)$/, CAROL],
       ['!ticket take 99', /^no ticket #99/, CAROL],
       ['!ticket take one', /^'one' is not a ticket number/, CAROL],
     ]);
@@ -421,7 +421,7 @@ describe('!ticket status, close, reopen', () => {
       ['!ticket status x open', /^'x' is not a ticket number/],
       ['!ticket status 99 open', /^no ticket #99/],
       [`!ticket status 1 resolved ${'n'.repeat(4001)}`, /^a note is at most 4000 characters$/],
-      ['!ticket close', /^which ticket\? !ticket close 42 \[note\]$/],
+      ['!ticket close', /^which ticket\? usage: !ticket close ID \[note…\] \(e\.g\. !ticket close 42\)$/],
       ['!ticket close 99', /^no ticket #99/],
       ['!ticket reopen 1', /^#1 is open, not resolved or closed: nothing to reopen$/],
       ['!ticket reopen 99', /^no ticket #99/],
@@ -483,16 +483,16 @@ describe('!ticket comment and watch', () => {
 
   it('refuses empty comments, bad numbers and watching without an account', async () => {
     await refused([
-      ['!ticket comment 1', /^what is the comment\? !ticket comment 1 TEXT$/],
+      ['!ticket comment 1', /^what is the comment\? usage: !ticket comment ID TEXT… \(e\.g\. !ticket comment 42 /],
       ['!ticket comment 1 "  "', /^what is the comment\?/],
-      ['!ticket comment', /^which ticket\? !ticket comment 42 TEXT$/],
+      ['!ticket comment', /^which ticket\? usage: !ticket comment ID TEXT…/],
       ['!ticket comment hello there', /^'hello' is not a ticket number/],
       ['!ticket comment 99 hi', /^no ticket #99/],
       [`!ticket comment 1 ${'c'.repeat(4001)}`, /^a comment is at most 4000 characters$/],
       ['!ticket watch 1', /^you are not identified .* to watch a ticket$/, MALLORY],
-      ['!ticket watch', /^which ticket\? !ticket watch 42$/, ERIN],
+      ['!ticket watch', /^which ticket\? usage: !ticket watch ID \(e\.g\. !ticket watch 42\)$/, ERIN],
       ['!ticket watch 99', /^no ticket #99/, ERIN],
-      ['!ticket watch 1 2', /^usage: !ticket watch 1$/, ERIN],
+      ['!ticket watch 1 2', /^usage: !ticket watch ID \(e\.g\. !ticket watch 42\)$/, ERIN],
     ]);
   });
 });
@@ -604,8 +604,8 @@ describe('!tickets', () => {
   it('refuses garbage with a clear one-line answer', async () => {
     await refused([
       ['!tickets mine', /^you are not identified .* to see your tickets \(or ask for !tickets @NICK\)$/, MALLORY],
-      ['!tickets mine please', /^usage: !tickets/],
-      ['!tickets search', /^search for what\? !tickets search WORDS/],
+      ['!tickets mine please', /^usage: !tickets \[mine\|@NAME\|search WORDS…\] \[host=NAME\] \[status=STATUS\] \[--all\] \[--full\] \(e\.g\. !tickets mine\)$/],
+      ['!tickets search', /^search for what\? usage: !tickets \[mine\|@NAME\|search WORDS…\] .* \(e\.g\. !tickets search disk full --all\)$/],
       [`!tickets search '"*('`, /^search for words: letters or digits, e.g. disk full$/],
       ['!tickets search ... --- ___', /^search for words: letters or digits/],
       ['!tickets search "*(', /^unterminated double quote/],

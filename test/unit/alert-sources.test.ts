@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { labelsFingerprint } from '../../src/domain/alerts/fingerprint.js';
 import { DEFAULT_HOST_LABELS, hostFromLabels, stripPort } from '../../src/domain/alerts/host.js';
 import { severityOf, severityRank } from '../../src/domain/alerts/model.js';
-import { detectSource, fromAlertmanager, fromGeneric, fromGrafana, type SourceOptions } from '../../src/domain/alerts/sources.js';
+import { detectSource, fromAlertmanager, fromGeneric, fromGrafana, type SourceOptions } from '../../src/ingest/alerts/sources.js';
 import { InputError } from '../../src/errors.js';
 import { thrownBy } from '../helpers/thrown.js';
 

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_EXIT_CODE, interpolateEnv, loadConfig, parseConfig } from '../../src/config/load.js';
-import { parseListen } from '../../src/config/schema.js';
 import { FatalError } from '../../src/errors.js';
 import { thrownBy } from '../helpers/thrown.js';
 
@@ -125,23 +124,6 @@ describe('parseConfig problems: one line per problem, each naming its key path',
     const err = fatalOf(() => parseConfig({ nope: true }, {}));
     expect(CONFIG_EXIT_CODE).toBe(2);
     expect(err.exitCode).toBe(2);
-  });
-});
-
-describe('parseListen', () => {
-  it.each<[string, { host: string; port: number } | null]>([
-    ['127.0.0.1:8080', { host: '127.0.0.1', port: 8080 }],
-    ['localhost:80', { host: 'localhost', port: 80 }],
-    ['[::1]:8080', { host: '::1', port: 8080 }],
-    ['0.0.0.0:65535', { host: '0.0.0.0', port: 65535 }],
-    ['0.0.0.0:65536', null],
-    [':8080', null],
-    ['::1:8080', null],
-    ['host:', null],
-    ['host:port', null],
-    ['a b:80', null],
-  ])('%j', (s, expected) => {
-    expect(parseListen(s)).toEqual(expected);
   });
 });
 

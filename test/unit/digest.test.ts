@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { renderPlain } from '../../src/chat/render/plain.js';
-import { hostRange, planDigests, type Digest } from '../../src/delivery/digest.js';
+import { planDigests as planWith, type Digest } from '../../src/delivery/digest.js';
 import type { CondensableRow, DigestFacts } from '../../src/delivery/outbox.js';
+import { digestFormat } from '../../src/domain/digest-format.js';
 
 const T0 = Date.parse('2026-11-25T12:00:00Z');
 let nextId = 1;
@@ -16,6 +17,8 @@ const log = (host: string, level: string, atMs: number) => row({ kind: 'log', ho
 
 const pad = (n: number) => String(n).padStart(2, '0');
 const text = (d: Digest) => renderPlain(d.body);
+// As the bot plans them: with the domain's severities and host names.
+const planDigests = (rows: CondensableRow[]) => planWith(rows, digestFormat);
 
 describe('planDigests: alert storms', () => {
   it('one line per state: `⚠ 37 firing: 30× DiskFull (web01…web30), 7× HighLoad (db1…db7)`', () => {
@@ -101,6 +104,12 @@ describe('planDigests: alert storms', () => {
   it('nothing to plan: no digests', () => {
     expect(planDigests([])).toEqual([]);
   });
+
+  it('ranks severities and names hosts as the format it is given says', () => {
+    const format = { severityTone: () => 'muted' as const, severityRank: (s: string) => (s === 'low' ? 0 : 1), hostRange: (h: string[]) => `${h.length} boxes` };
+    const rows = [alert('A', 'h1', 'high'), alert('B', 'h2', 'low'), alert('B', 'h3', 'low')];
+    expect(text(planWith(rows, format)[0]!)).toBe('⚠ 3 firing: 2× B (2 boxes), 1× A (1 boxes)');
+  });
 });
 
 describe('planDigests: log bursts', () => {
@@ -131,35 +140,6 @@ describe('planDigests: log bursts', () => {
   it('alerts and log lines in one backlog: alert digests first, then one per noisy host', () => {
     const rows = [log('app01', 'error', 0), alert('DiskFull', 'web01'), log('app01', 'error', 1000), log('app01', 'error', 2000), alert('DiskFull', 'web02', 'critical', 'resolved', 0), log('app01', 'error', 5000)];
     expect(planDigests(rows).map(text)).toEqual(['⚠ 1 firing: 1× DiskFull (web01)', '✔ 1 resolved: 1× DiskFull (web02)', '…and 2 similar lines from app01 in the last 3 s (2 error)']);
-  });
-});
-
-describe('hostRange', () => {
-  it.each<[string[], string]>([
-    [[], ''],
-    [['web01'], 'web01'],
-    [['web02', 'web01'], 'web01, web02'],
-    [['web03', 'web01', 'web02'], 'web01…web03'],
-    // numeric order, not text order
-    [['web10', 'web9', 'web1'], 'web1…web10'],
-    [['db7', 'db1', 'db3', 'db2', 'db4', 'db6', 'db5'], 'db1…db7'],
-    // One naming pattern from first to last, whatever is in between.
-    [['web01', 'web02.example.net', 'web30'], 'web01…web30'],
-    [['web1.example.net', 'web3.example.net', 'web2.example.net'], 'web1.example.net…web3.example.net'],
-    // First and last of different patterns: a range would name hosts that are not there.
-    [['web30', 'db1', 'web02'], '3 hosts'],
-    [['alpha', 'beta', 'gamma', 'delta'], '4 hosts'],
-    [['10.0.0.1', '10.0.0.2', '10.0.0.3'], '3 hosts'],
-    // Two are always named.
-    [['web30', 'db1'], 'db1, web30'],
-  ])('%j → %j', (hosts, range) => {
-    expect(hostRange(hosts)).toBe(range);
-  });
-
-  it('does not change the array it is given', () => {
-    const hosts = ['web03', 'web01', 'web02'];
-    hostRange(hosts);
-    expect(hosts).toEqual(['web03', 'web01', 'web02']);
   });
 });
 

@@ -2,8 +2,8 @@ import { App, LogLevel, type Logger as BoltLogger } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { InboundMessage } from '../../chat/message.js';
 import { parseChannelAddress } from '../../chat/message.js';
+import { PerKeyOrder } from '../../chat/per-key-order.js';
 import type { Clock } from '../../clock.js';
-import { parseListen, type SlackConfig } from '../../config/schema.js';
 import { PermanentDeliveryError, type AdapterStatus, type ChatAdapter, type OutboundMessage } from '../adapter.js';
 import { plainFromSlack, richTextFromSlack } from './from-slack.js';
 import { escapeMrkdwn, renderMrkdwn } from './mrkdwn.js';
@@ -11,8 +11,31 @@ import { line, link, type Inline, type RichText } from '../../chat/rich-text.js'
 import { SlackDirectory, UnknownChannelError } from './directory.js';
 import { reconnectDelay } from '../backoff.js';
 
+/** What the Slack adapter is told: how to reach Slack and how to talk there. */
+export interface SlackSettings {
+  /** Socket Mode needs no public URL; the HTTP Events API needs one, and a signing secret. */
+  mode: 'socket' | 'http';
+  botToken: string;
+  appToken?: string;
+  signingSecret?: string;
+  /** Where the HTTP Events API receiver listens (http mode). */
+  listen: { host: string; port: number };
+  /** Web API base URL, for a proxy (and the tests). */
+  apiUrl?: string;
+  /** The slash command that runs any chat command. */
+  slashCommand: string;
+  /** Lines a message may take in a channel; longer ones continue in a thread. */
+  maxChannelLines: number;
+  /** Relay other bots' posts (never run as commands). */
+  relayBots: boolean;
+  /** Avatar for relayed messages. */
+  relayIconUrl?: string;
+  /** Messages per second per channel. */
+  rate: number;
+}
+
 export interface SlackAdapterOptions {
-  config: SlackConfig;
+  settings: SlackSettings;
   clock: Clock;
   log: Logger;
   /** Names (IRC accounts, nicks, people's names) known to be a Slack user: for mentions across a bridge. */
@@ -43,7 +66,7 @@ interface MessageEvent {
  */
 export class SlackAdapter implements ChatAdapter {
   readonly platform = 'slack' as const;
-  private readonly cfg: SlackConfig;
+  private readonly cfg: SlackSettings;
   private readonly log: Logger;
   private app: App | undefined;
   private directory: SlackDirectory | undefined;
@@ -61,7 +84,7 @@ export class SlackAdapter implements ChatAdapter {
   private readonly seen = new Set<string>();
 
   constructor(private readonly opts: SlackAdapterOptions) {
-    this.cfg = opts.config;
+    this.cfg = opts.settings;
     this.log = opts.log.child({ adapter: 'slack' });
   }
 
@@ -80,8 +103,7 @@ export class SlackAdapter implements ChatAdapter {
       this.botUserId = String(auth.user_id ?? '');
       this.botId = String(auth.bot_id ?? '');
       if (this.cfg.mode === 'http') {
-        const { host, port } = parseListen(this.cfg.listen)!;
-        await app.start({ host, port });
+        await app.start(this.cfg.listen);
       } else {
         await app.start();
       }
@@ -98,7 +120,7 @@ export class SlackAdapter implements ChatAdapter {
   /** A fresh Bolt app for each connection attempt: one whose start failed keeps failing. */
   private createApp(): App {
     // Separate objects: the Socket Mode client writes its own retry policy into the one it gets.
-    const apiUrl = this.cfg.api_url ? { slackApiUrl: this.cfg.api_url } : {};
+    const apiUrl = this.cfg.apiUrl ? { slackApiUrl: this.cfg.apiUrl } : {};
     // A 429 is retried after its Retry-After with little extra backoff: Slack
     // said when. Past a few tries the send fails and the outbox, which keeps
     // the message, retries it later.
@@ -107,10 +129,10 @@ export class SlackAdapter implements ChatAdapter {
       this.cfg.mode === 'http'
         ? // Bolt's HTTP receiver checks the signing secret (constant-time) and
           // refuses requests more than 5 minutes old.
-          new App({ token: this.cfg.bot_token, signingSecret: this.cfg.signing_secret!, clientOptions, logger: boltLogger(this.log) })
+          new App({ token: this.cfg.botToken, signingSecret: this.cfg.signingSecret!, clientOptions, logger: boltLogger(this.log) })
         : new App({
-            token: this.cfg.bot_token,
-            appToken: this.cfg.app_token,
+            token: this.cfg.botToken,
+            appToken: this.cfg.appToken,
             socketMode: true,
             clientOptions,
             // The Socket Mode client makes its own Web API calls (apps.connections.open).
@@ -126,7 +148,7 @@ export class SlackAdapter implements ChatAdapter {
     app.event('app_mention', async ({ event }) => {
       await this.onSlackMessage({ ...(event as unknown as MessageEvent), type: 'message' }, onMessage);
     });
-    app.command(this.cfg.slash_command, async ({ command, ack }) => {
+    app.command(this.cfg.slashCommand, async ({ command, ack }) => {
       await ack();
       onMessage({
         platform: 'slack',
@@ -202,7 +224,7 @@ export class SlackAdapter implements ChatAdapter {
         await app.client.chat.postEphemeral({ channel, user: msg.recipient, text: lines.join('\n'), ...(msg.thread && { thread_ts: msg.thread }) });
         return;
       }
-      const max = this.cfg.max_channel_lines;
+      const max = this.cfg.maxChannelLines;
       if (lines.length <= max || msg.thread) {
         await app.client.chat.postMessage({ channel, text: lines.join('\n'), ...(msg.thread && { thread_ts: msg.thread }) });
         return;
@@ -226,7 +248,7 @@ export class SlackAdapter implements ChatAdapter {
     const base = { channel, ...(thread && { thread_ts: thread }) };
     if (!this.customizeDenied) {
       try {
-        await app.client.chat.postMessage({ ...base, text, username: author, ...(this.cfg.relay_icon_url && { icon_url: this.cfg.relay_icon_url }) });
+        await app.client.chat.postMessage({ ...base, text, username: author, ...(this.cfg.relayIconUrl && { icon_url: this.cfg.relayIconUrl }) });
         return;
       } catch (err) {
         if ((err as { data?: { error?: string } }).data?.error !== 'missing_scope') throw err;
@@ -276,16 +298,10 @@ export class SlackAdapter implements ChatAdapter {
    * looking up names may take longer for one than for the next.
    */
   private onSlackMessage(event: MessageEvent, onMessage: (msg: InboundMessage) => void): Promise<void> {
-    const prev = this.inOrder.get(event.channel) ?? Promise.resolve();
-    const next = prev.then(() => this.handleSlackMessage(event, onMessage)).catch((err: unknown) => this.log.error({ err }, 'Slack message dropped by an error'));
-    this.inOrder.set(event.channel, next);
-    void next.then(() => {
-      if (this.inOrder.get(event.channel) === next) this.inOrder.delete(event.channel);
-    });
-    return next;
+    return this.inOrder.run(event.channel, () => this.handleSlackMessage(event, onMessage));
   }
 
-  private readonly inOrder = new Map<string, Promise<void>>();
+  private readonly inOrder = new PerKeyOrder((err) => this.log.error({ err }, 'Slack message dropped by an error'));
 
   private async handleSlackMessage(event: MessageEvent, onMessage: (msg: InboundMessage) => void): Promise<void> {
     // An edit carries the new message inside; deletions and other subtypes are not relayed.
@@ -298,7 +314,7 @@ export class SlackAdapter implements ChatAdapter {
     const ownPost = m.user === this.botUserId || (m.bot_id !== undefined && m.bot_id === this.botId);
     if (ownPost) return;
     const fromBot = m.bot_id !== undefined || m.subtype === 'bot_message';
-    if (fromBot && !this.cfg.relay_bots) return;
+    if (fromBot && !this.cfg.relayBots) return;
     if (!fromBot && !m.user) return;
     if (m.subtype !== undefined && !['me_message', 'thread_broadcast', 'file_share', 'bot_message'].includes(m.subtype)) return;
     const key = `${m.channel}/${m.ts}`;

@@ -4,6 +4,7 @@ import type { Clock } from '../../clock.js';
 import type { Outbox } from '../../delivery/outbox.js';
 import { UserError } from '../../errors.js';
 import type { Metrics } from '../../metrics.js';
+import type { Job } from '../../scheduler/scheduler.js';
 import type { DB } from '../../store/database.js';
 import type { Routes } from '../routing/routes.js';
 import type { Subject } from '../routing/pattern.js';
@@ -155,6 +156,14 @@ export class AlertService {
     return removed;
   }
 
+  /** For the scheduler: an ended silence's alerts and a due reminder go out at most half a minute late. */
+  jobs(): Job[] {
+    return [
+      { name: 'alert silences', every: '*/30 * * * * *', run: () => this.releaseEndedSilences() },
+      { name: 'alert reminders', every: '*/30 * * * * *', run: () => this.remindUnacknowledged() },
+    ];
+  }
+
   /** Posts critical alerts nobody acknowledged again, every repeat interval. Run by a timer. */
   remindUnacknowledged(): number {
     if (this.d.repeatIntervalMs <= 0) return 0;
@@ -203,6 +212,17 @@ export class AlertService {
       }
       return { silence, covered };
     }).immediate();
+  }
+
+  /**
+   * Hosts a maintenance window no longer covers now that it ended. One whose
+   * status someone set by hand meanwhile gets no status change to release its
+   * held alerts, so they are released here, as held since the window started.
+   */
+  releaseHostsLeftByWindow(serverIds: number[], startedAt: string): void {
+    for (const id of serverIds) {
+      if (this.d.inventory.getById(id)?.status !== 'maintenance' && this.d.store.heldForMaintenance(id).length > 0) this.releaseMaintenance(id, startedAt);
+    }
   }
 
   /**

@@ -3,11 +3,12 @@ import { bold, join, line, richText, tone, type Inline, type RichText } from '..
 import type { Clock } from '../../clock.js';
 import type { Outbox } from '../../delivery/outbox.js';
 import { UserError } from '../../errors.js';
+import type { Job } from '../../scheduler/scheduler.js';
 import type { DB } from '../../store/database.js';
 import { formatDuration } from '../../time/duration.js';
 import { formatTime } from '../../time/format.js';
 import type { AlertStore } from '../alerts/store.js';
-import { hostRange } from '../../delivery/digest.js';
+import { hostRange } from '../servers/host-range.js';
 import type { Inventory } from '../servers/inventory.js';
 import type { Server, ServerStatus } from '../servers/model.js';
 import { checkCron, nextOccurrence } from '../../scheduler/cron.js';
@@ -30,7 +31,7 @@ export interface MaintenanceDeps {
   overdueEveryMs: number;
 }
 
-/** A start later than this after its planned time says it started late (the tick runs every 15 s). */
+/** A start later than this after its planned time says it started late (the tick runs every 15 s: see `job`). */
 const LATE_MS = 20_000;
 
 export interface PlanInput {
@@ -93,6 +94,11 @@ export class MaintenanceService {
     } catch (err) {
       this.d.log.error({ err }, 'maintenance tick after planning failed; the scheduler retries');
     }
+  }
+
+  /** For the scheduler: `tick` every 15 s, so a window starts at most that late, which LATE_MS allows for. */
+  job(): Job {
+    return { name: 'maintenance', every: '*/15 * * * * *', run: () => this.tick() };
   }
 
   /**

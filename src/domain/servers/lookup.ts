@@ -35,16 +35,27 @@ export function lookupServers(inventory: Inventory, query: string, limit: number
   return { kind: 'none', suggestions };
 }
 
+/** Hosts named when a word matches several: enough to pick the one meant from. */
+const SEVERAL_SHOWN = 3;
+
 /**
  * The one host a word names (name, FQDN, or an address only it has), or a
  * user error that says why not: no such host (with the closest names), or
- * several.
+ * several (with the first of them).
  */
 export function requireOneServer(inventory: Inventory, name: string): Server {
   const exact = inventory.get(name);
   if (exact) return exact;
-  const r = lookupServers(inventory, name, 1);
+  const r = lookupServers(inventory, name, SEVERAL_SHOWN);
   if (r.kind === 'one') return r.server;
-  if (r.kind === 'many') throw new UserError(`'${name}' is ${r.total} hosts; name one`);
-  throw new UserError(`no server '${name}'${r.suggestions.length > 0 ? ` — did you mean ${r.suggestions.join(', ')}?` : ''}`);
+  if (r.kind === 'many') {
+    const more = r.total > r.servers.length ? ` and ${r.total - r.servers.length} more` : '';
+    throw new UserError(`'${name}' is not one host name: it matches ${r.servers.map((s) => s.name).join(', ')}${more}; name one`);
+  }
+  throw new UserError(noSuchServer(name, r.suggestions));
+}
+
+/** What a miss says, with the closest names when there are any. */
+export function noSuchServer(name: string, suggestions: readonly string[]): string {
+  return `no server '${name}'${suggestions.length > 0 ? ` — did you mean ${suggestions.join(', ')}?` : ''}`;
 }

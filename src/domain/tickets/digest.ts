@@ -2,6 +2,7 @@ import { bold, join, line, list, richText, tone, type Inline, type RichText } fr
 import type { Clock } from '../../clock.js';
 import type { Outbox } from '../../delivery/outbox.js';
 import { DueSchedule } from '../../scheduler/due.js';
+import type { Job } from '../../scheduler/scheduler.js';
 import type { DB } from '../../store/database.js';
 import { formatDuration } from '../../time/duration.js';
 import { oneLine } from './format.js';
@@ -63,7 +64,10 @@ const DIGEST_LIMIT = 5000;
  * next due time commit together, so it goes out once per occurrence
  * however often the job runs and however often the bot restarts.
  */
-export class TicketDigestJob {
+export class TicketDigestJob implements Job {
+  readonly name = 'ticket digest';
+  /** Whatever the digest's cron says, it is due on a minute: checked every minute, it is at most one late. */
+  readonly every = '0 * * * * *';
   private readonly due: DueSchedule;
 
   constructor(private readonly deps: { db: DB; clock: Clock; tickets: TicketService; outbox: Outbox; cron: string; timezone: string; channels: readonly string[]; staleMs: number }) {

@@ -1,5 +1,5 @@
 import type { AlertService } from '../../domain/alerts/service.js';
-import { fromAlertmanager, fromGeneric, fromGrafana, type SourceOptions } from '../../domain/alerts/sources.js';
+import { fromAlertmanager, fromGeneric, fromGrafana, type SourceOptions } from '../../ingest/alerts/sources.js';
 import type { AlertInput } from '../../domain/alerts/model.js';
 import type { AlertStore } from '../../domain/alerts/store.js';
 import type { GroupCommit } from '../../store/group-commit.js';

@@ -1,8 +1,9 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Clock } from '../../clock.js';
+import type { FleetView } from '../../domain/board/fleet-view.js';
+import type { BoardVersion } from '../../domain/board/version.js';
 import type { Services } from '../../services.js';
-import type { DB } from '../../store/database.js';
 import { BOARD_CSS, BOARD_JS } from '../board/assets.js';
 import { html } from '../board/html.js';
 import { htmlResponse, page } from '../board/layout.js';
@@ -28,7 +29,7 @@ const COOKIE = 'opsbridge_board';
  */
 export function boardRoutes(
   router: Router,
-  deps: { services: Services; db: DB; clock: Clock; timezone: string; auth: BoardAuth; pages: Record<string, PageHandler> },
+  deps: { services: Services; fleet: FleetView; version: BoardVersion; clock: Clock; timezone: string; auth: BoardAuth; pages: Record<string, PageHandler> },
 ): void {
   const guard = boardGuard(deps.auth);
   const asset = (type: string, body: string): Handler => guard(() => ({ status: 200, body, headers: { 'content-type': type, 'cache-control': 'no-cache' } }));
@@ -37,7 +38,7 @@ export function boardRoutes(
 
   for (const [path, handler] of Object.entries(deps.pages)) {
     router.add('GET', path, guard((req) => {
-      const ctx = { services: deps.services, db: deps.db, clock: deps.clock, timezone: deps.timezone, query: req.url.searchParams, params: req.params };
+      const ctx = { services: deps.services, fleet: deps.fleet, clock: deps.clock, timezone: deps.timezone, query: req.url.searchParams, params: req.params };
       const fragment = req.headers['x-board-fragment'] === '1';
       const result = handler(ctx);
       if (!result) {
@@ -48,12 +49,7 @@ export function boardRoutes(
     }));
   }
 
-  // One cheap read that changes whenever something the board shows does (a NULL would make the whole string NULL).
-  const version = deps.db.prepare(`SELECT coalesce((SELECT max(id) FROM alerts), 0) || '/' || coalesce((SELECT max(id) FROM alert_events), 0) || '/' ||
-    coalesce((SELECT max(id) FROM server_status_history), 0) || '/' || (SELECT count(*) FROM servers) || '/' ||
-    coalesce((SELECT max(id) FROM maintenance_windows), 0) || '/' || coalesce((SELECT max(id) FROM maintenance_updates), 0) || '/' ||
-    coalesce((SELECT max(id) FROM ticket_events), 0)`).pluck();
-  const changes = new VersionPoller(() => String(version.get()));
+  const changes = new VersionPoller(() => deps.version.current());
   router.add('GET', '/events', guard(() => ({
     status: 200,
     body: null,

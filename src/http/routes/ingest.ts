@@ -1,5 +1,5 @@
+import { channelAddress } from '../../chat/message.js';
 import { text } from '../../chat/rich-text.js';
-import { channelAddress } from '../../config/schema.js';
 import type { Outbox } from '../../delivery/outbox.js';
 import { parseLogLines, type LogService } from '../../domain/logs/service.js';
 import { z } from 'zod';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { channelAddress } from '../../config/schema.js';
+import { channelAddress } from '../../chat/message.js';
 import { WINDOW_STATUSES, type WindowStatus } from '../../domain/maintenance/model.js';
 import type { MaintenanceService } from '../../domain/maintenance/service.js';
 import type { MaintenanceStore } from '../../domain/maintenance/store.js';

@@ -1,9 +1,8 @@
 import { formatTime } from '../../../time/format.js';
 import { html, raw, type Html } from '../html.js';
 import {
-  alertsPerHour, alertTicketCounts, asciiLower, filterWords, fleetLayout, fleetPageTiles, fleetTiles, groupKey, groupOf, hostBadges,
-  type FleetLayout, type FleetSummary, type HostBadge, type HourBucket, type TileHost,
-} from '../queries.js';
+  asciiLower, filterWords, groupKey, groupOf, type FleetLayout, type FleetSummary, type HostBadge, type HourBucket, type TileHost,
+} from '../../../domain/board/fleet-view.js';
 import type { BoardContext, PageHandler, PageResult } from './page.js';
 
 /**
@@ -14,25 +13,21 @@ import type { BoardContext, PageHandler, PageResult } from './page.js';
  */
 export const PAGE_SIZE = 2000;
 
-/**
- * `GET /`: the fleet at a glance. Its reads share one snapshot of the store
- * (a read transaction), so counts, pages and tiles agree even while
- * another process imports hosts.
- */
-export const fleetPage: PageHandler = (ctx) => ctx.db.transaction(() => fleet(ctx))();
+/** `GET /`: the fleet at a glance, read from one snapshot of the store. */
+export const fleetPage: PageHandler = (ctx) => ctx.fleet.snapshot(() => fleet(ctx));
 
 function fleet(ctx: BoardContext): PageResult {
   const q = ctx.query.get('q') ?? '';
   const words = filterWords(q);
-  const layout = fleetLayout(ctx.db, words);
+  const layout = ctx.fleet.layout(words);
   if (layout.total === 0) return { title: 'Fleet', section: 'fleet', body: html`<h1>Fleet</h1>${emptyFleet()}` };
   // The mode follows the whole fleet, not the filtered part: in client mode
   // the browser only ever hides tiles, so every host must be on the page for
   // a shorter query to bring them back.
   const view = layout.total <= PAGE_SIZE ? clientView(ctx, words) : serverView(ctx, q, words, layout);
   const body = html`<h1>Fleet</h1>
-${summaryLine({ ...layout, ...alertTicketCounts(ctx.db) })}
-${chart(alertsPerHour(ctx.db, ctx.clock.now()), ctx.timezone)}
+${summaryLine({ ...layout, ...ctx.fleet.alertTicketCounts() })}
+${chart(ctx.fleet.alertsPerHour(ctx.clock.now()), ctx.timezone)}
 <form class="toolbar" method="get" action="/"><input id="filter" name="q" type="search" placeholder="filter: name, role, status, tag" value="${q}" data-mode="${view.mode}" autocomplete="off" aria-label="filter hosts"><span class="muted"><span id="shown">${view.shown}</span> shown${view.note}</span></form>
 ${view.body}`;
   return { title: 'Fleet', section: 'fleet', body };
@@ -47,8 +42,8 @@ interface View {
 
 /** The whole fleet on the page; the filter only hides tiles, as the script does when typing. */
 function clientView(ctx: BoardContext, words: readonly string[]): View {
-  const hosts = fleetTiles(ctx.db, [], PAGE_SIZE, 0);
-  const badges = hostBadges(ctx.db, hosts.map((h) => h.id));
+  const hosts = ctx.fleet.tiles([], PAGE_SIZE, 0);
+  const badges = ctx.fleet.hostBadges(hosts.map((h) => h.id));
   const hay = new Map(hosts.map((h) => [h.id, searchText(h)]));
   const match = (h: TileHost) => words.every((w) => hay.get(h.id)!.includes(w));
   const shown = hosts.filter(match).length;
@@ -68,8 +63,8 @@ function serverView(ctx: BoardContext, q: string, words: readonly string[], layo
   const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
   const requested = Number.parseInt(ctx.query.get('page') ?? '1', 10);
   const pageNo = Math.min(pages, Math.max(1, Number.isFinite(requested) ? requested : 1));
-  const hosts = fleetPageTiles(ctx.db, layout, words, PAGE_SIZE, (pageNo - 1) * PAGE_SIZE);
-  const badges = hostBadges(ctx.db, hosts.map((h) => h.id));
+  const hosts = ctx.fleet.pageTiles(layout, words, PAGE_SIZE, (pageNo - 1) * PAGE_SIZE);
+  const badges = ctx.fleet.hostBadges(hosts.map((h) => h.id));
 
   // Group sizes over every page: a group cut by a page break says how much of it is here.
   const totals = new Map<string, number>();
@@ -105,7 +100,7 @@ interface ServiceGroup extends Group {
   roles: Array<Group & { hosts: TileHost[] }>;
 }
 
-/** Hosts arrive in board order (queries.ts), so each group is one consecutive run. */
+/** Hosts arrive in board order (FleetView), so each group is one consecutive run. */
 function byService(hosts: readonly TileHost[]): ServiceGroup[] {
   const out: ServiceGroup[] = [];
   for (const h of hosts) {
@@ -140,7 +135,7 @@ function tile(h: TileHost, b: HostBadge | undefined, hidden: boolean): Html {
   return html`<a class="tile status-${h.status}" href="/servers/${encodeURIComponent(h.name)}" title="${h.name}: ${h.status}${roles ? ` · ${roles}` : ''}" data-status="${h.status}" data-search="${searchText(h)}"${hidden ? raw(' hidden') : ''}>${h.name}${fire}${tickets}</a>`;
 }
 
-/** What the filter looks in: the script matches typed words against this (assets.ts), the server the same words (queries.ts). */
+/** What the filter looks in: the script matches typed words against this (assets.ts), the server the same words (FleetView). */
 function searchText(h: TileHost): string {
   return [h.name, h.fqdn, h.roles, h.service, h.status, h.tags, h.dc, h.rack].filter(Boolean).join(' ').toLowerCase();
 }

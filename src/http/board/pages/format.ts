@@ -1,3 +1,4 @@
+import { parseHashId } from '../../../chat/args.js';
 import type { Inline, Tone } from '../../../chat/rich-text.js';
 import type { Severity } from '../../../domain/alerts/model.js';
 import type { WindowStatus } from '../../../domain/maintenance/model.js';
@@ -126,10 +127,8 @@ export function parseId(param: string | undefined): number | null {
   if (param === undefined) return null;
   let s = param.trim();
   if (/^%23/i.test(s)) s = '#' + s.slice(3);
-  const m = /^#?(\d{1,12})$/.exec(s);
-  if (!m) return null;
-  const n = Number(m[1]);
-  return n >= 1 ? n : null;
+  const n = parseHashId(s);
+  return n !== null && n >= 1 ? n : null;
 }
 
 export const PER_PAGE = 50;

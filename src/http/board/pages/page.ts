@@ -1,13 +1,14 @@
 import type { Clock } from '../../../clock.js';
+import type { FleetView } from '../../../domain/board/fleet-view.js';
 import type { Services } from '../../../services.js';
-import type { DB } from '../../../store/database.js';
 import type { Html } from '../html.js';
 import type { Section } from '../layout.js';
 
-/** What every board page gets: the domain services, read-only use only, and the request's query and path parameters. */
+/** What every board page gets: the domain services and read models, read-only use only, and the request's query and path parameters. */
 export interface BoardContext {
   services: Services;
-  db: DB;
+  /** The fleet's aggregate reads, for the front page. */
+  fleet: FleetView;
   clock: Clock;
   timezone: string;
   query: URLSearchParams;

@@ -1,44 +1,36 @@
 import type { Alert } from '../../../domain/alerts/model.js';
 import type { MaintenanceWindow } from '../../../domain/maintenance/model.js';
+import type { AlertBrief, HostViewLimits } from '../../../domain/servers/host-view.js';
 import type { Server, StatusChange } from '../../../domain/servers/model.js';
-import { ACTIVE_STATUSES, type Ticket } from '../../../domain/tickets/model.js';
+import type { Ticket } from '../../../domain/tickets/model.js';
 import { html, type Html } from '../html.js';
-import { recentAlerts, type AlertBrief } from '../queries.js';
 import { pill, serverStatusPill, severityPill, time } from './format.js';
 import type { BoardContext, PageHandler } from './page.js';
 
 /** How much of each list a host page shows: the latest, which is what an incident needs. */
-const HISTORY = 50;
-const FIRING = 100;
-const RECENT = 20;
-const WINDOWS = 20;
-const TICKETS = 100;
+const LISTED: HostViewLimits = { firing: 100, tickets: 100, closedTickets: true, windows: 20, recentAlerts: 20, statusChanges: 50 };
 
 /** `GET /servers/:name` (a name or an FQDN): everything about one host; null (a 404) for an unknown one. */
 export const serverPage: PageHandler = (ctx) => {
   const asked = ctx.params.name;
   if (!asked) return null;
-  const { inventory, alertStore, maintenanceStore, tickets } = ctx.services;
+  const { inventory, hostViews } = ctx.services;
   const s = inventory.get(asked);
   if (!s) return null;
-
-  // Active tickets first; the store's priority order is kept within each part.
-  const related = tickets.list({ status: 'all', serverId: s.id }, TICKETS).tickets;
-  const active = (t: Ticket) => ACTIVE_STATUSES.includes(t.status);
-  const ordered = [...related.filter(active), ...related.filter((t) => !active(t))];
+  const view = hostViews.get(s, LISTED);
 
   const body = html`<h1>${s.name} ${serverStatusPill(s.status)}</h1>
 ${fields(s)}
 <h2>Firing alerts</h2>
-${firingTable(alertStore.firingForServer(s.id, FIRING), ctx)}
+${firingTable(view.firing, ctx)}
 <h2>Recent alerts</h2>
-${recentTable(recentAlerts(ctx.db, s.id, RECENT), ctx)}
+${recentTable(view.recentAlerts, ctx)}
 <h2>Maintenance windows</h2>
-${windowsTable(maintenanceStore.forServer(s.id, WINDOWS), ctx)}
+${windowsTable(view.windows, ctx)}
 <h2>Tickets</h2>
-${ticketsTable(ordered, ctx)}
+${ticketsTable(view.tickets, ctx)}
 <h2>Status history</h2>
-${historyTable(inventory.history(s.id, HISTORY), ctx)}`;
+${historyTable(view.statusChanges, ctx)}`;
   return { title: s.name, section: 'fleet', body };
 };
 

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { InputError } from '../../errors.js';
 import { validate } from '../../validate.js';
-import { hostFromLabels, stripPort } from './host.js';
-import { severityOf, type AlertInput, type Severity } from './model.js';
+import { hostFromLabels, stripPort } from '../../domain/alerts/host.js';
+import { severityOf, type AlertInput, type Severity } from '../../domain/alerts/model.js';
 
 /**
  * What each alert source posts, checked field by field, and turned into

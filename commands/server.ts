@@ -40,7 +40,7 @@ function hostReply(ctx: CommandContext<Services>, view: HostView): RichText {
 export const server: Command<Services> = {
   name: 'server',
   aliases: ['host'],
-  summary: 'Look up a host by name, FQDN, IP, CIDR range or glob.',
+  summary: 'Look up a host by name, FQDN, IP, CIDR range or glob: its details, firing alerts, maintenance and open tickets.',
   usage: 'NAME|IP|CIDR|GLOB',
   examples: ['server web01', 'server 10.2.0.15', 'server 10.2.0.0/16', 'server web*'],
   role: 'viewer',

@@ -1,9 +1,9 @@
-import { reply, UsageError, type CommandAction } from '../../src/chat/command.js';
+import { reply, UsageError, type CommandAction, type CommandContext } from '../../src/chat/command.js';
 import { usageOf } from '../../src/chat/help.js';
 import { bold, join, line, richText } from '../../src/chat/rich-text.js';
 import { closest } from '../../src/chat/suggest.js';
 import { oneLine, statusLabel } from '../../src/domain/tickets/format.js';
-import { ACTIVE_STATUSES, isTicketStatus, TICKET_STATUSES, type TicketStatus } from '../../src/domain/tickets/model.js';
+import { ACTIVE_STATUSES, isTicketStatus, TICKET_STATUSES, type Ticket, type TicketStatus } from '../../src/domain/tickets/model.js';
 import { HeldByOther } from '../../src/domain/tickets/permissions.js';
 import { UserError } from '../../src/errors.js';
 import type { Services } from '../../src/services.js';
@@ -63,6 +63,25 @@ function parseStatus(words: string[]): { status: TicketStatus; used: number } {
 
 const PERMISSION_NOTE = "Allowed to operators and to the ticket's assignee or reporter.";
 
+/**
+ * The one path of `status`, `close` and `reopen`: the ticket must exist,
+ * `refuse` may object to its current state, then the asker's right is checked.
+ */
+function changeStatus(
+  ctx: CommandContext<Services>,
+  id: number,
+  to: TicketStatus,
+  verb: string,
+  note: string,
+  refuse?: (t: Ticket) => string | undefined,
+): Ticket {
+  const t = requireTicket(ctx, id);
+  const refusal = refuse?.(t);
+  if (refusal) throw new UserError(refusal);
+  const who = rules(ctx).mayChangeStatus(t, verb);
+  return ctx.services.tickets.setStatus(id, to, who, note.trim() || undefined);
+}
+
 export const status: CommandAction<Services> = {
   summary: `Set a ticket's status: ${TICKET_STATUSES.join(', ')}, with an optional note. ${PERMISSION_NOTE}`,
   usage: 'ID STATUS [note…]',
@@ -73,10 +92,7 @@ export const status: CommandAction<Services> = {
     const [word, ...rest] = args.positional;
     const id = ticketNumber(word);
     const { status: to, used } = parseStatus(rest);
-    const t = requireTicket(ctx, id);
-    const who = rules(ctx).mayChangeStatus(t, 'change the status of');
-    const note = rest.slice(used).join(' ').trim();
-    const after = ctx.services.tickets.setStatus(id, to, who, note || undefined);
+    const after = changeStatus(ctx, id, to, 'change the status of', rest.slice(used).join(' '));
     return reply(richText(line(...join([bold(`#${id}`), 'now', statusLabel(after.status), `— ${title(after)}`]))));
   },
 };
@@ -90,10 +106,8 @@ export const close: CommandAction<Services> = {
   run(ctx, args) {
     const [word, ...rest] = args.positional;
     const id = ticketNumber(word);
-    const t = requireTicket(ctx, id);
-    const who = rules(ctx).mayChangeStatus(t, 'close');
     const note = rest.join(' ').trim();
-    const after = ctx.services.tickets.setStatus(id, 'closed', who, note || undefined);
+    const after = changeStatus(ctx, id, 'closed', 'close', note);
     return reply(richText(line(...join([bold(`#${id}`), statusLabel(after.status), `— ${title(after)}`, note && `(${oneLine(note, 80)})`]))));
   },
 };
@@ -107,11 +121,9 @@ export const reopen: CommandAction<Services> = {
   run(ctx, args) {
     const [word, ...rest] = args.positional;
     const id = ticketNumber(word);
-    const t = requireTicket(ctx, id);
-    if (ACTIVE_STATUSES.includes(t.status)) throw new UserError(`#${id} is ${t.status.replace('_', ' ')}, not resolved or closed: nothing to reopen`);
-    const who = rules(ctx).mayChangeStatus(t, 'reopen');
-    const note = rest.join(' ').trim();
-    const after = ctx.services.tickets.setStatus(id, 'open', who, note || undefined);
+    const after = changeStatus(ctx, id, 'open', 'reopen', rest.join(' '), (t) =>
+      ACTIVE_STATUSES.includes(t.status) ? `#${id} is ${t.status.replace('_', ' ')}, not resolved or closed: nothing to reopen` : undefined,
+    );
     return reply(richText(line(...join([bold(`#${id}`), 'reopened', `— ${title(after)}`]))));
   },
 };

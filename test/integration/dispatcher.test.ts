@@ -200,7 +200,7 @@ describe('!help', () => {
     const core = testCore();
     try {
       const r = await core.ask('!help server');
-      expect(r.text).toContain('!server (also !host) — Look up a host by name, FQDN, IP, CIDR range or glob.');
+      expect(r.text).toContain('!server (also !host) — Look up a host by name, FQDN, IP, CIDR range or glob: its details, firing alerts, maintenance and open tickets.');
       expect(r.text).toContain("- !server set NAME status=STATUS [reason…] — Change a host's status and record why in its history. (operator)");
       expect(r.text).toContain('e.g. !server web01 · !server 10.2.0.15');
       expect((await core.ask('!help srver')).text).toBe("no command 'srver' — did you mean 'server'? (!help lists commands)");

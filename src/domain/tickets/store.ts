@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import type { Clock } from '../../clock.js';
 import type { DB } from '../../store/database.js';
 import type { Priority, Ticket, TicketCommit, TicketEvent, TicketEventKind, TicketFilter, TicketStatus } from './model.js';
@@ -23,6 +24,8 @@ export interface NewEvent {
 /** The ticket tables. Synchronous: the service wraps what must commit together. */
 export class TicketStore {
   private readonly q;
+
+  private readonly listStatements = new Map<string, Statement>();
 
   constructor(private readonly db: DB, private readonly clock: Clock) {
     this.q = {
@@ -129,9 +132,20 @@ export class TicketStore {
 
   list(filter: TicketFilter, limit: number, offset = 0): { total: number; tickets: Ticket[] } {
     const { where, params } = whereClause(filter);
-    const total = this.db.prepare(`SELECT COUNT(*) FROM tickets t ${where}`).pluck().get(...params) as number;
-    const rows = this.db.prepare(`${SELECT} ${where} ORDER BY ${BY_PRIORITY} LIMIT ? OFFSET ?`).all(...params, limit, offset) as TicketRow[];
+    const total = this.prepared(`SELECT COUNT(*) FROM tickets t ${where}`).pluck().get(...params) as number;
+    const rows = this.prepared(`${SELECT} ${where} ORDER BY ${BY_PRIORITY} LIMIT ? OFFSET ?`).all(...params, limit, offset) as TicketRow[];
     return { total, tickets: rows.map(decode) };
+  }
+
+  /**
+   * A filter's statement, prepared once: `!server` lists a host's tickets on
+   * every lookup, and preparing costs more than the query. Filters combine
+   * into a few dozen shapes at most, so the cache stays small.
+   */
+  private prepared(sql: string): Statement {
+    let stmt = this.listStatements.get(sql);
+    if (!stmt) this.listStatements.set(sql, (stmt = this.db.prepare(sql)));
+    return stmt;
   }
 
   private now(): string {

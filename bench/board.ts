@@ -93,11 +93,11 @@ async function boardAt(hosts: number, browser: Awaited<ReturnType<typeof launchB
   const children: { kill(): unknown }[] = [];
   try {
     // The store, filled before the bot starts, as `opsbridge servers import` would.
-    const core = b.core();
-    const r = importServers(core.services.inventory, generateCsv(hosts), 'csv', { actor: 'bench', source: 'bench.csv' });
+    const core = await b.core();
+    const r = await importServers(core.services.inventory, generateCsv(hosts), 'csv', { actor: 'bench', source: 'bench.csv' });
     if (r.created !== hosts || r.rejected.length) throw new Error(`import created ${r.created}, rejected ${r.rejected.length}`);
-    const names = core.db.prepare("SELECT name FROM servers WHERE status = 'working' ORDER BY id").pluck().all() as string[];
-    core.close();
+    const names = await core.db.column<string>("SELECT name FROM servers WHERE status = 'working' ORDER BY id");
+    await core.close();
 
     const port = b.port;
     await b.start(60_000);

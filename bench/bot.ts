@@ -23,7 +23,7 @@ export const TOKEN = 'bench-token-0123456789';
 const silent = () => pino({ level: 'silent' });
 
 /** The core (store, services, dispatcher; no adapters, no HTTP) on `database`, silent, on the system clock. */
-export function benchCore(database: string): Core {
+export function benchCore(database: string): Promise<Core> {
   return buildCore(parseConfig({ database, timezone: 'UTC' }, {}), { log: silent(), clock: systemClock });
 }
 
@@ -60,7 +60,7 @@ export interface BotProcess {
   /** The HTTP API's port on 127.0.0.1 (write token: TOKEN). */
   port: number;
   /** The core on the same config and store, to fill the store before `start()`; close it first. */
-  core(): Core;
+  core(): Promise<Core>;
   /** Starts `opsbridge start` (build dist/ first), resolved once it says it is running. */
   start(timeoutMs?: number): Promise<RunningBot>;
   /** Stops the bot if it was started, and removes the directory. */

@@ -81,9 +81,9 @@ export async function benchGit(): Promise<void> {
   const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, env, stdio: ['pipe', 'pipe', 'pipe'], maxBuffer: 1 << 28 }).toString();
   try {
     // The tickets the commits reference, written before the bot starts.
-    const core = b.core();
-    for (let i = 0; i < TICKETS; i++) core.services.tickets.create({ title: `ticket ${i + 1}`, reporter: { name: 'bench' } });
-    core.close();
+    const core = await b.core();
+    for (let i = 0; i < TICKETS; i++) await core.services.tickets.create({ title: `ticket ${i + 1}`, reporter: { name: 'bench' } });
+    await core.close();
     await b.start();
 
     // Each run pushes fresh commits into fresh bare repositories, one with the hook and one without.

@@ -22,7 +22,7 @@ export const alerts: Command<Services> = {
   examples: ['alerts', 'alerts web01', 'alerts critical', 'alerts DiskFull', 'alerts --all'],
   role: 'viewer',
   flags: { all: 'also silenced, suppressed and resolved in the last 24 h' },
-  run(ctx, args) {
+  async run(ctx, args) {
     if (args.positional.length > 1) throw new UsageError();
     const all = args.flags.has('all');
     const q: AlertQuery = all
@@ -33,10 +33,10 @@ export const alerts: Command<Services> = {
     if (word) {
       const severity = severityOf(word);
       if (severity) q.severity = severity;
-      else if (alertStore.list({ ...q, name: word, limit: 1 }).total > 0) q.name = word;
+      else if ((await alertStore.list({ ...q, name: word, limit: 1 })).total > 0) q.name = word;
       else q.host = word;
     }
-    const { total, alerts: shown } = alertStore.list(q);
+    const { total, alerts: shown } = await alertStore.list(q);
     const what = [word, all ? '(all, last 24 h)' : ''].filter(Boolean).join(' ');
     if (total === 0) return reply(text(all ? `no alerts${word ? ` for ${word}` : ''} in the last 24 h` : `nothing firing${word ? ` for ${word}` : ''}`));
     const now = ctx.clock.now();
@@ -53,14 +53,14 @@ export const alert: Command<Services> = {
   usage: 'ID',
   examples: ['alert 42'],
   role: 'viewer',
-  run(ctx, args) {
+  async run(ctx, args) {
     const id = alertId(args.positional[0]);
     const { alertStore, timezone, links } = ctx.services;
-    const a = ctx.services.alerts.requireAlert(id);
+    const a = await ctx.services.alerts.requireAlert(id);
     const now = ctx.clock.now();
     const url = alertUrl(a, links);
     const labels = Object.entries(a.labels).map(([k, v]) => `${k}=${v}`).join(' ');
-    const events = alertStore.events(id, CHANNEL_LINES);
+    const events = await alertStore.events(id, CHANNEL_LINES);
     return reply(
       richText(
         line(...alertBrief(a, now)),
@@ -87,10 +87,10 @@ export const ack: Command<Services> = {
   examples: ['ack 42', 'ack 42 looking into it'],
   role: 'operator',
   freeText: true,
-  run(ctx, args) {
+  async run(ctx, args) {
     const [word, ...note] = args.positional;
     const id = alertId(word);
-    const a = ctx.services.alerts.ack(id, { name: ctx.message.user.name, actor: actorOf(ctx) }, note.join(' ') || null, ctx.message.channel);
+    const a = await ctx.services.alerts.ack(id, { name: ctx.message.user.name, actor: actorOf(ctx) }, note.join(' ') || null, ctx.message.channel);
     return reply(richText(line(...join(['✔', bold(`#${a.id} ${a.name}`), a.host && `on ${a.host}`, `acknowledged by ${ctx.message.user.name}`, a.ack_note && `— ${a.ack_note}`]))));
   },
 };

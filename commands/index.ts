@@ -7,8 +7,9 @@ import { say } from './say.js';
 import { server } from './server.js';
 import { servers } from './servers.js';
 import { silence, silences, unsilence } from './silences.js';
+import { status } from './status.js';
 import { ticket, tickets } from './tickets/index.js';
 import { whoami } from './whoami.js';
 
 /** Every chat command, in the order `!help` lists them. */
-export const commands: readonly Command<Services>[] = [help, server, servers, maint, alerts, alert, ack, silence, silences, unsilence, ticket, tickets, say, whoami];
+export const commands: readonly Command<Services>[] = [help, server, servers, maint, alerts, alert, ack, silence, silences, unsilence, ticket, tickets, say, status, whoami];

@@ -44,15 +44,15 @@ const start: CommandAction<Services> = {
   role: 'operator',
   options: { hosts: 'names, globs and role:NAME, comma-separated', for: 'how long it is planned to take, e.g. 2h' },
   freeText: true,
-  run(ctx, args) {
+  async run(ctx, args) {
     const hosts = requireHosts(args.options.hosts);
     if (!args.options.for) throw new UsageError('for how long?');
     const durationMs = parseDurationWord(args.options.for, 'the window (for=)');
-    const w = ctx.services.maintenance.plan(
+    const w = await ctx.services.maintenance.plan(
       { title: args.positional.join(' '), targets: hosts, startsAt: ctx.clock.now(), durationMs, owner: ctx.message.user.name, channels: channelsFor(ctx) },
       actorOf(ctx),
     );
-    const covered = ctx.services.maintenanceStore.hosts(w.id).length;
+    const covered = (await ctx.services.maintenanceStore.hosts(w.id)).length;
     return reply(richText(line(...join([bold(`maintenance #${w.id} started:`), w.title, `— ${covered} host${covered === 1 ? '' : 's'} until ${formatTime(w.ends_at, ctx.services.timezone)}`]))));
   },
 };
@@ -70,7 +70,7 @@ const schedule: CommandAction<Services> = {
     every: 'recurring: a cron expression, "0 3 * * 0" = Sundays 03:00',
   },
   freeText: true,
-  run(ctx, args) {
+  async run(ctx, args) {
     const hosts = requireHosts(args.options.hosts);
     if (!args.options.for) throw new UsageError('for how long?');
     const durationMs = parseDurationWord(args.options.for, 'the window (for=)');
@@ -79,14 +79,14 @@ const schedule: CommandAction<Services> = {
     const { maintenance, timezone } = ctx.services;
     const base = { title: args.positional.join(' '), targets: hosts, durationMs, owner: ctx.message.user.name, channels: channelsFor(ctx) };
     if (args.options.every !== undefined) {
-      const { schedule: s, first } = maintenance.planRecurring({ ...base, cron: args.options.every }, actorOf(ctx));
+      const { schedule: s, first } = await maintenance.planRecurring({ ...base, cron: args.options.every }, actorOf(ctx));
       return reply(
         richText(line(...join([bold(`recurring maintenance planned:`), s.title, `every "${s.cron}" (${timezone}) for ${formatDuration(s.duration_ms)}`, first ? `— next #${first.id} at ${formatTime(first.starts_at, timezone)}` : `— next at ${formatTime(s.next_at, timezone)}`]))),
       );
     }
     const now = ctx.clock.now();
     const startsAt = args.options.at !== undefined ? parseTime(args.options.at, now, timezone).at : new Date(now.getTime() + parseDurationWord(args.options.in!, 'the start (in=)'));
-    const w = maintenance.plan({ ...base, startsAt }, actorOf(ctx));
+    const w = await maintenance.plan({ ...base, startsAt }, actorOf(ctx));
     return reply(richText(line(bold(`maintenance #${w.id} planned: `), ...windowLine(ctx, w))));
   },
 };
@@ -97,11 +97,11 @@ const update: CommandAction<Services> = {
   examples: ['maint update 12 web01 done, starting web02'],
   role: 'operator',
   freeText: true,
-  run(ctx, args) {
+  async run(ctx, args) {
     const [word, ...words] = args.positional;
     const id = windowId(word);
     if (words.length === 0) throw new UsageError('what is the news?');
-    ctx.services.maintenance.update(id, ctx.message.user.name, words.join(' '));
+    await ctx.services.maintenance.update(id, ctx.message.user.name, words.join(' '));
     return reply(text(`#${id}: update posted`));
   },
 };
@@ -113,12 +113,12 @@ const finishAction = (how: 'done' | 'cancelled'): CommandAction<Services> => ({
   role: 'operator',
   ...(how === 'cancelled' && { flags: { series: 'also stop the recurring schedule this window belongs to' } }),
   freeText: true,
-  run(ctx, args) {
+  async run(ctx, args) {
     const [word, ...note] = args.positional;
     const id = windowId(word);
     const { maintenance } = ctx.services;
     const why = note.join(' ') || null;
-    const r = args.flags.has('series') ? maintenance.cancelSeries(id, ctx.message.user.name, why) : maintenance.finish(id, how, ctx.message.user.name, why);
+    const r = args.flags.has('series') ? await maintenance.cancelSeries(id, ctx.message.user.name, why) : await maintenance.finish(id, how, ctx.message.user.name, why);
     return reply(
       richText(
         line(
@@ -140,10 +140,10 @@ const extend: CommandAction<Services> = {
   usage: 'ID DURATION',
   examples: ['maint extend 12 30m'],
   role: 'operator',
-  run(ctx, args) {
+  async run(ctx, args) {
     const id = windowId(args.positional[0]);
     if (!args.positional[1] || args.positional.length > 2) throw new UsageError();
-    const w = ctx.services.maintenance.extend(id, parseDurationWord(args.positional[1], 'the extension'), ctx.message.user.name);
+    const w = await ctx.services.maintenance.extend(id, parseDurationWord(args.positional[1], 'the extension'), ctx.message.user.name);
     return reply(text(`maintenance #${id} now ends ${formatTime(w.ends_at, ctx.services.timezone)}`));
   },
 };
@@ -153,25 +153,26 @@ const host: CommandAction<Services> = {
   usage: 'NAME',
   examples: ['maint host web01'],
   role: 'viewer',
-  run(ctx, args) {
+  async run(ctx, args) {
     const name = args.positional[0];
     if (!name || args.positional.length > 1) throw new UsageError();
-    const server = ctx.services.inventory.get(name);
+    const server = await ctx.services.inventory.get(name);
     if (!server) throw new UserError(`no server '${name}'`);
-    const started = ctx.services.maintenanceStore.forServer(server.id, 20);
+    const started = await ctx.services.maintenanceStore.forServer(server.id, 20);
     // Planned windows have no hosts yet: match their targets now.
-    const planned = ctx.services.maintenanceStore.current(new Date(ctx.clock.now().getTime() + 365 * DAY_MS)).filter(
-      (w) => w.status === 'scheduled' && resolveTargetsSafe(ctx, w.targets).includes(server.id),
-    );
+    const planned: MaintenanceWindow[] = [];
+    for (const w of await ctx.services.maintenanceStore.current(new Date(ctx.clock.now().getTime() + 365 * DAY_MS))) {
+      if (w.status === 'scheduled' && (await resolveTargetsSafe(ctx, w.targets)).includes(server.id)) planned.push(w);
+    }
     const all = [...planned, ...started].slice(0, CHANNEL_LINES);
     if (all.length === 0) return reply(text(`${server.name}: no maintenance windows`));
     return reply(richText(line(bold(server.name), ` maintenance windows (${all.length}):`), list(all.map((w) => windowLine(ctx, w)))));
   },
 };
 
-function resolveTargetsSafe(ctx: CommandContext<Services>, targets: string): number[] {
+async function resolveTargetsSafe(ctx: CommandContext<Services>, targets: string): Promise<number[]> {
   try {
-    return resolveTargets(ctx.services.inventory, targets).servers.map((s) => s.id);
+    return (await resolveTargets(ctx.services.inventory, targets)).servers.map((s) => s.id);
   } catch {
     return [];
   }
@@ -184,13 +185,17 @@ export const maint: Command<Services> = {
   usage: '[ID]',
   examples: ['maint', 'maint 12'],
   role: 'viewer',
-  run(ctx, args) {
+  async run(ctx, args) {
     const { maintenance, maintenanceStore, timezone } = ctx.services;
     const word = args.positional[0];
     if (word !== undefined) {
-      const w = maintenance.require(windowId(word));
-      const hosts = maintenanceStore.hosts(w.id).map((h) => ctx.services.inventory.getById(h.server_id)?.name).filter(Boolean) as string[];
-      const updates = maintenanceStore.updates(w.id, CHANNEL_LINES);
+      const w = await maintenance.require(windowId(word));
+      const hosts: string[] = [];
+      for (const h of await maintenanceStore.hosts(w.id)) {
+        const name = (await ctx.services.inventory.getById(h.server_id))?.name;
+        if (name) hosts.push(name);
+      }
+      const updates = await maintenanceStore.updates(w.id, CHANNEL_LINES);
       return reply(
         richText(
           line(...windowLine(ctx, w)),
@@ -203,8 +208,8 @@ export const maint: Command<Services> = {
     const until = new Date(ctx.clock.now().getTime() + DAY_MS);
     // Recurring occurrences become windows shortly before they start: list the ones due today too.
     const items: Inline[][] = [
-      ...maintenanceStore.current(until).map((w) => windowLine(ctx, w)),
-      ...maintenanceStore.dueSchedules(until).map((r) => join([tone('info', 'recurring'), bold(r.title), formatTime(r.next_at, timezone), `for ${formatDuration(r.duration_ms)}`, `on ${r.targets}`, tone('muted', `(every "${r.cron}")`)])),
+      ...(await maintenanceStore.current(until)).map((w) => windowLine(ctx, w)),
+      ...(await maintenanceStore.dueSchedules(until)).map((r) => join([tone('info', 'recurring'), bold(r.title), formatTime(r.next_at, timezone), `for ${formatDuration(r.duration_ms)}`, `on ${r.targets}`, tone('muted', `(every "${r.cron}")`)])),
     ];
     if (items.length === 0) return reply(text('no maintenance running or planned in the next 24 h'));
     const blocks = [line(bold(`${items.length} maintenance window${items.length === 1 ? '' : 's'}`), ' (running, then the next 24 h):'), list(items.slice(0, CHANNEL_LINES))];

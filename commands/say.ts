@@ -11,11 +11,11 @@ export const say: Command<Services> = {
   examples: ['say irc:#ops "db12 failover starts in 5 minutes"'],
   role: 'operator',
   freeText: true,
-  run(ctx, args) {
+  async run(ctx, args) {
     const [channel, ...words] = args.positional;
     if (!channel || words.length === 0) throw new UsageError();
     if (!parseChannelAddress(channel)) throw new UserError(`'${channel}' is not a channel address: use irc:#name, slack:#name, slack:CXXXX or console`);
-    ctx.post(channel, text(words.join(' ')));
+    await ctx.post(channel, text(words.join(' ')));
     return reply(text(`queued for ${channel}`));
   },
 };

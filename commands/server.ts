@@ -19,7 +19,7 @@ const TICKETS_SHOWN = 3;
 const SHOWN: HostViewLimits = { firing: ALERTS_SHOWN + 1, tickets: TICKETS_SHOWN };
 
 /** The one host a subcommand's NAME argument names, or its usage when there is none. */
-function hostArgument(ctx: CommandContext<Services>, name: string | undefined): Server {
+async function hostArgument(ctx: CommandContext<Services>, name: string | undefined): Promise<Server> {
   if (!name) throw new UsageError();
   return requireOneServer(ctx.services.inventory, name);
 }
@@ -44,13 +44,13 @@ export const server: Command<Services> = {
   usage: 'NAME|IP|CIDR|GLOB',
   examples: ['server web01', 'server 10.2.0.15', 'server 10.2.0.0/16', 'server web*'],
   role: 'viewer',
-  run(ctx, args) {
+  async run(ctx, args) {
     const query = args.positional[0];
     if (!query || args.positional.length > 1) throw new UsageError();
-    const r = lookupServers(ctx.services.inventory, query, CHANNEL_LINES);
+    const r = await lookupServers(ctx.services.inventory, query, CHANNEL_LINES);
     switch (r.kind) {
       case 'one':
-        return reply(hostReply(ctx, ctx.services.hostViews.get(r.server, SHOWN)));
+        return reply(hostReply(ctx, await ctx.services.hostViews.get(r.server, SHOWN)));
       case 'none':
         return { body: text(noSuchServer(query, r.suggestions)), ok: false };
       case 'many': {
@@ -68,13 +68,13 @@ export const server: Command<Services> = {
       role: 'operator',
       options: { status: `new status: ${STATUSES.join(', ')}` },
       freeText: true,
-      run(ctx, args) {
+      async run(ctx, args) {
         const [name, ...reason] = args.positional;
-        const host = hostArgument(ctx, name);
+        const host = await hostArgument(ctx, name);
         const status = args.options.status?.toLowerCase();
         if (!status) throw new UsageError(undefined, { hint: `(status is one of ${STATUSES.join(', ')})` });
         if (!isStatus(status)) throw new UserError(`unknown status '${status}' — use one of ${STATUSES.join(', ')}`);
-        const change = ctx.services.inventory.setStatus(host.id, status, actorOf(ctx), reason.join(' ') || null);
+        const change = await ctx.services.inventory.setStatus(host.id, status, actorOf(ctx), reason.join(' ') || null);
         if (!change) return reply(text(`${host.name} is already ${status}`));
         return reply(richText(line(...join([bold(host.name), statusLabel(change.from_status!), '→', statusLabel(status), change.reason && `(${change.reason})`]))));
       },
@@ -85,10 +85,10 @@ export const server: Command<Services> = {
       examples: ['server history web01'],
       role: 'viewer',
       flags: { full: 'the whole history, sent privately' },
-      run(ctx, args) {
-        const host = hostArgument(ctx, args.positional[0]);
+      async run(ctx, args) {
+        const host = await hostArgument(ctx, args.positional[0]);
         const full = args.flags.has('full');
-        const entries = ctx.services.inventory.history(host.id, full ? 500 : CHANNEL_LINES + 1);
+        const entries = await ctx.services.inventory.history(host.id, full ? 500 : CHANNEL_LINES + 1);
         if (entries.length === 0) return reply(text(`${host.name}: no status changes recorded`));
         const shown = full ? entries : entries.slice(0, CHANNEL_LINES);
         const items = shown.map((h) =>

@@ -22,7 +22,7 @@ export const servers: Command<Services> = {
     tag: 'hosts with this tag',
     name: 'hosts whose name matches this glob',
   },
-  run(ctx, args) {
+  async run(ctx, args) {
     if (args.positional.length > 0) {
       throw new UserError(`'${args.positional[0]}' is not a filter: use key=value, e.g. ${ctx.prefix}servers role=${args.positional[0]} (or ${ctx.prefix}server ${args.positional[0]} for one host)`);
     }
@@ -31,17 +31,17 @@ export const servers: Command<Services> = {
       throw new UserError(`unknown status '${filter.status}' — use one of ${STATUSES.join(', ')}`);
     }
     const { inventory } = ctx.services;
-    const counts = inventory.countByStatus(filter);
+    const counts = await inventory.countByStatus(filter);
     const total = counts.reduce((n, c) => n + c.count, 0);
     const described = Object.entries(args.options).map(([k, v]) => `${k}=${v}`).join(' ');
     if (total === 0) return reply(richText(line(`no servers${described ? ` match ${described}` : ' in the inventory yet (opsbridge servers import FILE)'}`)));
     // The counts above already give the total: only the first names are needed.
-    const first = inventory.page(filter, NAMES_SHOWN);
+    const first = await inventory.page(filter, NAMES_SHOWN);
     const byStatus: Inline[] = counts.flatMap((c, i) => [i > 0 ? ', ' : '', `${c.count} `, statusLabel(c.status)]);
     const head = line(bold(`${total} server${total === 1 ? '' : 's'}`), described ? ` (${described})` : '', ': ', ...byStatus);
     const names = line(first.map((s) => s.name).join(', '));
     const more = moreLine(total - first.length, ctx.services.links.servers({ ...args.options }));
-    const running = ctx.services.maintenanceStore.current(ctx.clock.now()).filter((w) => w.status !== 'scheduled');
+    const running = (await ctx.services.maintenanceStore.current(ctx.clock.now())).filter((w) => w.status !== 'scheduled');
     const maint = running.length > 0 ? [line(`maintenance running: ${running.slice(0, 3).map((w) => `#${w.id} ${w.title} (${w.targets})`).join(', ')}${running.length > 3 ? ', …' : ''} — ${ctx.prefix}maint`)] : [];
     return reply(richText(head, names, ...(more ? [more] : []), ...maint));
   },

@@ -18,7 +18,7 @@ export const silence: Command<Services> = {
   examples: ['silence host=web0* alertname=DiskFull 2h disk swap', 'silence severity=warning 30m', 'silence instance=~db[0-9]+:.* 1h'],
   role: 'operator',
   freeText: true,
-  run(ctx, args) {
+  async run(ctx, args) {
     // A free-text command with no options: `key=value` words stay positional, in order.
     const words = args.positional;
     const matchers: Matcher[] = [];
@@ -34,7 +34,7 @@ export const silence: Command<Services> = {
     if (ms === null) throw durationWord ? new UserError(`'${durationWord}' is not a duration: use e.g. 30m, 2h or 1d`) : new UsageError();
     if (ms <= 0 || ms > MAX_SILENCE_MS) throw new UserError(`a silence lasts from 1s to ${formatDuration(MAX_SILENCE_MS)}`);
     const reason = words.slice(i + 1).join(' ') || null;
-    const { silence: s, covered } = ctx.services.alerts.silence(matchers, ms, actorOf(ctx), reason);
+    const { silence: s, covered } = await ctx.services.alerts.silence(matchers, ms, actorOf(ctx), reason);
     return reply(
       richText(
         line(
@@ -57,8 +57,8 @@ export const silences: Command<Services> = {
   usage: '',
   examples: ['silences'],
   role: 'viewer',
-  run(ctx) {
-    const active = ctx.services.silences.active();
+  async run(ctx) {
+    const active = await ctx.services.silences.active();
     if (active.length === 0) return reply(text('no active silences'));
     const now = ctx.clock.now().getTime();
     return reply(
@@ -80,13 +80,13 @@ export const unsilence: Command<Services> = {
   usage: 'ID',
   examples: ['unsilence 3'],
   role: 'operator',
-  run(ctx, args) {
+  async run(ctx, args) {
     const id = parseHashId(args.positional[0] ?? '');
     if (id === null || args.positional.length > 1) throw new UsageError(undefined, { hint: `(${ctx.prefix}silences lists them)` });
-    const s = ctx.services.silences.get(id);
+    const s = await ctx.services.silences.get(id);
     if (!s) throw new UserError(`no silence #${id}`);
     if (s.removed_at || Date.parse(s.ends_at) <= ctx.clock.now().getTime()) throw new UserError(`silence #${id} has already ended`);
-    ctx.services.alerts.unsilence(id, actorOf(ctx));
+    await ctx.services.alerts.unsilence(id, actorOf(ctx));
     return reply(text(`silence #${id} (${describeMatchers(s.matchers)}) ended`));
   },
 };

@@ -1,16 +1,11 @@
 import type { Logger } from 'pino';
 import { commands } from '../commands/index.js';
-import type { AdapterStatus, ChatAdapter } from './adapters/adapter.js';
-import { ConsoleAdapter } from './adapters/console/console-adapter.js';
-import { IrcAdapter } from './adapters/irc/irc-adapter.js';
-import { SlackAdapter } from './adapters/slack/slack-adapter.js';
-import { Bridge } from './bridge/bridge.js';
+import type { AdapterStatus } from './adapters/adapter.js';
+import { text } from './chat/rich-text.js';
 import { Dispatcher } from './chat/dispatcher.js';
-import { parseChannelAddress } from './chat/message.js';
 import { Permissions } from './chat/permissions.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config/schema.js';
-import { Delivery } from './delivery/delivery.js';
 import { Outbox } from './delivery/outbox.js';
 import { AlertService } from './domain/alerts/service.js';
 import { SilenceStore } from './domain/alerts/silences.js';
@@ -22,12 +17,9 @@ import { Routes } from './domain/routing/routes.js';
 import { MaintenanceService } from './domain/maintenance/service.js';
 import { MaintenanceStore } from './domain/maintenance/store.js';
 import { GitService } from './domain/git/service.js';
-import { digestFormat } from './domain/digest-format.js';
 import { People } from './domain/people.js';
 import { HostViews } from './domain/servers/host-view.js';
 import { Inventory } from './domain/servers/inventory.js';
-import { TicketDigestJob } from './domain/tickets/digest.js';
-import { TicketPreviews } from './domain/tickets/previews.js';
 import { TicketService } from './domain/tickets/service.js';
 import { TicketStore } from './domain/tickets/store.js';
 import { alertRoutes } from './http/routes/alerts.js';
@@ -43,48 +35,45 @@ import { maintenancePage, maintenanceWindowPage } from './http/board/pages/maint
 import { serverPage } from './http/board/pages/server.js';
 import { ticketPage, ticketsPage } from './http/board/pages/tickets.js';
 import { resolveToken } from './http/token.js';
-import { createInboundHandler } from './inbound/handler.js';
 import { startSyslog } from './ingest/syslog/start.js';
 import { startTailers } from './ingest/tail-start.js';
 import { Links } from './links.js';
+import { startLeaderDuties, type ConsoleIO, type LeaderDuties } from './leader.js';
+import { Cluster } from './leadership/cluster.js';
+import { Leadership, type LeadershipTimings } from './leadership/leadership.js';
 import { Metrics } from './metrics.js';
 import { parseListen } from './net/listen.js';
 import { HttpServer } from './http/server.js';
 import { Router } from './http/router.js';
 import { healthRoutes } from './http/routes/health.js';
 import { serverRoutes } from './http/routes/servers.js';
-import { MIGRATIONS_DIR } from './paths.js';
 import type { Services } from './services.js';
-import { openDatabase, type DB } from './store/database.js';
-import { Scheduler } from './scheduler/scheduler.js';
+import { openMigratedStore } from './store/open.js';
+import type { Sql } from './store/sql.js';
 import { GroupCommit } from './store/group-commit.js';
-import { migrate, readMigrations } from './store/migrate.js';
 
 /** The composition root: builds everything from the config. No logic lives here. */
 
 export interface Core {
   config: Config;
-  db: DB;
+  db: Sql;
   log: Logger;
   clock: Clock;
   outbox: Outbox;
   metrics: Metrics;
   services: Services;
   dispatcher: Dispatcher<Services>;
-  close(): void;
+  /** Who leads a redundant pair (on SQLite: this node, once it runs). */
+  cluster: Cluster;
+  close(): Promise<void>;
 }
 
 /** Store, domain services and the command dispatcher: what `start`, `run` and the CLI share. */
-export function buildCore(config: Config, opts: { log: Logger; clock?: Clock }): Core {
+export async function buildCore(config: Config, opts: { log: Logger; clock?: Clock }): Promise<Core> {
   const clock = opts.clock ?? systemClock;
-  const db = openDatabase(config.database);
-  try {
-    migrate(db, readMigrations(MIGRATIONS_DIR));
-  } catch (err) {
-    db.close();
-    throw err;
-  }
+  const { db } = await openMigratedStore(config.database, { onError: (message) => opts.log.warn({ database: message }, 'database connection lost') });
   const outbox = new Outbox(db, clock);
+  const cluster = new Cluster(db, config.node);
   const metrics = new Metrics(outbox, clock);
   const inventory = new Inventory(db, clock);
   const alertStore = new AlertStore(db, clock);
@@ -125,6 +114,7 @@ export function buildCore(config: Config, opts: { log: Logger; clock?: Clock }):
     people,
     timezone: config.timezone,
     links,
+    cluster,
   };
   const dispatcher = new Dispatcher<Services>({
     commands,
@@ -136,93 +126,72 @@ export function buildCore(config: Config, opts: { log: Logger; clock?: Clock }):
     log: opts.log,
     post: (channel, body) => outbox.enqueue({ channel, body }),
   });
-  return { config, db, log: opts.log, clock, outbox, metrics, services, dispatcher, close: () => db.close() };
+  return { config, db, log: opts.log, clock, outbox, metrics, services, dispatcher, cluster, close: () => db.close() };
 }
 
-export interface BotOptions {
+export interface BotOptions extends ConsoleIO {
   log: Logger;
   clock?: Clock;
-  /** Run the console chat even when a chat platform is configured. */
-  forceConsole?: boolean;
-  stdin: NodeJS.ReadableStream & { isTTY?: boolean };
-  stdout: NodeJS.WritableStream & { isTTY?: boolean };
-  /** Called when the console user ends the session (Ctrl-D on a terminal). */
-  onConsoleExit?: () => void;
+  /** For tests: lease timings shorter than the config's. */
+  timings?: LeadershipTimings;
 }
 
 export interface Bot {
   core: Core;
   /** Where the HTTP API listens (port resolved when 0 was asked for). */
   http: { host: string; port: number };
-  /** Each chat adapter's state, as /healthz shows it. */
+  /** Each chat adapter's state, as /healthz shows it (none on a standby). */
   chatStatus(): Record<string, AdapterStatus>;
+  leadership: Leadership;
   stop(): Promise<void>;
 }
 
+/**
+ * Every node accepts writes (HTTP, syslog, tailed files, the board); the
+ * node holding the leader lease also runs the chat connections, delivery
+ * and the scheduled jobs. On SQLite the one node always leads.
+ */
 export async function startBot(config: Config, opts: BotOptions): Promise<Bot> {
-  const core = buildCore(config, opts);
-  const { log, outbox, dispatcher } = core;
+  const core = await buildCore(config, opts);
+  const { log, services, metrics } = core;
 
-  const adapters = new Map<string, ChatAdapter>();
-  if (config.slack) {
-    const s = config.slack;
-    const settings = {
-      mode: s.mode, botToken: s.bot_token, appToken: s.app_token, signingSecret: s.signing_secret, listen: parseListen(s.listen)!,
-      apiUrl: s.api_url, slashCommand: s.slash_command, maxChannelLines: s.max_channel_lines,
-      relayBots: s.relay_bots, relayIconUrl: s.relay_icon_url, rate: s.rate,
-    };
-    adapters.set('slack', new SlackAdapter({ settings, clock: core.clock, log, people: core.services.people.slackIds() }));
-  }
-  if (config.irc) {
-    const i = config.irc;
-    const settings = {
-      host: i.host, port: i.port, tls: i.tls, tlsVerify: i.tls_verify, caFile: i.ca_file, password: i.password,
-      nick: i.nick, username: i.username, realname: i.realname, sasl: i.sasl, nickserv: i.nickserv, channels: i.channels,
-      flood: i.flood, maxChannelLines: i.max_channel_lines, formatting: i.formatting, ignore: i.ignore, rejoinDelayMs: i.rejoin_delay,
-    };
-    adapters.set('irc', new IrcAdapter({ settings, clock: core.clock, log, onNick: (nick) => dispatcher.addName(nick) }));
-  }
-  // With no chat platform configured, the console is the chat and shows what
-  // the bot sends to every channel.
-  const consoleServesAll = adapters.size === 0;
-  let consoleAdapter: ConsoleAdapter | undefined;
-  if (consoleServesAll || opts.forceConsole) {
-    consoleAdapter = new ConsoleAdapter({
-      input: opts.stdin,
-      output: opts.stdout,
-      clock: core.clock,
-      onClose: () => {
-        if (opts.stdin.isTTY) opts.onConsoleExit?.();
-        else log.info('console input ended; the bot keeps running');
-      },
-    });
-    adapters.set('console', consoleAdapter);
-  }
-
-  const { metrics } = core;
-  const delivery = new Delivery({
-    outbox,
-    clock: core.clock,
+  let duties: LeaderDuties | null = null;
+  const chatStatus = () => duties?.chatStatus() ?? {};
+  const l = config.leadership;
+  const leadership = new Leadership({
+    node: config.node,
+    lease: core.cluster.lease,
     log,
-    digest: { afterMs: config.alerts.digest_after, format: digestFormat },
-    onDelivered: (channel) => metrics.delivered.inc({ channel }),
-    onCondensed: (channel, rows) => metrics.condensed.inc({ channel }, rows),
-    adapterFor: (channel) => {
-      const platform = parseChannelAddress(channel)?.platform;
-      return (platform && adapters.get(platform)) ?? (consoleServesAll ? consoleAdapter : undefined);
+    timings: opts.timings ?? { leaseMs: l.lease, renewMs: l.renew_every, stopSendingMs: l.stop_sending_after },
+    onElected: async (held, fence) => {
+      metrics.leader.set(1);
+      metrics.epoch.set(held.epoch);
+      if (held.previousHolder) {
+        metrics.failovers.inc();
+        // Said before anything else goes out, so the channel reads the switch first.
+        for (const channel of l.announce) {
+          await core.outbox.enqueue({ channel, body: text(`opsbridge on ${config.node} took over from ${held.previousHolder} (epoch ${held.epoch})`), priority: 1 });
+        }
+      }
+      duties = await startLeaderDuties(core, config, opts, fence, log);
+    },
+    onDeposed: async () => {
+      metrics.leader.set(0);
+      const d = duties;
+      duties = null;
+      await d?.stop();
     },
   });
+  core.cluster.attach(leadership);
 
   const router = new Router();
-  const chatStatus = () => Object.fromEntries([...adapters].map(([name, a]) => [name, a.status()]));
   const token = resolveToken(config, { create: true })!;
   if (token.file) log.info({ file: token.file }, 'HTTP write API token (no http.token in the config) is in this file');
-  const { services } = core;
-  healthRoutes(router, core.outbox, chatStatus);
+  healthRoutes(router, { outbox: core.outbox, cluster: core.cluster, chats: chatStatus });
   serverRoutes(router, services);
   const commits = new GroupCommit(core.db);
   alertRoutes(router, { alerts: services.alerts, store: services.alertStore, commits, token: token.token, sources: { hostLabels: config.alerts.host_labels } });
-  ingestRoutes(router, { logs: services.logs, outbox, commits, token: token.token });
+  ingestRoutes(router, { logs: services.logs, outbox: core.outbox, commits, token: token.token });
   maintenanceRoutes(router, {
     maintenance: services.maintenance, store: services.maintenanceStore, inventory: services.inventory, clock: core.clock,
     timezone: config.timezone, channels: config.maintenance.channels, token: token.token,
@@ -252,7 +221,7 @@ export async function startBot(config: Config, opts: BotOptions): Promise<Bot> {
   try {
     address = await http.listen(listen.host, listen.port);
   } catch (err) {
-    core.close();
+    await core.close();
     throw err;
   }
   log.info({ listen: `${address.address}:${address.port}` }, 'HTTP API listening');
@@ -261,48 +230,26 @@ export async function startBot(config: Config, opts: BotOptions): Promise<Bot> {
     udp: config.syslog.udp, tcp: config.syslog.tcp, timezone: config.syslog.timezone ?? config.timezone,
     clock: core.clock, log, logs: services.logs, received: metrics.syslogLines,
   });
-  const tailers = await startTailers(config.tail, { db: core.db, clock: core.clock, log, logs: services.logs });
-  const bridge = config.bridges.length > 0 ? new Bridge(config.bridges, outbox) : undefined;
-  const previews = new TicketPreviews({
-    channels: config.tickets.previews, everyMs: config.tickets.preview_every, clock: core.clock,
-    ticket: (id) => services.tickets.get(id), links: services.links,
-    ...(bridge && { peers: (m) => bridge.peersOf(m) }),
-  });
-  const onMessage = createInboundHandler({ dispatcher, outbox, log, conversation: (m) => previews.previewsFor(m), ...(bridge && { bridge }) });
-  for (const a of adapters.values()) await a.start((m) => void onMessage(m));
-  delivery.start();
-  const digest = config.tickets.digest;
-  const scheduler = new Scheduler(
-    [
-      services.maintenance.job(),
-      ...services.alerts.jobs(),
-      ...(digest
-        ? [new TicketDigestJob({
-            db: core.db, clock: core.clock, tickets: services.tickets, outbox,
-            cron: digest.cron, timezone: config.timezone, channels: digest.channels, staleMs: digest.stale_after,
-          })]
-        : []),
-    ],
-    log,
-  );
-  scheduler.start();
+  const tailers = await startTailers(config.tail, { db: core.db, node: config.node, clock: core.clock, log, logs: services.logs });
+  await leadership.start();
+  // A node alone (and every SQLite install) leads at once: be on chat before returning.
+  await leadership.settled();
 
   let stopped = false;
   return {
     core,
     http: { host: address.address, port: address.port },
     chatStatus,
+    leadership,
     async stop() {
       if (stopped) return;
       stopped = true;
-      await scheduler.stop();
+      // Releasing the lease first lets a standby take over within one renew interval.
+      await leadership.stop();
       await syslog?.stop();
       for (const t of tailers) await t.stop();
-      // Adapters first: they fail what they still hold, so delivery's waits end.
-      for (const a of adapters.values()) await a.stop();
-      await delivery.stop();
       await http.close();
-      core.close();
+      await core.close();
     },
   };
 }

@@ -52,7 +52,7 @@ program
     const where = loaded.file ?? 'embedded defaults (no opsbridge.yaml)';
     const chats = Object.keys(bot.chatStatus());
     process.stdout.write(
-      `opsbridge is running on ${where}: database ${cfg.database}, HTTP API http://${bot.http.host}:${bot.http.port}, chat: ${chats.join(', ')}\n` +
+      `opsbridge is running on ${where}: database ${bot.core.db.name}, HTTP API http://${bot.http.host}:${bot.http.port}, chat: ${chats.join(', ')}\n` +
         (chats.includes('console') ? `Type ${cfg.commands.prefix}help for commands, Ctrl-D to quit.\n` : ''),
     );
   });
@@ -62,15 +62,74 @@ program
   .description('apply pending database migrations and exit')
   .action(async () => {
     const cfg = config();
-    const { openDatabase } = await import('./store/database.js');
-    const { migrate, readMigrations } = await import('./store/migrate.js');
-    const { MIGRATIONS_DIR } = await import('./paths.js');
-    const db = openDatabase(cfg.database);
+    const { openMigratedStore } = await import('./store/open.js');
+    const { db, migrations: r } = await openMigratedStore(cfg.database);
     try {
-      const r = migrate(db, readMigrations(MIGRATIONS_DIR));
       process.stdout.write(r.applied.length ? `applied ${r.applied.join(', ')}\n` : `up to date (${r.alreadyApplied} migrations applied)\n`);
     } finally {
-      db.close();
+      await db.close();
+    }
+  });
+
+const db = program.command('db').description('the store: copy an SQLite install into PostgreSQL');
+
+db.command('copy')
+  .description('copy every row of an SQLite store into another store (PostgreSQL for a redundant pair); running it again changes nothing')
+  .requiredOption('--from <path>', 'the SQLite file, e.g. ./data/opsbridge.db')
+  .requiredOption('--to <database>', 'the target: postgres://user@host/database (password from the URL or $PGPASSWORD)')
+  .action(async (opts: { from: string; to: string }) => {
+    const { existsSync } = await import('node:fs');
+    const { openMigratedStore } = await import('./store/open.js');
+    const { openSqlite } = await import('./store/sqlite.js');
+    const { migrate, readMigrations } = await import('./store/migrate.js');
+    const { migrationsDir } = await import('./paths.js');
+    const { copyStore } = await import('./store/copy.js');
+    if (!existsSync(opts.from)) throw new UserError(`--from: no such file: ${opts.from}`);
+    const from = openSqlite(opts.from);
+    try {
+      // The source is brought to this version's schema first, as `start` would.
+      await migrate(from, readMigrations(migrationsDir('sqlite')));
+      const { db: to } = await openMigratedStore(opts.to);
+      try {
+        // One bar per table, on a terminal only.
+        let bar: ReturnType<typeof progressBar> | null = null;
+        let table = '';
+        const report = await copyStore(from, to, (p) => {
+          if (p.table !== table) {
+            bar?.end();
+            bar = progressBar(process.stderr, `copying ${p.table.padEnd(22)}`);
+            table = p.table;
+          }
+          bar!.update(p.done, p.total);
+        });
+        (bar as ReturnType<typeof progressBar> | null)?.end();
+        for (const t of report.tables) process.stdout.write(`${t.table.padEnd(24)} ${String(t.rows).padStart(9)} rows, ${String(t.copied).padStart(9)} new\n`);
+        const copied = report.tables.reduce((n, t) => n + t.copied, 0);
+        process.stdout.write(copied === 0 ? `nothing to copy: ${to.name} already has every row\n` : `copied ${copied} rows into ${to.name}\n`);
+      } finally {
+        await to.close();
+      }
+    } finally {
+      await from.close();
+    }
+  });
+
+program
+  .command('status')
+  .description('say which node of a redundant pair leads, since when, and its lease epoch (reads the store)')
+  .action(async () => {
+    const cfg = config();
+    const { openMigratedStore } = await import('./store/open.js');
+    const { Cluster } = await import('./leadership/cluster.js');
+    const { describeCluster } = await import('./leadership/describe.js');
+    const { db } = await openMigratedStore(cfg.database);
+    try {
+      const s = await new Cluster(db, cfg.node).status();
+      process.stdout.write(describeCluster(s, db.engine, cfg.timezone) + '\n');
+      if (s.leader) process.stdout.write(`lease: ${s.leader.live ? `renewed, ends in ${(s.leader.expiresInMs / 1000).toFixed(1)} s` : 'expired'}; previous leader: ${s.leader.previous || 'none'}\n`);
+      process.exitCode = s.leader?.live ? 0 : 1;
+    } finally {
+      await db.close();
     }
   });
 
@@ -96,7 +155,7 @@ program
       process.stdout.write((process.stdout.isTTY ? renderAnsi(reply.body) : renderPlain(reply.body)) + '\n');
       process.exitCode = reply.ok ? 0 : 1;
     } finally {
-      core.close();
+      await core.close();
     }
   });
 
@@ -201,7 +260,7 @@ servers
       const bar = progressBar(process.stderr, 'importing');
       const { importServers } = await import('./domain/servers/import.js');
       const { detectFormat } = await import('./domain/servers/import-file.js');
-      const report = importServers(core.services.inventory, textIn, opts.format ?? detectFormat(file, textIn), {
+      const report = await importServers(core.services.inventory, textIn, opts.format ?? detectFormat(file, textIn), {
         actor: 'console',
         source: file,
         dryRun: opts.dryRun ?? false,
@@ -214,7 +273,7 @@ servers
       );
       process.exitCode = report.rejected.length > 0 ? 1 : 0;
     } finally {
-      core.close();
+      await core.close();
     }
   });
 
@@ -229,7 +288,7 @@ servers
     try {
       const out: NodeJS.WritableStream = opts.output ? createWriteStream(opts.output) : process.stdout;
       const { exportServers } = await import('./domain/servers/export.js');
-      for (const chunk of exportServers(core.services.inventory.all(), opts.format)) {
+      for await (const chunk of exportServers(core.services.inventory.all(), opts.format)) {
         if (!out.write(chunk)) await once(out, 'drain');
       }
       if (opts.output) {
@@ -237,7 +296,7 @@ servers
         await once(out, 'finish');
       }
     } finally {
-      core.close();
+      await core.close();
     }
   });
 

@@ -17,6 +17,12 @@ export class Metrics {
   readonly condensed: Counter<'channel'>;
   readonly logLines: Counter<'source'>;
   readonly syslogLines: Counter<'transport' | 'result'>;
+  /** 1 on the node that holds the leader lease. */
+  readonly leader: Gauge;
+  readonly epoch: Gauge;
+  readonly failovers: Counter;
+  /** Lines sent again by a new leader because they were on the wire when the old one was lost. */
+  readonly resent: Counter<'channel'>;
 
   private readonly depth: Gauge<'channel'>;
   private readonly age: Gauge<'channel'>;
@@ -36,14 +42,19 @@ export class Metrics {
     this.logLines = counter('opsbridge_log_lines_accepted_total', 'Log lines accepted and stored', ['source']);
     this.syslogLines = counter('opsbridge_syslog_lines_total', 'Syslog messages received, by whether they parsed', ['transport', 'result']);
 
+    this.leader = new Gauge({ name: 'opsbridge_leader', help: '1 when this node holds the leader lease (chat connections, delivery, jobs)', registers: [r] });
+    this.epoch = new Gauge({ name: 'opsbridge_lease_epoch', help: 'Epoch of the leader lease this node last held', registers: [r] });
+    this.failovers = new Counter({ name: 'opsbridge_failovers_total', help: 'Times this node took the lead from another node', registers: [r] });
+    this.resent = counter('opsbridge_messages_resent_total', 'Outbox messages sent again after a failover: they were in flight when the old leader was lost', ['channel']);
+
     // Read from the outbox table when scraped: rows written by other processes count too.
     this.depth = new Gauge({ name: 'opsbridge_outbox_pending', help: 'Messages waiting in the outbox', labelNames: ['channel'], registers: [r] });
     this.age = new Gauge({ name: 'opsbridge_outbox_oldest_pending_seconds', help: 'Age of the oldest waiting message', labelNames: ['channel'], registers: [r] });
   }
 
-  private collectOutbox(): void {
+  private async collectOutbox(): Promise<void> {
     const now = this.clock.now().getTime();
-    const rows = this.outbox.depth();
+    const rows = await this.outbox.depth();
     const seen = new Set(rows.map((r) => r.channel));
     for (const c of this.known) if (!seen.has(c)) {
       this.depth.set({ channel: c }, 0);
@@ -57,7 +68,7 @@ export class Metrics {
   }
 
   async render(): Promise<{ contentType: string; body: string }> {
-    this.collectOutbox();
+    await this.collectOutbox();
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
   }
 }

@@ -17,4 +17,10 @@ function findPackageRoot(): string {
 }
 
 export const PACKAGE_ROOT = findPackageRoot();
-export const MIGRATIONS_DIR = join(PACKAGE_ROOT, 'migrations');
+/**
+ * Each engine's migrations: the same names in both folders, one schema
+ * written in each dialect (a test checks that the two lists match).
+ */
+export function migrationsDir(engine: 'sqlite' | 'postgres'): string {
+  return join(PACKAGE_ROOT, 'migrations', engine);
+}

@@ -8,6 +8,7 @@ import type { GitService } from './domain/git/service.js';
 import type { People } from './domain/people.js';
 import type { HostViews } from './domain/servers/host-view.js';
 import type { Inventory } from './domain/servers/inventory.js';
+import type { Cluster } from './leadership/cluster.js';
 import type { Links } from './links.js';
 import type { TicketService } from './domain/tickets/service.js';
 
@@ -32,4 +33,6 @@ export interface Services {
   timezone: string;
   /** Where links in chat point (the status board, with http.public_url set). */
   links: Links;
+  /** Which node of a redundant pair leads: `!status`. */
+  cluster: Cluster;
 }

@@ -17,13 +17,13 @@ export const assign: CommandAction<Services> = {
   usage: 'ID NAME',
   examples: ['ticket assign 42 alice', 'ticket assign #42 @bob'],
   role: 'operator',
-  run(ctx, args) {
+  async run(ctx, args) {
     const [word, ...rest] = args.positional;
     const id = ticketNumber(word);
     if (rest.length === 0) throw new UsageError(`assign #${id} to whom?`);
     const person = personNamed(ctx, rest.join(' '));
-    requireTicket(ctx, id);
-    const { ticket, previous } = ctx.services.tickets.assign(id, person, rules(ctx).actor(), mentionedIn(ctx));
+    await requireTicket(ctx, id);
+    const { ticket, previous } = await ctx.services.tickets.assign(id, person, rules(ctx).actor(), mentionedIn(ctx));
     return reply(richText(line(...join([bold(`#${id}`), 'assigned to', mentionOf(ctx, person), previous && `(was ${previous})`, `— ${title(ticket)}`]))));
   },
 };
@@ -33,19 +33,19 @@ export const take: CommandAction<Services> = {
   usage: 'ID',
   examples: ['ticket take 42'],
   role: 'viewer',
-  run(ctx, args) {
+  async run(ctx, args) {
     const id = ticketNumber(args.positional[0]);
     if (args.positional.length > 1) throw new UsageError(undefined, { hint: `(to give it to someone else: ${usageOf(ctx.commands, ctx.prefix, 'ticket assign')})` });
     const asker = rules(ctx);
     const person = asker.verified('take a ticket');
-    const t = requireTicket(ctx, id);
+    const t = await requireTicket(ctx, id);
     try {
       asker.mayTake(t, person);
     } catch (err) {
       if (err instanceof HeldByOther) throw new UserError(`${err.message} (${ctx.prefix}ticket assign ${id} ${person.name})`);
       throw err;
     }
-    const { ticket, previous } = ctx.services.tickets.assign(id, person, person, mentionedIn(ctx));
+    const { ticket, previous } = await ctx.services.tickets.assign(id, person, person, mentionedIn(ctx));
     return reply(richText(line(...join([bold(`#${id}`), 'is yours now', previous && `(was ${previous})`, `— ${title(ticket)}`]))));
   },
 };
@@ -67,19 +67,19 @@ const PERMISSION_NOTE = "Allowed to operators and to the ticket's assignee or re
  * The one path of `status`, `close` and `reopen`: the ticket must exist,
  * `refuse` may object to its current state, then the asker's right is checked.
  */
-function changeStatus(
+async function changeStatus(
   ctx: CommandContext<Services>,
   id: number,
   to: TicketStatus,
   verb: string,
   note: string,
   refuse?: (t: Ticket) => string | undefined,
-): Ticket {
-  const t = requireTicket(ctx, id);
+): Promise<Ticket> {
+  const t = await requireTicket(ctx, id);
   const refusal = refuse?.(t);
   if (refusal) throw new UserError(refusal);
   const who = rules(ctx).mayChangeStatus(t, verb);
-  return ctx.services.tickets.setStatus(id, to, who, note.trim() || undefined);
+  return await ctx.services.tickets.setStatus(id, to, who, note.trim() || undefined);
 }
 
 export const status: CommandAction<Services> = {
@@ -88,11 +88,11 @@ export const status: CommandAction<Services> = {
   examples: ['ticket status 42 in_progress', 'ticket status 42 resolved rebooted, watching it'],
   role: 'viewer',
   freeText: true,
-  run(ctx, args) {
+  async run(ctx, args) {
     const [word, ...rest] = args.positional;
     const id = ticketNumber(word);
     const { status: to, used } = parseStatus(rest);
-    const after = changeStatus(ctx, id, to, 'change the status of', rest.slice(used).join(' '));
+    const after = await changeStatus(ctx, id, to, 'change the status of', rest.slice(used).join(' '));
     return reply(richText(line(...join([bold(`#${id}`), 'now', statusLabel(after.status), `— ${title(after)}`]))));
   },
 };
@@ -103,11 +103,11 @@ export const close: CommandAction<Services> = {
   examples: ['ticket close 42', 'ticket close 42 replaced the disk'],
   role: 'viewer',
   freeText: true,
-  run(ctx, args) {
+  async run(ctx, args) {
     const [word, ...rest] = args.positional;
     const id = ticketNumber(word);
     const note = rest.join(' ').trim();
-    const after = changeStatus(ctx, id, 'closed', 'close', note);
+    const after = await changeStatus(ctx, id, 'closed', 'close', note);
     return reply(richText(line(...join([bold(`#${id}`), statusLabel(after.status), `— ${title(after)}`, note && `(${oneLine(note, 80)})`]))));
   },
 };
@@ -118,10 +118,10 @@ export const reopen: CommandAction<Services> = {
   examples: ['ticket reopen 42 disk full again'],
   role: 'viewer',
   freeText: true,
-  run(ctx, args) {
+  async run(ctx, args) {
     const [word, ...rest] = args.positional;
     const id = ticketNumber(word);
-    const after = changeStatus(ctx, id, 'open', 'reopen', rest.join(' '), (t) =>
+    const after = await changeStatus(ctx, id, 'open', 'reopen', rest.join(' '), (t) =>
       ACTIVE_STATUSES.includes(t.status) ? `#${id} is ${t.status.replace('_', ' ')}, not resolved or closed: nothing to reopen` : undefined,
     );
     return reply(richText(line(...join([bold(`#${id}`), 'reopened', `— ${title(after)}`]))));

@@ -12,13 +12,13 @@ export const comment: CommandAction<Services> = {
   examples: ['ticket comment 42 swapped the disk, rebuilding the array'],
   role: 'viewer',
   freeText: true,
-  run(ctx, args) {
+  async run(ctx, args) {
     const [word, ...rest] = args.positional;
     const id = ticketNumber(word);
     const body = rest.join(' ').trim();
     if (body === '') throw new UsageError('what is the comment?');
-    requireTicket(ctx, id);
-    const t = ctx.services.tickets.comment(id, rules(ctx).actor(), body);
+    await requireTicket(ctx, id);
+    const t = await ctx.services.tickets.comment(id, rules(ctx).actor(), body);
     return reply(text(`#${id}: comment added — ${title(t)}`));
   },
 };
@@ -28,12 +28,12 @@ export const watch: CommandAction<Services> = {
   usage: 'ID',
   examples: ['ticket watch 42'],
   role: 'viewer',
-  run(ctx, args) {
+  async run(ctx, args) {
     const id = ticketNumber(args.positional[0]);
     if (args.positional.length > 1) throw new UsageError();
     const person = rules(ctx).verified('watch a ticket');
-    requireTicket(ctx, id);
-    const added = ctx.services.tickets.watch(id, person);
+    await requireTicket(ctx, id);
+    const added = await ctx.services.tickets.watch(id, person);
     return reply(text(added ? `you are watching #${id}: changes reach you in a private message` : `you are watching #${id} already`));
   },
 };

@@ -24,8 +24,8 @@ export function ticketNumber(word: string | undefined): number {
 }
 
 /** The ticket, or an error that says how to find one. */
-export function requireTicket(ctx: Ctx, id: number): Ticket {
-  const t = ctx.services.tickets.get(id);
+export async function requireTicket(ctx: Ctx, id: number): Promise<Ticket> {
+  const t = await ctx.services.tickets.get(id);
   if (!t) throw new UserError(`no ticket #${id} — ${ctx.prefix}tickets lists the open ones, ${ctx.prefix}tickets search WORDS finds the others`);
   return t;
 }

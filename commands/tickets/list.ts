@@ -27,7 +27,7 @@ export const tickets: Command<Services> = {
   options: { host: 'tickets related to this host', status: `active (open and in progress, the default), all, ${TICKET_STATUSES.join(', ')}` },
   flags: { all: 'include resolved and closed tickets', full: `up to ${FULL_LIST} tickets in a private reply instead of ${CHANNEL_LINES} here` },
   freeText: true,
-  run(ctx, args) {
+  async run(ctx, args) {
     const { tickets: service, links } = ctx.services;
     const filter: TicketFilter = {};
     const about: (string | false)[] = [];
@@ -71,13 +71,13 @@ export const tickets: Command<Services> = {
       }
     }
     if (args.options.host !== undefined) {
-      const server = service.server(args.options.host);
+      const server = await service.server(args.options.host);
       filter.serverId = server.id;
       about.push(`on ${server.name}`);
     }
 
     const full = args.flags.has('full');
-    const { total, tickets: shown } = service.list(filter, full ? FULL_LIST : CHANNEL_LINES);
+    const { total, tickets: shown } = await service.list(filter, full ? FULL_LIST : CHANNEL_LINES);
     const what = listStatus === 'active' ? 'active ticket' : listStatus === 'all' ? 'ticket' : `${listStatus.replace('_', ' ')} ticket`;
     const qualifiers = [...about, listStatus === 'all' && '(any status)'].filter(Boolean).join(' ');
     if (total === 0) {

@@ -40,7 +40,7 @@ export const create: CommandAction<Services> = {
   role: 'viewer',
   options: { prio: `priority: ${[...PRIORITIES].reverse().join(', ')} (default normal)`, priority: 'same as prio=', host: 'a related host; several: host=web01,web02 or host= again', hosts: 'same as host=' },
   freeText: true,
-  run(ctx, args) {
+  async run(ctx, args) {
     // ParsedArgs keeps one value per option and drops `--`: `new` reads the words as typed.
     const tokens = args.tokens;
     const titleWords: string[] = [];
@@ -85,7 +85,7 @@ export const create: CommandAction<Services> = {
     const named = assigneeWord;
     const assignee = named !== undefined ? withUsage(() => asker.newTicketAssignee(named)) : undefined;
     const channel = mentionedIn(ctx);
-    const t = ctx.services.tickets.create({
+    const t = await ctx.services.tickets.create({
       title: titleText,
       ...(descWords.length > 0 && { description: descWords.join(' ') }),
       ...(priority && { priority }),

@@ -22,7 +22,7 @@ const FULL_COMMITS = 20;
 /** What `--full` reads of a timeline: far more than any ticket has. */
 const ALL_EVENTS = 100_000;
 
-function showTicket(ctx: Ctx, args: ParsedArgs) {
+async function showTicket(ctx: Ctx, args: ParsedArgs) {
   const { tickets, timezone, links } = ctx.services;
   const subcommands = Object.keys(ticket.subcommands ?? {});
   const [word, ...rest] = args.positional;
@@ -37,13 +37,13 @@ function showTicket(ctx: Ctx, args: ParsedArgs) {
     const hint = subcommands.includes(sub) ? `— did you mean ${ctx.prefix}ticket ${sub} ${id}${rest.length > 1 ? ' ' + rest.slice(1).join(' ') : ''}?` : undefined;
     throw new UsageError(undefined, hint ? { hint } : {});
   }
-  const t = requireTicket(ctx, id);
+  const t = await requireTicket(ctx, id);
   const url = links.ticket(id);
   const head = line(...ticketBrief(t), ...(url ? [' ', link(url)] : []));
 
   if (!args.flags.has('full')) {
-    const events = tickets.timeline(id, RECENT_EVENTS + 1);
-    const more = events.length > RECENT_EVENTS || t.description !== '' || t.hosts.length > 3 || tickets.commits(id).length > 0;
+    const events = await tickets.timeline(id, RECENT_EVENTS + 1);
+    const more = events.length > RECENT_EVENTS || t.description !== '' || t.hosts.length > 3 || (await tickets.commits(id)).length > 0;
     return reply(
       richText(
         head,
@@ -70,9 +70,9 @@ function showTicket(ctx: Ctx, args: ParsedArgs) {
   ];
   if (t.description !== '') blocks.push(line(bold('description: '), t.description));
   if (t.hosts.length > 0) blocks.push(line(bold(`hosts (${t.hosts.length}): `), t.hosts.join(', ')));
-  const watchers = tickets.watchers(id);
+  const watchers = await tickets.watchers(id);
   blocks.push(line(bold(`watchers (${watchers.length}): `), watchers.length > 0 ? watchers.join(', ') : 'nobody'));
-  const commits = tickets.commits(id);
+  const commits = await tickets.commits(id);
   if (commits.length > 0) {
     blocks.push(
       line(bold(`commits (${commits.length}):`)),
@@ -80,7 +80,7 @@ function showTicket(ctx: Ctx, args: ParsedArgs) {
     );
     if (commits.length > FULL_COMMITS) blocks.push(line(tone('muted', `…and ${commits.length - FULL_COMMITS} earlier commits`), ...(url ? [': ', link(url)] : [])));
   }
-  const events = tickets.timeline(id, ALL_EVENTS);
+  const events = await tickets.timeline(id, ALL_EVENTS);
   blocks.push(line(bold(`timeline (${events.length}):`)));
   if (events.length > FULL_EVENTS) blocks.push(line(tone('muted', `…and ${events.length - FULL_EVENTS} earlier`), ...(url ? [': ', link(url)] : [])));
   blocks.push(list(events.slice(-FULL_EVENTS).map((e) => eventLine(ctx, e))));

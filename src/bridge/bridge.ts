@@ -26,21 +26,21 @@ export class Bridge {
   }
 
   /** A person's message: to every other channel of its bridge, with the author's name. */
-  relayMessage(msg: InboundMessage): void {
+  async relayMessage(msg: InboundMessage): Promise<void> {
     // Private exchanges stay private: DMs and slash commands (answered ephemerally).
     if (msg.direct || msg.privateReply) return;
     const body: RichText = msg.rich ?? richText(line(msg.text));
     let marked = msg.edited ? prefixed(body, '(edit) ') : body;
     if (msg.threadTitle !== undefined) marked = prefixed(marked, `(in thread “${msg.threadTitle}”) `);
     for (const to of this.peersOf(msg)) {
-      this.outbox.enqueue({ channel: to, body: marked, author: msg.user.name, ...(msg.action && { action: true }) });
+      await this.outbox.enqueue({ channel: to, body: marked, author: msg.user.name, ...(msg.action && { action: true }) });
     }
   }
 
   /** The bot's answer to a command typed in a bridged channel: both sides see it, as the bot's. */
-  relayReply(msg: InboundMessage, reply: Reply): void {
+  async relayReply(msg: InboundMessage, reply: Reply): Promise<void> {
     if (msg.direct || msg.privateReply || reply.private) return;
-    for (const to of this.peersOf(msg)) this.outbox.enqueue({ channel: to, body: reply.body });
+    for (const to of this.peersOf(msg)) await this.outbox.enqueue({ channel: to, body: reply.body });
   }
 }
 

@@ -22,8 +22,8 @@ export interface CommandContext<S> {
   prefix: string;
   /** Every command, for `!help`. */
   commands: readonly Command<S>[];
-  /** Posts to any channel through the outbox. */
-  post(channel: string, body: RichText): void;
+  /** Posts to any channel through the outbox; resolves once the row is written (its value means nothing). */
+  post(channel: string, body: RichText): Promise<unknown>;
 }
 
 /**

@@ -18,7 +18,8 @@ export interface DispatcherDeps<S> {
   platformPrefixes?: Partial<Record<Platform, string>>;
   clock: Clock;
   log: Logger;
-  post(channel: string, body: RichText): void;
+  /** Writes to the outbox; resolves once the row is written. */
+  post(channel: string, body: RichText): Promise<unknown>;
 }
 
 /**

@@ -54,11 +54,11 @@ async function writeDirectly(config: Config, db: string, pushes: Push[]): Promis
   // Loaded only here: the whole bot takes most of a second to load, which a hook should not pay on every push.
   const { buildCore } = await import('../app.js');
   const { pino } = await import('pino');
-  const core = buildCore({ ...config, database: db }, { log: pino({ level: 'silent' }) });
+  const core = await buildCore({ ...config, database: db }, { log: pino({ level: 'silent' }) });
   try {
-    return core.services.git.ingest(pushes).map((o, i) => ({ ref: pushes[i]!.ref, ...o }));
+    return (await core.services.git.ingest(pushes)).map((o, i) => ({ ref: pushes[i]!.ref, ...o }));
   } finally {
-    core.close();
+    await core.close();
   }
 }
 

@@ -37,6 +37,12 @@ export function loadConfig(path: string | undefined, env: NodeJS.ProcessEnv = pr
 export function parseConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env, file?: string): Config {
   const problems: string[] = [];
   const interpolated = interpolateEnv(raw, env, [], problems);
+  // Like Grafana's GF_DATABASE_URL: the environment names the shared store
+  // without a secret in the config file.
+  const databaseUrl = env.OPSBRIDGE_DATABASE_URL;
+  if (databaseUrl && interpolated && typeof interpolated === 'object' && !Array.isArray(interpolated)) {
+    (interpolated as Record<string, unknown>).database = databaseUrl;
+  }
   const result = configSchema.safeParse(interpolated, { reportInput: true });
   if (!result.success) {
     // A key whose variable is unset already has its line: the schema's
@@ -89,6 +95,8 @@ function describeIssue(issue: z.core.$ZodIssue): string[] {
   if (SECRET_KEY.test(String(issue.path.at(-1) ?? '')) && issue.code !== 'unrecognized_keys') {
     return [`${at}: ${issue.input === undefined ? 'required' : issue.message}`];
   }
+  // A database URL may carry a password: say what is wrong with it without echoing it.
+  if (at === 'database' && issue.code === 'custom') return [`${at}: ${issue.message}`];
   switch (issue.code) {
     case 'unrecognized_keys':
       return issue.keys.map((k) => `${keyPath([...issue.path, k])}: unknown key`);

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { z } from 'zod';
 import { channelAddress } from '../chat/message.js';
 import { ROLES } from '../chat/permissions.js';
@@ -188,6 +189,26 @@ const maintenanceSchema = z.strictObject({
   overdue_every: duration('30m'),
 });
 
+/**
+ * A redundant pair on one PostgreSQL store: one node leads (chat
+ * connections, delivery, scheduled jobs) while its lease lasts.
+ */
+const leadershipSchema = z
+  .strictObject({
+    /** How long the lease lasts without renewal: the longest a dead leader holds up a failover. */
+    lease: duration('6s'),
+    /** How often the leader renews, and a standby tries to take over. */
+    renew_every: duration('1s'),
+    /** The leader sends nothing once this long has passed since its last renewal. */
+    stop_sending_after: duration('4s'),
+    /** Where a node says it took over: "opsbridge on web-b took over from web-a (epoch 7)". */
+    announce: z.array(channelAddress).default([]),
+  })
+  // Only once all three are durations: a bad one already has its own line.
+  .refine((l) => [l.lease, l.renew_every, l.stop_sending_after].some((v) => typeof v !== 'number') || (l.renew_every < l.stop_sending_after && l.stop_sending_after < l.lease), {
+    message: 'needs renew_every < stop_sending_after < lease',
+  });
+
 const keywordList = z.array(z.string().regex(/^[A-Za-z][A-Za-z-]{0,30}$/, { message: 'a keyword is a word, e.g. fixes' }));
 
 const gitRepoSchema = z.strictObject({
@@ -238,8 +259,43 @@ const boardSchema = z.strictObject({
   basic: z.strictObject({ user: z.string().min(1).regex(/^[^:]+$/, { message: 'must not contain ":"' }), password: z.string().min(8, { message: 'must be at least 8 characters' }) }).optional(),
 });
 
+/**
+ * A file path, or a postgres:// URL. Any other scheme is refused rather than
+ * taken as a path: `mysql://db1/ops` must not quietly become a directory
+ * named `mysql:` and a bot of its own.
+ */
+const databaseLocation = z
+  .string()
+  .min(1)
+  .superRefine((v, ctx) => {
+    const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(v)?.[1];
+    if (!scheme) return;
+    if (!/^postgres(ql)?$/i.test(scheme)) {
+      ctx.addIssue({ code: 'custom', message: `unsupported URL scheme '${scheme}://': use a file path for SQLite, or postgres://user@host/database` });
+      return;
+    }
+    let url: URL | null = null;
+    try {
+      url = new URL(v);
+    } catch {
+      /* reported below */
+    }
+    if (!url || !url.hostname) {
+      ctx.addIssue({ code: 'custom', message: 'is not a valid postgres:// URL: expected postgres://user@host[:port]/database' });
+    } else if (url.pathname.replace(/^\//, '') === '') {
+      ctx.addIssue({ code: 'custom', message: 'names no database: expected postgres://user@host[:port]/database' });
+    }
+  });
+
 export const configSchema = z.strictObject({
-  database: z.string().min(1).default('./data/opsbridge.db'),
+  /** An SQLite file path, or postgres://user@host/db for a shared store (a redundant pair). */
+  database: databaseLocation.default('./data/opsbridge.db'),
+  /** This node's name in a redundant pair: in /healthz, `!status` and the takeover message. */
+  node: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, { message: 'a host-like name: letters, digits, . _ -' })
+    .default(() => hostname().split('.')[0] || 'opsbridge'),
+  leadership: leadershipSchema.default(() => leadershipSchema.parse({})),
   timezone: timezone.default(() => Intl.DateTimeFormat().resolvedOptions().timeZone),
   log: z
     .strictObject({

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { PermanentDeliveryError, type ChatAdapter } from '../adapters/adapter.js';
 import type { Clock } from '../clock.js';
 import { planDigests, type DigestFormat } from './digest.js';
-import type { Outbox } from './outbox.js';
+import type { Outbox, OutboxFence } from './outbox.js';
 
 export interface DeliveryDeps {
   outbox: Outbox;
@@ -20,7 +20,19 @@ export interface DeliveryDeps {
   /** Called with the number of rows a digest replaced. */
   onCondensed?(channel: string, rows: number): void;
   onDelivered?(channel: string): void;
+  /**
+   * A redundant pair's leader: every claim and mark is fenced by its epoch,
+   * and nothing goes to an adapter unless `canSend()` (its lease was renewed
+   * recently enough). Without one (a node alone in tests), rows are sent
+   * and marked unfenced.
+   */
+  fence?: OutboxFence & { canSend(): boolean };
+  /** Called for a row a lost leader had claimed and not marked: sent again, maybe a duplicate. */
+  onResent?(channel: string): void;
 }
+
+/** What a fenced check throws once the lease is gone (leadership/lease.ts); matched by name to keep this layer free of it. */
+const isLeaseLost = (err: unknown) => err instanceof Error && err.name === 'LeaseLostError';
 
 const BATCH = 50;
 const RETRY_MIN_MS = 1_000;
@@ -42,6 +54,9 @@ export class Delivery {
   /** Per channel: the backlog size at which planning digests last found nothing to condense. */
   private readonly uncondensable = new Map<string, number>();
   private readonly inFlight = new Set<Promise<void>>();
+  /** The look at the outbox under way, and whether another was asked for meanwhile. */
+  private scan: Promise<void> | undefined;
+  private rescan = false;
 
   constructor(private readonly deps: DeliveryDeps) {}
 
@@ -53,32 +68,57 @@ export class Delivery {
       this.kickScheduled = true;
       setImmediate(() => {
         this.kickScheduled = false;
-        this.kick();
+        void this.kick(); // never rejects
       });
     });
-    this.timer = setInterval(() => this.kick(), this.deps.pollMs ?? 500);
+    this.timer = setInterval(() => void this.kick(), this.deps.pollMs ?? 500);
     this.timer.unref();
-    this.kick();
+    void this.kick();
   }
 
   async stop(): Promise<void> {
     this.running = false;
     clearInterval(this.timer);
     this.unsubscribe?.();
+    await this.scan;
     await Promise.allSettled([...this.inFlight]);
   }
 
-  /** Starts delivery for every channel with pending rows that is not already being served. */
-  kick(): void {
-    if (!this.running) return;
+  /**
+   * Starts delivery for every channel with pending rows that is not already
+   * being served. Never rejects. Kicks while a look is under way (a poll, a
+   * burst of enqueues, a slow store) share one more look after it, rather
+   * than piling up reads of the outbox.
+   */
+  kick(): Promise<void> {
+    if (!this.running) return Promise.resolve();
+    if (this.scan) {
+      this.rescan = true;
+      return this.scan;
+    }
+    const scan = this.startChannels().finally(() => {
+      this.scan = undefined;
+      if (this.rescan) {
+        this.rescan = false;
+        void this.kick(); // never rejects
+      }
+    });
+    this.scan = scan;
+    return scan;
+  }
+
+  private async startChannels(): Promise<void> {
     let channels: string[];
     try {
-      channels = this.deps.outbox.channelsWithPending();
+      channels = await this.deps.outbox.channelsWithPending();
     } catch (err) {
-      // A locked or failing database: the next poll tries again.
+      // A locked, failing or unreachable database: the next poll tries again.
       this.deps.log.error({ err }, 'cannot read the outbox');
       return;
     }
+    // stop() may have been called while the outbox was read.
+    if (!this.running) return;
+    // From here to the end nothing awaits: `busy` is checked and set in one go.
     for (const channel of channels) {
       if (this.busy.has(channel)) continue;
       const retry = this.retryAt.get(channel);
@@ -95,14 +135,19 @@ export class Delivery {
       this.busy.add(channel);
       const p = this.deliverChannel(channel, adapter)
         .catch((err: unknown) => {
-          // The store failed under us (locked, disk full): back off, the rows are still there.
+          if (isLeaseLost(err)) {
+            // Another node leads now: it delivers the rest; this one is being stopped.
+            this.deps.log.warn({ channel }, 'delivery stopped: the leader lease is gone');
+            return;
+          }
+          // The store failed under us (locked, disk full, unreachable): back off, the rows are still there.
           this.deps.log.error({ err, channel }, 'delivery stopped by a store error; retrying');
           this.backOff(channel);
         })
         .finally(() => {
-        this.busy.delete(channel);
-        this.inFlight.delete(p);
-      });
+          this.busy.delete(channel);
+          this.inFlight.delete(p);
+        });
       this.inFlight.add(p);
     }
   }
@@ -116,15 +161,23 @@ export class Delivery {
 
   /** Delivers until the channel is empty or a send fails. */
   private async deliverChannel(channel: string, adapter: ChatAdapter): Promise<void> {
-    const { outbox, log } = this.deps;
+    const { outbox, log, fence } = this.deps;
     for (;;) {
-      const rows = outbox.pending(channel, BATCH);
+      if (fence && !fence.canSend()) return;
+      const rows = await outbox.pending(channel, BATCH);
       if (rows.length === 0) return;
-      if (this.condenseBacklog(channel, adapter)) continue;
+      if (await this.condenseBacklog(channel, adapter)) continue;
       for (const row of rows) {
         if (!this.running || !adapter.isReady()) return;
         // A storm arriving while we send: condense, then start over from the digests.
-        if (this.condenseBacklog(channel, adapter)) break;
+        if (await this.condenseBacklog(channel, adapter)) break;
+        if (fence) {
+          const claim = await outbox.claim(row.id, fence);
+          if (!claim.claimed) continue;
+          if (claim.resend) this.deps.onResent?.(channel);
+          // Checked again right before the send, on this node's own clock.
+          if (!fence.canSend()) return;
+        }
         try {
           await adapter.send({
             channel,
@@ -138,16 +191,18 @@ export class Delivery {
           });
         } catch (err) {
           if (err instanceof PermanentDeliveryError) {
-            outbox.markUndeliverable(row.id, err.message);
+            await outbox.markUndeliverable(row.id, err.message);
             log.error({ channel, outboxId: row.id, error: err.message }, 'message cannot be delivered as addressed; set aside');
             continue;
           }
-          outbox.markFailed(row.id, String((err as Error)?.message ?? err));
+          await outbox.markFailed(row.id, String((err as Error)?.message ?? err));
           const delay = this.backOff(channel);
           log.warn({ channel, outboxId: row.id, err, retryInMs: delay }, 'delivery failed; the message stays in the outbox');
           return;
         }
-        outbox.markDelivered(row.id);
+        // Sent, then marked: if marking fails (the store went away), the row
+        // stays pending and is sent again later; at least once, never lost.
+        await outbox.markDelivered(row.id, fence);
         this.deps.onDelivered?.(channel);
         this.retryAt.delete(channel);
       }
@@ -155,17 +210,17 @@ export class Delivery {
   }
 
   /** Condenses the channel's backlog when it is more than the channel can send in the digest window. */
-  private condenseBacklog(channel: string, adapter: ChatAdapter): boolean {
+  private async condenseBacklog(channel: string, adapter: ChatAdapter): Promise<boolean> {
     const { digest } = this.deps;
     const rate = adapter.sendRate?.(channel);
     if (!digest || digest.afterMs <= 0 || !rate) return false;
     const allowed = rate.burst + (rate.perSecond * digest.afterMs) / 1000;
-    const pending = this.deps.outbox.condensableCount(channel);
+    const pending = await this.deps.outbox.condensableCount(channel);
     if (pending <= allowed) return false;
     // Nothing could be condensed at this size: wait for the backlog to grow before planning again.
     const failedAt = this.uncondensable.get(channel);
     if (failedAt !== undefined && pending < failedAt + allowed) return false;
-    const n = this.deps.outbox.condense(channel, (rows) => planDigests(rows, digest.format));
+    const n = await this.deps.outbox.condense(channel, (rows) => planDigests(rows, digest.format));
     if (n === 0) {
       this.uncondensable.set(channel, pending);
       return false;

@@ -2,7 +2,11 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { errorId, InputError } from '../errors.js';
+import { StoreUnavailableError } from '../store/sql.js';
 import { HttpError, type HttpResponse, type Router } from './router.js';
+
+/** Seconds a client is asked to wait when the store cannot be reached. */
+const STORE_RETRY_AFTER_S = 5;
 
 export interface HttpServerOptions {
   /** Largest request body read; a bigger one is answered 413 without reading it all. */
@@ -98,6 +102,11 @@ export class HttpServer {
       if (err instanceof HttpError) return { status: err.status, body: { error: err.message, ...(err.field && { field: err.field }) }, ...(err.headers && { headers: err.headers }) };
       if (err instanceof InputError) return { status: 400, body: { error: err.message, field: err.field } };
       if (err instanceof URIError) return { status: 400, body: { error: 'malformed percent-encoding in the path' } };
+      if (err instanceof StoreUnavailableError) {
+        // Nothing was committed: a sender that retries loses nothing (Alertmanager and syslog relays do).
+        this.log.warn({ err, method, path: url.pathname }, 'store unavailable; answered 503');
+        return { status: 503, body: { error: `the store is unavailable, try again: ${err.message}` }, headers: { 'retry-after': String(STORE_RETRY_AFTER_S) } };
+      }
       const id = errorId();
       this.log.error({ err, errorId: id, method, path: url.pathname }, 'HTTP handler failed');
       return { status: 500, body: { error: `internal error (id ${id})` } };

@@ -18,7 +18,7 @@ export function createInboundHandler<S>(deps: {
   bridge?: Bridge;
   log: Logger;
   /** What the bot adds to conversation that is not a command (ticket previews for `#42`). */
-  conversation?: (msg: InboundMessage) => RichText[];
+  conversation?: (msg: InboundMessage) => RichText[] | Promise<RichText[]>;
 }): (msg: InboundMessage) => Promise<void> {
   // Commands from one channel are answered in the order they were typed,
   // even when an earlier one takes longer. The dispatcher catches command
@@ -28,19 +28,19 @@ export function createInboundHandler<S>(deps: {
 
   async function handleOne(msg: InboundMessage): Promise<void> {
     // A command typed in a bridged channel is a message too: the other side reads it.
-    deps.bridge?.relayMessage(msg);
+    await deps.bridge?.relayMessage(msg);
     // An edit is shown to the other side; it does not run the command again. Bots never run commands.
     if (msg.edited || msg.fromBot) return;
     const reply = await deps.dispatcher.handle(msg);
     if (!reply) {
-      for (const body of deps.conversation?.(msg) ?? []) {
-        deps.bridge?.relayReply(msg, { body, ok: true });
-        deps.outbox.enqueue({ channel: msg.channel, body, ...(msg.thread !== undefined && { thread: msg.thread }) });
+      for (const body of (await deps.conversation?.(msg)) ?? []) {
+        await deps.bridge?.relayReply(msg, { body, ok: true });
+        await deps.outbox.enqueue({ channel: msg.channel, body, ...(msg.thread !== undefined && { thread: msg.thread }) });
       }
       return;
     }
-    deps.bridge?.relayReply(msg, reply);
-    deps.outbox.enqueue({
+    await deps.bridge?.relayReply(msg, reply);
+    await deps.outbox.enqueue({
       channel: msg.channel,
       body: reply.body,
       ...(msg.thread !== undefined && { thread: msg.thread }),

@@ -3,8 +3,8 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock.js';
 import type { LogService } from '../domain/logs/service.js';
 import { compilePattern } from '../domain/routing/pattern.js';
-import type { DB } from '../store/database.js';
-import { SqliteTailOffsets } from './tail-offsets.js';
+import type { Sql } from '../store/sql.js';
+import { StoreTailOffsets } from './tail-offsets.js';
 import { FileTailer } from './tail.js';
 
 /** A file to follow (a `tail:` entry of the config). */
@@ -18,9 +18,15 @@ export interface TailSource {
   match?: string;
 }
 
-/** One tailer per source; the lines and the file position commit together. */
-export async function startTailers(sources: readonly TailSource[], d: { db: DB; clock: Clock; log: Logger; logs: LogService }): Promise<FileTailer[]> {
-  const offsets = new SqliteTailOffsets(d.db, d.clock);
+/**
+ * One tailer per source; the lines and the file position commit together.
+ * `node`: this node's name in a redundant pair, whose positions are its own.
+ */
+export async function startTailers(
+  sources: readonly TailSource[],
+  d: { db: Sql; node?: string; clock: Clock; log: Logger; logs: LogService },
+): Promise<FileTailer[]> {
+  const offsets = new StoreTailOffsets(d.db, d.clock, d.node);
   const tailers: FileTailer[] = [];
   for (const t of sources) {
     const host = t.host ?? hostname();
@@ -29,11 +35,12 @@ export async function startTailers(sources: readonly TailSource[], d: { db: DB; 
       path: t.path,
       offsets,
       log: d.log,
-      onLines: (lines, position) =>
-        d.logs.ingest(
+      onLines: async (lines, position) => {
+        await d.logs.ingest(
           lines.map((message) => ({ source: 'tail', host, level: t.level, message })),
           { to: t.to, ...(wanted && { post: (l) => wanted(l.message) }), also: () => offsets.set(t.path, position) },
-        ),
+        );
+      },
     });
     await tailer.start();
     tailers.push(tailer);

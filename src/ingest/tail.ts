@@ -7,17 +7,17 @@ import type { Logger } from 'pino';
 export interface TailPosition { inode: string; offset: number }
 
 /** The positions onLines stored, looked up by path when a file is opened. */
-export interface TailOffsets { get(path: string): TailPosition | undefined }
+export interface TailOffsets { get(path: string): Promise<TailPosition | undefined> }
 
 export interface FileTailerOptions {
   path: string;
   offsets: TailOffsets;
   /**
-   * Synchronous: stores the lines AND the new position in one transaction (so after a crash, lines are neither lost
-   * nor read twice). If it throws, the tailer keeps its old position and retries later. Called with no lines when
-   * the tailer only needs to record where it starts (a file seen for the first time).
+   * Stores the lines AND the new position in one transaction (so after a crash, lines are neither lost nor read
+   * twice). If it rejects, the tailer keeps its old position and retries later. Called with no lines when the
+   * tailer only needs to record where it starts (a file seen for the first time). Calls never overlap.
    */
-  onLines(lines: string[], position: TailPosition): void;
+  onLines(lines: string[], position: TailPosition): Promise<void>;
   log: Logger;
   pollMs?: number;          // default 1000; fs.watch is used too when available, polling is the safety net
   maxLineBytes?: number;    // default 16 KiB: a longer line is cut into pieces
@@ -38,7 +38,7 @@ interface OpenFile { fd: FileHandle; inode: string; offset: number }
 export class FileTailer {
   private readonly path: string;
   private readonly offsets: TailOffsets;
-  private readonly onLines: (lines: string[], position: TailPosition) => void;
+  private readonly onLines: (lines: string[], position: TailPosition) => Promise<void>;
   private readonly log: Logger;
   private readonly pollMs: number;
   private readonly maxLineBytes: number;
@@ -147,7 +147,7 @@ export class FileTailer {
 
   /** Opens the file at the path and picks where to start; false when there is nothing to read (yet). */
   private async openFile(): Promise<boolean> {
-    const saved = this.offsets.get(this.path);
+    const saved = await this.offsets.get(this.path);
     let fd: FileHandle;
     try {
       fd = await open(this.path, 'r');
@@ -181,7 +181,7 @@ export class FileTailer {
       this.resume = false;
       this.file = { fd, inode, offset };
       // Nothing saved yet: record the start now, or a restart before the first line would start at the end again and skip lines.
-      if (!saved) this.commit([], { inode, offset });
+      if (!saved) await this.commit([], { inode, offset });
       return true;
     } catch (err) {
       await fd.close();
@@ -241,23 +241,23 @@ export class FileTailer {
     }
     let lines: string[] = [];
     let end = file.offset;
-    const flush = (): boolean => {
-      if (lines.length > 0 && !this.commit(lines, { inode: file.inode, offset: end })) return false;
+    const flush = async (): Promise<boolean> => {
+      if (lines.length > 0 && !(await this.commit(lines, { inode: file.inode, offset: end }))) return false;
       file.offset = end;
       lines = [];
       return true;
     };
     // One piece of a line: its bytes, and the file offset just after what it consumed.
-    const emit = (bytes: Buffer, after: number): boolean => {
+    const emit = async (bytes: Buffer, after: number): Promise<boolean> => {
       if (bytes.length > 0) lines.push(bytes.toString('utf8'));
       end = after;
       return lines.length < this.maxBatchLines || flush();
     };
     // Cuts pieces off the front of an over-long line; returns what is left (at most maxLineBytes), or undefined if onLines threw.
-    const cutLong = (bytes: Buffer, start: number): Buffer | undefined => {
+    const cutLong = async (bytes: Buffer, start: number): Promise<Buffer | undefined> => {
       while (bytes.length > this.maxLineBytes) {
         const cut = utf8Boundary(bytes, this.maxLineBytes);
-        if (!emit(bytes.subarray(0, cut), start + cut)) return undefined;
+        if (!(await emit(bytes.subarray(0, cut), start + cut))) return undefined;
         bytes = bytes.subarray(cut);
         start += cut;
       }
@@ -276,24 +276,24 @@ export class FileTailer {
       let start = 0;
       for (let nl = data.indexOf(NL); nl >= 0; nl = data.indexOf(NL, start)) {
         const line = data.subarray(start, data[nl - 1] === CR ? nl - 1 : nl);
-        const rest = cutLong(line, carryStart + start);
-        if (!rest || !emit(rest, carryStart + nl + 1)) return false;
+        const rest = await cutLong(line, carryStart + start);
+        if (!rest || !(await emit(rest, carryStart + nl + 1))) return false;
         start = nl + 1;
       }
       // Cut an endless line now rather than hold it all in memory.
-      const rest = cutLong(data.subarray(start), carryStart + start);
+      const rest = await cutLong(data.subarray(start), carryStart + start);
       if (!rest) return false;
       carryStart += data.length - rest.length;
       carry = rest; // safe to keep: Buffer.concat copied it out of `buf`, which the next read overwrites
     }
-    if (final && carry.length > 0 && !emit(carry, carryStart + carry.length)) return false;
+    if (final && carry.length > 0 && !(await emit(carry, carryStart + carry.length))) return false;
     return flush();
   }
 
   /** Hands lines and position to the store; false (logged) when it refuses. */
-  private commit(lines: string[], position: TailPosition): boolean {
+  private async commit(lines: string[], position: TailPosition): Promise<boolean> {
     try {
-      this.onLines(lines, position);
+      await this.onLines(lines, position);
       return true;
     } catch (err) {
       this.log.warn({ err, lines: lines.length }, 'storing log lines failed; retrying on the next poll');

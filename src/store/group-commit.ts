@@ -1,5 +1,4 @@
-import type { Transaction } from 'better-sqlite3';
-import type { DB } from './database.js';
+import type { Sql } from './sql.js';
 
 /**
  * Group commit: writes submitted in the same turn of the event loop run in
@@ -9,7 +8,7 @@ import type { DB } from './database.js';
  * "answered" still means "committed".
  */
 interface Job {
-  work: () => unknown;
+  work: () => Promise<unknown>;
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
 }
@@ -17,40 +16,37 @@ type Result = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 export class GroupCommit {
   private queue: Job[] = [];
-  private readonly runBatch: Transaction<(jobs: Job[]) => Result[]>;
 
-  constructor(db: DB) {
-    const attempt = db.transaction((work: () => unknown) => work());
-    this.runBatch = db.transaction((jobs: Job[]) =>
-      // A lone write needs no savepoint: if it throws, rolling back the whole transaction is the same thing.
-      jobs.length === 1
-        ? [{ ok: true, value: jobs[0]!.work() }]
-        : jobs.map((j): Result => {
-            try {
-              return { ok: true, value: attempt(j.work) };
-            } catch (error) {
-              return { ok: false, error };
-            }
-          }),
-    );
-  }
+  constructor(private readonly db: Sql) {}
 
-  submit<T>(work: () => T): Promise<T> {
+  submit<T>(work: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      if (this.queue.length === 0) setImmediate(() => this.flush());
+      if (this.queue.length === 0) setImmediate(() => void this.flush());
       this.queue.push({ work, resolve: resolve as (v: unknown) => void, reject });
     });
   }
 
-  private flush(): void {
+  private async flush(): Promise<void> {
     const jobs = this.queue;
     this.queue = [];
     let results: Result[];
     try {
-      results = this.runBatch.immediate(jobs);
+      results = await this.db.tx(async () => {
+        // A lone write needs no savepoint: if it throws, rolling back the whole transaction is the same thing.
+        if (jobs.length === 1) return [{ ok: true, value: await jobs[0]!.work() }];
+        const out: Result[] = [];
+        for (const j of jobs) {
+          try {
+            out.push({ ok: true, value: await this.db.tx(j.work) });
+          } catch (error) {
+            out.push({ ok: false, error });
+          }
+        }
+        return out;
+      });
     } catch (err) {
       // The lone write threw and was rolled back, or the commit itself failed
-      // (disk full, locked too long): nothing was stored.
+      // (disk full, locked too long, the database gone): nothing was stored.
       for (const j of jobs) j.reject(err);
       return;
     }

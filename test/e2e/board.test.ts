@@ -131,14 +131,14 @@ beforeAll(async () => {
     alerts: { routes: [{ to: ['console'] }] },
   });
   base = `http://127.0.0.1:${t.bot.http.port}`;
-  const r = importServers(t.bot.core.services.inventory, csv(HOSTS), 'csv', { actor: 'test', source: 'fleet.csv' });
+  const r = await importServers(t.bot.core.services.inventory, csv(HOSTS), 'csv', { actor: 'test', source: 'fleet.csv' });
   expect(r.rejected).toEqual([]);
   expect(r.created).toBe(HOSTS.length);
 
   // A maintenance window started through the API puts its host in maintenance.
   await api('POST', '/api/v1/maintenance', { title: 'kernel update', hosts: 'web05', duration: '2h', owner: 'bob' });
   byName('web05').status = 'maintenance';
-  await eventually(() => t.bot.core.services.inventory.get('web05')?.status === 'maintenance', 'web05 in maintenance');
+  await eventually(async () => (await t.bot.core.services.inventory.get('web05'))?.status === 'maintenance', 'web05 in maintenance');
 
   await alertHistory();
   await postAlert({ title: 'DiskFull', severity: 'critical', host: 'web01', text: 'disk / is 97% full' });
@@ -147,9 +147,9 @@ beforeAll(async () => {
   await postAlert({ title: 'HighLatency', severity: 'warning', host: 'es03', text: 'p99 search latency 1.8 s' });
   await postAlert({ title: 'QueueBacklog', severity: 'warning', host: 'mx02', text: '12,408 messages deferred' });
   await postAlert({ title: 'ReplicationLag', severity: 'error', host: 'db3', text: 'replica 94 s behind' });
-  t.bot.core.services.tickets.create({ title: 'db1: replace failing disk in slot 3', reporter: { name: 'alice' }, hosts: ['db1'] });
-  t.bot.core.services.tickets.create({ title: 'web07: NIC flapping since the switch firmware update', reporter: { name: 'carol' }, hosts: ['web07'] });
-  t.bot.core.services.tickets.create({ title: 'es03 slow after upgrade', reporter: { name: 'bob' }, hosts: ['es03'] });
+  await t.bot.core.services.tickets.create({ title: 'db1: replace failing disk in slot 3', reporter: { name: 'alice' }, hosts: ['db1'] });
+  await t.bot.core.services.tickets.create({ title: 'web07: NIC flapping since the switch firmware update', reporter: { name: 'carol' }, hosts: ['web07'] });
+  await t.bot.core.services.tickets.create({ title: 'es03 slow after upgrade', reporter: { name: 'bob' }, hosts: ['es03'] });
 });
 
 afterEach(async () => {
@@ -277,7 +277,7 @@ describe('the status board in Chromium', () => {
   it('shows user input as text, never as markup or script', async () => {
     const payload = '<script>window.__pwned=1</script><img src=x onerror="window.__pwned=1">';
     await postAlert({ title: `Probe ${payload}`, severity: 'critical', host: 'es05', text: `disk says ${payload}` });
-    t.bot.core.services.tickets.create({ title: `ticket ${payload}`, reporter: { name: 'mallory' }, hosts: ['es05'] });
+    await t.bot.core.services.tickets.create({ title: `ticket ${payload}`, reporter: { name: 'mallory' }, hosts: ['es05'] });
     for (const path of ['/alerts', '/servers/es05', '/tickets', '/']) {
       const { page } = await visit(path);
       await page.waitForLoadState('load');

@@ -13,7 +13,7 @@ export interface TestBot {
   /** Everything logged, as parsed JSON lines. */
   logs: Record<string, unknown>[];
   /** Puts a message in the outbox, as an alert or `opsbridge run` would. */
-  post(channel: string, message: string, priority?: number): number;
+  post(channel: string, message: string, priority?: number): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -39,9 +39,9 @@ export async function startTestBot(config: Record<string, unknown>, dir = mkdtem
 }
 
 /** Polls until `cond` holds; fails with `what` after the timeout. */
-export async function eventually(cond: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+export async function eventually(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }

@@ -15,15 +15,15 @@ export interface TestCore extends Core {
   chat(text: string, user?: { name?: string; identity?: string; channel?: string }): Promise<Reply | null>;
   /** The reply as plain text; fails the test when the bot ignored the line. */
   ask(text: string, user?: { name?: string; identity?: string; channel?: string }): Promise<{ text: string; ok: boolean; private: boolean }>;
-  cleanup(): void;
+  cleanup(): Promise<void>;
 }
 
 /** A real core (SQLite file, migrations, dispatcher) in a temp directory, with a fixed clock. */
-export function testCore(configOverrides: Record<string, unknown> = {}): TestCore {
+export async function testCore(configOverrides: Record<string, unknown> = {}): Promise<TestCore> {
   const dir = mkdtempSync(join(tmpdir(), 'opsbridge-test-'));
   const config = parseConfig({ database: join(dir, 'test.db'), timezone: 'UTC', ...configOverrides }, {});
   const clock = fixedClock('2026-11-25T12:00:00Z');
-  const core = buildCore(config, { log: pino({ level: 'silent' }), clock });
+  const core = await buildCore(config, { log: pino({ level: 'silent' }), clock });
   const chat: TestCore['chat'] = (text, user = {}) =>
     core.dispatcher.handle({
       platform: user.channel?.startsWith('irc:') ? 'irc' : 'console',
@@ -42,8 +42,8 @@ export function testCore(configOverrides: Record<string, unknown> = {}): TestCor
       if (!r) throw new Error(`the bot ignored ${JSON.stringify(text)}`);
       return { text: renderPlain(r.body), ok: r.ok, private: r.private === true };
     },
-    cleanup() {
-      core.close();
+    async cleanup() {
+      await core.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -63,20 +63,17 @@ describe('an alert storm', () => {
     expect(new Set(accepted).size).toBe(ALERTS);
 
     const db = bot.bot.core.db;
-    const pending = () => db.prepare("SELECT COUNT(*) FROM outbox WHERE channel = 'irc:#alerts' AND delivered_at IS NULL AND condensed_into IS NULL").pluck().get() as number;
-    await eventually(() => pending() === 0, 'the channel backlog to drain', 120_000);
+    const pending = () => db.value<number>("SELECT COUNT(*) FROM outbox WHERE channel = 'irc:#alerts' AND delivered_at IS NULL AND condensed_into IS NULL");
+    await eventually(async () => (await pending()) === 0, 'the channel backlog to drain', 120_000);
 
     // Every alert is stored, and its outbox row was delivered or replaced by a delivered digest.
-    expect(db.prepare('SELECT COUNT(*) FROM alerts').pluck().get()).toBe(ALERTS);
-    const unaccounted = db
-      .prepare(`SELECT COUNT(*) FROM outbox o WHERE o.kind = 'alert' AND o.delivered_at IS NULL
-        AND NOT EXISTS (SELECT 1 FROM outbox d WHERE d.id = o.condensed_into AND d.delivered_at IS NOT NULL)`)
-      .pluck()
-      .get();
+    expect(await db.value('SELECT COUNT(*) FROM alerts')).toBe(ALERTS);
+    const unaccounted = await db.value(`SELECT COUNT(*) FROM outbox o WHERE o.kind = 'alert' AND o.delivered_at IS NULL
+        AND NOT EXISTS (SELECT 1 FROM outbox d WHERE d.id = o.condensed_into AND d.delivered_at IS NOT NULL)`);
     expect(unaccounted).toBe(0);
 
     // What the channel saw: a few dozen lines, whose counts add up to every alert.
-    await eventually(() => fromBot().length >= (db.prepare("SELECT COUNT(*) FROM outbox WHERE channel = 'irc:#alerts' AND delivered_at IS NOT NULL").pluck().get() as number), 'every delivered line to reach the watcher', 30_000);
+    await eventually(async () => fromBot().length >= (await db.value<number>("SELECT COUNT(*) FROM outbox WHERE channel = 'irc:#alerts' AND delivered_at IS NOT NULL"))!, 'every delivered line to reach the watcher', 30_000);
     const lines = fromBot();
     console.log(`storm: ${ALERTS} alerts reached the channel as ${lines.length} lines`);
     expect(lines.length).toBeLessThan(100);

@@ -48,7 +48,8 @@ const auth = { authorization: `Bearer ${TOKEN}` };
 const db = () => t.bot.core.db;
 
 async function post(path: string, body: string | Buffer, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; body: Record<string, unknown> }> {
-  const r = await fetch(base + path, { method: 'POST', headers: { ...auth, 'content-type': 'application/json', ...headers }, body });
+  // fetch takes bytes as a Uint8Array (a Buffer is one, but not as the DOM types see it).
+  const r = await fetch(base + path, { method: 'POST', headers: { ...auth, 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : new Uint8Array(body) });
   return { status: r.status, headers: r.headers, body: (await r.json()) as Record<string, unknown> };
 }
 
@@ -57,11 +58,11 @@ async function get(path: string): Promise<{ status: number; body: Record<string,
   return { status: r.status, body: (await r.json()) as Record<string, unknown> };
 }
 
-function outboxTexts(where: string, ...params: unknown[]): string[] {
-  return (db().prepare(`SELECT body FROM outbox WHERE ${where} ORDER BY id`).pluck().all(...params) as string[]).map((b) => renderPlain(JSON.parse(b) as RichText));
+async function outboxTexts(where: string, ...params: unknown[]): Promise<string[]> {
+  return (await db().column<string>(`SELECT body FROM outbox WHERE ${where} ORDER BY id`, params)).map((b) => renderPlain(JSON.parse(b) as RichText));
 }
 
-const maxOutboxId = () => (db().prepare('SELECT COALESCE(MAX(id), 0) FROM outbox').pluck().get() as number);
+const maxOutboxId = async () => (await db().value<number>('SELECT COALESCE(MAX(id), 0) FROM outbox'))!;
 
 function metricValue(text: string, series: string): number {
   const line = text.split('\n').find((l) => l.startsWith(series + ' '));
@@ -70,7 +71,7 @@ function metricValue(text: string, series: string): number {
 
 describe('POST /api/v1/alerts/alertmanager', () => {
   it('accepts the captured payload: 202 with ids, alerts stored and routed', async () => {
-    const before = maxOutboxId();
+    const before = await maxOutboxId();
     const r = await post('/api/v1/alerts/alertmanager', fixtureText('alertmanager-firing.json'));
     expect(r.status).toBe(202);
     expect(r.body).toEqual({
@@ -81,12 +82,12 @@ describe('POST /api/v1/alerts/alertmanager', () => {
       ],
     });
     const ids = (r.body.alerts as Array<{ id: number }>).map((a) => a.id);
-    const rows = db().prepare(`SELECT id, source, name, severity, status, host FROM alerts WHERE id IN (?, ?) ORDER BY id`).all(...ids);
+    const rows = await db().all(`SELECT id, source, name, severity, status, host FROM alerts WHERE id IN (?, ?) ORDER BY id`, ids);
     expect(rows).toEqual([
       { id: ids[0], source: 'alertmanager', name: 'HighLoad', severity: 'warning', status: 'firing', host: 'db1' },
       { id: ids[1], source: 'alertmanager', name: 'DiskFull', severity: 'critical', status: 'firing', host: 'web01' },
     ]);
-    expect(db().prepare('SELECT channel FROM outbox WHERE id > ? ORDER BY id').pluck().all(before)).toEqual(['irc:#alerts', 'irc:#ops', 'irc:#alerts']);
+    expect(await db().column('SELECT channel FROM outbox WHERE id > ? ORDER BY id', [before])).toEqual(['irc:#alerts', 'irc:#ops', 'irc:#alerts']);
 
     // The resolved group closes them.
     const resolved = await post('/api/v1/alerts/alertmanager', fixtureText('alertmanager-resolved.json'));
@@ -119,7 +120,7 @@ describe('POST /api/v1/alerts/grafana', () => {
       ['5f1c2b8e7a9d3c40', 'opened'],
       ['a03e6d914b27f58c', 'opened'],
     ]);
-    const stored = db().prepare("SELECT name, host, url FROM alerts WHERE source = 'grafana' ORDER BY id").all();
+    const stored = await db().all("SELECT name, host, url FROM alerts WHERE source = 'grafana' ORDER BY id");
     expect(stored).toEqual([
       { name: 'HighCPU', host: 'web01', url: 'https://grafana.example.com/alerting/grafana/be8tq2wm1xkaoc/view?orgId=1' },
       { name: 'HighCPU', host: 'db1', url: 'https://grafana.example.com/alerting/grafana/be8tq2wm1xkaoc/view?orgId=1' },
@@ -129,14 +130,14 @@ describe('POST /api/v1/alerts/grafana', () => {
 
 describe('POST /api/v1/alerts (generic)', () => {
   it('accepts one alert and an array of alerts', async () => {
-    const before = maxOutboxId();
+    const before = await maxOutboxId();
     const one = await post('/api/v1/alerts', JSON.stringify({ title: 'Backup failed', severity: 'error', host: 'db12', text: 'pg_dump exited 1', source: 'backup' }));
     expect(one.status).toBe(202);
     expect(one.body).toEqual({ accepted: 1, alerts: [{ id: expect.any(Number), fingerprint: expect.stringMatching(/^[0-9a-f]{16}$/), outcome: 'opened', posted: true }] });
     const id = (one.body.alerts as Array<{ id: number }>)[0]!.id;
-    expect(db().prepare('SELECT source, name, severity, host, text FROM alerts WHERE id = ?').get(id)).toEqual({ source: 'backup', name: 'Backup failed', severity: 'error', host: 'db12', text: 'pg_dump exited 1' });
+    expect(await db().get('SELECT source, name, severity, host, text FROM alerts WHERE id = ?', [id])).toEqual({ source: 'backup', name: 'Backup failed', severity: 'error', host: 'db12', text: 'pg_dump exited 1' });
     // A generic alert's title is its name; its text says what happened.
-    expect(outboxTexts('id > ?', before)).toEqual([`ERROR Backup failed on db12 — pg_dump exited 1 (#${id})`]);
+    expect(await outboxTexts('id > ?', before)).toEqual([`ERROR Backup failed on db12 — pg_dump exited 1 (#${id})`]);
 
     const many = await post('/api/v1/alerts', JSON.stringify([{ title: 'A', severity: 'info' }, { title: 'B', severity: 'critical', host: 'web10' }]));
     expect(many.status).toBe(202);
@@ -144,7 +145,7 @@ describe('POST /api/v1/alerts (generic)', () => {
   });
 
   it('concurrent requests each get their own answer, and all are stored', async () => {
-    const before = db().prepare('SELECT COUNT(*) FROM alerts').pluck().get() as number;
+    const before = (await db().value<number>('SELECT COUNT(*) FROM alerts'))!;
     const bodies = Array.from({ length: 25 }, (_, i) => JSON.stringify({ title: `Concurrent ${i}`, severity: i % 2 ? 'warning' : 'critical', host: `c${i}` }));
     // Two copies of one alert in flight together: one opens it, the other is counted.
     bodies.push(JSON.stringify({ title: 'Concurrent twin', severity: 'info' }), JSON.stringify({ title: 'Concurrent twin', severity: 'info' }));
@@ -156,8 +157,8 @@ describe('POST /api/v1/alerts (generic)', () => {
     const twins = results.slice(25, 27).map((r) => (r.body.alerts as Array<{ id: number; outcome: string }>)[0]!);
     expect(twins[0]!.id).toBe(twins[1]!.id);
     expect(twins.map((a) => a.outcome).sort()).toEqual(['deduplicated', 'opened']);
-    expect(db().prepare('SELECT COUNT(*) FROM alerts').pluck().get()).toBe(before + 26);
-    expect(db().prepare("SELECT count FROM alerts WHERE name = 'Concurrent twin'").pluck().get()).toBe(2);
+    expect(await db().value('SELECT COUNT(*) FROM alerts')).toBe(before + 26);
+    expect(await db().value("SELECT count FROM alerts WHERE name = 'Concurrent twin'")).toBe(2);
   });
 
   it('the same alert again is deduplicated', async () => {
@@ -166,32 +167,32 @@ describe('POST /api/v1/alerts (generic)', () => {
     const again = await post('/api/v1/alerts', body);
     const [a] = first.body.alerts as Array<{ id: number }>;
     expect(again.body.alerts).toEqual([{ id: a!.id, fingerprint: expect.any(String), outcome: 'deduplicated', posted: false }]);
-    expect(db().prepare('SELECT count FROM alerts WHERE id = ?').pluck().get(a!.id)).toBe(2);
+    expect(await db().value('SELECT count FROM alerts WHERE id = ?', [a!.id])).toBe(2);
   });
 
   it('escalating to critical is posted at once, where critical alerts go', async () => {
     const first = await post('/api/v1/alerts', JSON.stringify({ title: 'Queue backing up', severity: 'warning', host: 'mq7' }));
     const [a] = first.body.alerts as Array<{ id: number }>;
-    const before = maxOutboxId();
+    const before = await maxOutboxId();
     const worse = await post('/api/v1/alerts', JSON.stringify({ title: 'Queue backing up', severity: 'critical', host: 'mq7' }));
     expect(worse.body.alerts).toEqual([{ id: a!.id, fingerprint: expect.any(String), outcome: 'escalated', posted: true }]);
-    expect(db().prepare('SELECT channel FROM outbox WHERE id > ? ORDER BY id').pluck().all(before)).toEqual(['irc:#ops', 'irc:#alerts']);
-    expect(db().prepare('SELECT severity FROM alerts WHERE id = ?').pluck().get(a!.id)).toBe('critical');
+    expect(await db().column('SELECT channel FROM outbox WHERE id > ? ORDER BY id', [before])).toEqual(['irc:#ops', 'irc:#alerts']);
+    expect(await db().value('SELECT severity FROM alerts WHERE id = ?', [a!.id])).toBe('critical');
   });
 
   it('a silenced alert is accepted but not posted; posted when the silence ends', async () => {
     const { alerts } = t.bot.core.services;
-    const { silence } = alerts.silence([{ key: 'alertname', op: '=', pattern: 'HttpSilenced' }], 3_600_000, 'test', null);
-    const before = maxOutboxId();
+    const { silence } = await alerts.silence([{ key: 'alertname', op: '=', pattern: 'HttpSilenced' }], 3_600_000, 'test', null);
+    const before = await maxOutboxId();
     const r = await post('/api/v1/alerts', JSON.stringify({ title: 'HttpSilenced', severity: 'critical' }));
     expect(r.status).toBe(202);
     expect(r.body.alerts).toEqual([{ id: expect.any(Number), fingerprint: expect.any(String), outcome: 'silenced', posted: false }]);
-    expect(maxOutboxId()).toBe(before);
+    expect(await maxOutboxId()).toBe(before);
     const id = (r.body.alerts as Array<{ id: number }>)[0]!.id;
 
-    expect(alerts.unsilence(silence.id, 'test')).toBe(true);
-    expect(db().prepare('SELECT channel FROM outbox WHERE id > ? ORDER BY id').pluck().all(before)).toEqual(['irc:#ops', 'irc:#alerts']);
-    expect(outboxTexts('id > ?', before)).toEqual([`CRITICAL HttpSilenced (#${id})`, `CRITICAL HttpSilenced (#${id})`]);
+    expect(await alerts.unsilence(silence.id, 'test')).toBe(true);
+    expect(await db().column('SELECT channel FROM outbox WHERE id > ? ORDER BY id', [before])).toEqual(['irc:#ops', 'irc:#alerts']);
+    expect(await outboxTexts('id > ?', before)).toEqual([`CRITICAL HttpSilenced (#${id})`, `CRITICAL HttpSilenced (#${id})`]);
   });
 
   it("a fingerprint is the sender's own: the same one from another source is another alert", async () => {
@@ -201,14 +202,14 @@ describe('POST /api/v1/alerts (generic)', () => {
     expect(generic.body.alerts).toEqual([{ id: expect.any(Number), fingerprint: '4dbace756ef84ad5', outcome: 'opened', posted: true }]);
     const genericId = (generic.body.alerts as Array<{ id: number }>)[0]!.id;
     expect(genericId).not.toBe(amId);
-    expect(db().prepare("SELECT id, source, name FROM alerts WHERE fingerprint = '4dbace756ef84ad5' ORDER BY id").all()).toEqual([
+    expect(await db().all("SELECT id, source, name FROM alerts WHERE fingerprint = '4dbace756ef84ad5' ORDER BY id")).toEqual([
       { id: amId, source: 'alertmanager', name: 'DiskFull' },
       { id: genericId, source: 'api', name: 'Backup failed' },
     ]);
     // Resolving the script's alert leaves Alertmanager's firing.
     const done = await post('/api/v1/alerts', JSON.stringify({ title: 'Backup failed', severity: 'critical', host: 'db12', fingerprint: '4dbace756ef84ad5', status: 'resolved' }));
     expect((done.body.alerts as Array<{ id: number; outcome: string }>)[0]).toMatchObject({ id: genericId, outcome: 'resolved' });
-    expect(db().prepare('SELECT status FROM alerts WHERE id = ?').pluck().get(amId)).toBe('firing');
+    expect(await db().value('SELECT status FROM alerts WHERE id = ?', [amId])).toBe('firing');
   });
 });
 
@@ -218,16 +219,16 @@ describe('POST /api/v1/logs', () => {
       { host: 'app03', level: 'error', message: 'upstream timed out' },
       { host: 'app03', level: 'WARNING', message: 'retrying', ts: '2026-11-25T11:59:00Z', source: 'nginx' },
     ];
-    const before = maxOutboxId();
+    const before = await maxOutboxId();
     const r = await post('/api/v1/logs', lines.map((l) => JSON.stringify(l)).join('\n') + '\n', { 'content-type': 'application/x-ndjson' });
     expect(r.status).toBe(202);
     expect(r.body).toEqual({ accepted: 2, ids: [expect.any(Number), expect.any(Number)] });
     const ids = r.body.ids as number[];
-    expect(db().prepare('SELECT source, host, level, message, ts FROM log_lines WHERE id IN (?, ?) ORDER BY id').all(...ids)).toEqual([
+    expect(await db().all('SELECT source, host, level, message, ts FROM log_lines WHERE id IN (?, ?) ORDER BY id', ids)).toEqual([
       { source: 'api', host: 'app03', level: 'error', message: 'upstream timed out', ts: null },
       { source: 'nginx', host: 'app03', level: 'warning', message: 'retrying', ts: '2026-11-25T11:59:00.000Z' },
     ]);
-    expect(outboxTexts('id > ?', before)).toEqual(['app03 ERROR upstream timed out', 'app03 WARNING retrying']);
+    expect(await outboxTexts('id > ?', before)).toEqual(['app03 ERROR upstream timed out', 'app03 WARNING retrying']);
   });
 
   it('takes NDJSON without a content type, with blank lines', async () => {
@@ -241,7 +242,7 @@ describe('POST /api/v1/logs', () => {
     const r = await post('/api/v1/logs', body); // content-type: application/json
     expect(r.status).toBe(202);
     expect(r.body).toEqual({ accepted: 2, ids: [expect.any(Number), expect.any(Number)] });
-    expect(db().prepare('SELECT message FROM log_lines WHERE id IN (?, ?) ORDER BY id').pluck().all(...(r.body.ids as number[]))).toEqual(['a', 'b']);
+    expect(await db().column('SELECT message FROM log_lines WHERE id IN (?, ?) ORDER BY id', (r.body.ids as number[]))).toEqual(['a', 'b']);
     // A JSON array over several lines is still one document.
     const arr = await post('/api/v1/logs', JSON.stringify([{ host: 'app06', level: 'info', message: 'c' }, { host: 'app06', level: 'info', message: 'd' }], null, 2));
     expect(arr.body.accepted).toBe(2);
@@ -265,8 +266,8 @@ describe('POST /api/v1/logs', () => {
   });
 
   it('names the bad line or field, and stores nothing of a bad request', async () => {
-    const count = () => db().prepare('SELECT COUNT(*) FROM log_lines').pluck().get() as number;
-    const before = count();
+    const count = async () => (await db().value<number>('SELECT COUNT(*) FROM log_lines'))!;
+    const before = await count();
     const badJson = await post('/api/v1/logs', '{"host":"a","level":"info","message":"ok"}\n{not json}\n', { 'content-type': 'application/x-ndjson' });
     expect(badJson.status).toBe(400);
     expect(badJson.body).toMatchObject({ field: 'line 2', error: expect.stringMatching(/^body is not valid JSON \(line 2\): /) });
@@ -283,7 +284,7 @@ describe('POST /api/v1/logs', () => {
     const empty = await post('/api/v1/logs', '\n\n', { 'content-type': 'application/x-ndjson' });
     expect(empty.status).toBe(400);
     expect(empty.body.error).toMatch(/^empty body/);
-    expect(count()).toBe(before);
+    expect(await count()).toBe(before);
   });
 });
 
@@ -292,7 +293,7 @@ describe('POST /api/v1/messages', () => {
     const r = await post('/api/v1/messages', JSON.stringify({ channel: 'irc:#ops', text: 'deploy of app 1.2.3 starts' }));
     expect(r.status).toBe(202);
     expect(r.body).toEqual({ id: expect.any(Number), channel: 'irc:#ops' });
-    expect(outboxTexts('id = ?', r.body.id)).toEqual(['deploy of app 1.2.3 starts']);
+    expect(await outboxTexts('id = ?', r.body.id)).toEqual(['deploy of app 1.2.3 starts']);
   });
 
   it.each<[string, unknown, string]>([
@@ -313,12 +314,12 @@ describe('the bearer token', () => {
   const endpoints = ['/api/v1/alerts/alertmanager', '/api/v1/alerts/grafana', '/api/v1/alerts', '/api/v1/logs', '/api/v1/messages'];
 
   it.each(endpoints)('%s: 401 without a token, and nothing is stored', async (path) => {
-    const before = maxOutboxId();
+    const before = await maxOutboxId();
     const r = await fetch(base + path, { method: 'POST', body: fixtureText('alertmanager-firing.json') });
     expect(r.status).toBe(401);
     expect(r.headers.get('www-authenticate')).toBe('Bearer');
     expect(((await r.json()) as { error: string }).error).toMatch(/^missing bearer token/);
-    expect(maxOutboxId()).toBe(before);
+    expect(await maxOutboxId()).toBe(before);
   });
 
   it.each(endpoints)('%s: 401 with a wrong token', async (path) => {
@@ -376,20 +377,20 @@ describe('bad bodies', () => {
     ['/api/v1/alerts', 'a bad item of an array', [{ title: 'x', severity: 'critical' }, { title: 'y', severity: 'loud' }], '1.severity'],
     ['/api/v1/alerts', 'a number', 42, ''],
   ])('%s: 400 for %s, with error and field', async (path, _what, body, field) => {
-    const before = db().prepare('SELECT COUNT(*) FROM alerts').pluck().get();
+    const before = await db().value('SELECT COUNT(*) FROM alerts');
     const r = await post(path, JSON.stringify(body));
     expect(r.status).toBe(400);
     expect(r.body).toEqual({ error: expect.any(String), field });
-    expect(db().prepare('SELECT COUNT(*) FROM alerts').pluck().get()).toBe(before);
+    expect(await db().value('SELECT COUNT(*) FROM alerts')).toBe(before);
   });
 
   it('400 for more than 10,000 alerts, and none of them stored', async () => {
-    const before = db().prepare('SELECT COUNT(*) FROM alerts').pluck().get();
+    const before = await db().value('SELECT COUNT(*) FROM alerts');
     const body = JSON.stringify(Array.from({ length: 10_001 }, (_, i) => ({ title: `storm ${i}`, severity: 'info' })));
     const r = await post('/api/v1/alerts', body);
     expect(r.status).toBe(400);
     expect(r.body).toEqual({ error: 'at most 10000 alerts per request', field: '' });
-    expect(db().prepare('SELECT COUNT(*) FROM alerts').pluck().get()).toBe(before);
+    expect(await db().value('SELECT COUNT(*) FROM alerts')).toBe(before);
   });
 });
 
@@ -448,7 +449,7 @@ describe('GET /api/v1/alerts', () => {
     const all = await list('');
     expect(all.limit).toBe(100);
     expect(all.offset).toBe(0);
-    expect(all.total).toBe(db().prepare("SELECT COUNT(*) FROM alerts WHERE status = 'firing'").pluck().get());
+    expect(all.total).toBe(await db().value("SELECT COUNT(*) FROM alerts WHERE status = 'firing'"));
     expect(all.alerts.every((a) => a.status === 'firing')).toBe(true);
     expect(all.alerts.map((a) => a.id)).not.toContain(ids[2]);
   });
@@ -520,7 +521,7 @@ describe('GET /metrics', () => {
 
     expect(text).toContain('# TYPE opsbridge_outbox_pending gauge');
     for (const channel of ['irc:#ops', 'irc:#alerts', 'irc:#logs']) {
-      const pending = db().prepare('SELECT COUNT(*) FROM outbox WHERE channel = ? AND delivered_at IS NULL AND undeliverable_at IS NULL AND condensed_into IS NULL').pluck().get(channel) as number;
+      const pending = (await db().value<number>('SELECT COUNT(*) FROM outbox WHERE channel = ? AND delivered_at IS NULL AND undeliverable_at IS NULL AND condensed_into IS NULL', [channel]))!;
       expect(pending).toBeGreaterThan(0);
       expect(metricValue(text, `opsbridge_outbox_pending{channel="${channel}"}`)).toBe(pending);
     }
@@ -548,7 +549,7 @@ describe('a small body limit (http.max_body_bytes: 2048)', () => {
     const r = await fetch(smallBase + '/api/v1/alerts/grafana', { method: 'POST', headers: auth, body: fixtureText('grafana-firing.json') });
     expect(r.status).toBe(413);
     expect(await r.json()).toEqual({ error: 'request body over the limit of 2048 bytes' });
-    expect(small.bot.core.db.prepare("SELECT COUNT(*) FROM alerts WHERE source = 'grafana'").pluck().get()).toBe(0);
+    expect(await small.bot.core.db.value("SELECT COUNT(*) FROM alerts WHERE source = 'grafana'")).toBe(0);
   });
 
   it('413 for a chunked body without a content-length', async () => {
@@ -571,7 +572,7 @@ describe('a small body limit (http.max_body_bytes: 2048)', () => {
       write();
     });
     expect(status).toBe(413);
-    expect(small.bot.core.db.prepare('SELECT COUNT(*) FROM log_lines').pluck().get()).toBe(0);
+    expect(await small.bot.core.db.value('SELECT COUNT(*) FROM log_lines')).toBe(0);
   });
 
   it('still answers after the oversized requests, and counted only what it accepted', async () => {
@@ -592,7 +593,7 @@ describe('after all the garbage', () => {
     // The IRC network is not there: degraded, not down, and everything kept.
     expect(body.status).toBe('degraded');
     expect(body.chat.irc!.connected).toBe(false);
-    expect(body.outbox).toBe(t.bot.core.outbox.pendingCount());
+    expect(body.outbox).toBe(await t.bot.core.outbox.pendingCount());
     expect(body.outbox).toBeGreaterThan(0);
   });
 });

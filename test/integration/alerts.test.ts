@@ -47,22 +47,22 @@ interface OutRow {
 let core: TestCore;
 let mark = 0;
 
-beforeEach(() => {
-  core = testCore(CONFIG);
-  const r = importServers(core.services.inventory, SAMPLE_CSV, 'csv', { actor: 'test', source: 'sample.csv' });
+beforeEach(async () => {
+  core = await testCore(CONFIG);
+  const r = await importServers(core.services.inventory, SAMPLE_CSV, 'csv', { actor: 'test', source: 'sample.csv' });
   expect(r.rejected).toEqual([]);
   mark = 0;
 });
 afterEach(() => core.cleanup());
 
-function outboxRows(where = '1 = 1', ...params: unknown[]): OutRow[] {
-  const rows = core.db.prepare(`SELECT id, channel, body, priority, kind, condensed_into FROM outbox WHERE ${where} ORDER BY id`).all(...params) as Array<OutRow & { body: string }>;
+async function outboxRows(where = '1 = 1', ...params: unknown[]): Promise<OutRow[]> {
+  const rows = await core.db.all<OutRow & { body: string }>(`SELECT id, channel, body, priority, kind, condensed_into FROM outbox WHERE ${where} ORDER BY id`, params);
   return rows.map(({ body, ...r }) => ({ ...r, text: renderPlain(JSON.parse(body) as RichText) }));
 }
 
 /** Rows written since the last call. */
-function newRows(): OutRow[] {
-  const rows = outboxRows('id > ?', mark);
+async function newRows(): Promise<OutRow[]> {
+  const rows = await outboxRows('id > ?', mark);
   mark = rows.at(-1)?.id ?? mark;
   return rows;
 }
@@ -77,174 +77,179 @@ function send(...alerts: ReturnType<typeof am>[]) {
   return core.services.alerts.ingest(fromAlertmanager({ version: '4', status: 'firing', alerts }, { hostLabels: DEFAULT_HOST_LABELS }));
 }
 
-function alert(id: number): Alert {
-  const a = core.services.alertStore.get(id);
+async function alert(id: number): Promise<Alert> {
+  const a = await core.services.alertStore.get(id);
   if (!a) throw new Error(`no alert ${id}`);
   return a;
 }
 
-function serverId(name: string): number {
-  return core.services.inventory.get(name)!.id;
+/** Why each alert is held back, in order. */
+async function suppressedOf(...ids: number[]): Promise<Array<string | null>> {
+  return Promise.all(ids.map(async (id) => (await alert(id)).suppressed));
+}
+
+async function serverId(name: string): Promise<number> {
+  return (await core.services.inventory.get(name))!.id;
 }
 
 describe('a new alert', () => {
-  it('is stored and written to the outbox of every channel its route names', () => {
-    expect(send(am('DiskFull', 'web01:9100'))).toEqual([{ id: 1, fingerprint: expect.any(String), outcome: 'opened', posted: true }]);
-    const rows = newRows();
+  it('is stored and written to the outbox of every channel its route names', async () => {
+    expect(await send(am('DiskFull', 'web01:9100'))).toEqual([{ id: 1, fingerprint: expect.any(String), outcome: 'opened', posted: true }]);
+    const rows = await newRows();
     expect(rows.map((r) => r.channel)).toEqual(CRITICAL_CHANNELS);
     for (const r of rows) {
       expect(r.text).toBe('CRITICAL DiskFull on web01 — DiskFull on web01:9100 (#1)');
       expect(r.priority).toBe(1);
       expect(r.kind).toBe('alert');
     }
-    expect(alert(1)).toMatchObject({ status: 'firing', host: 'web01', server_id: serverId('web01'), count: 1, last_notified_at: '2026-11-25T12:00:00.000Z', suppressed: null });
+    expect(await alert(1)).toMatchObject({ status: 'firing', host: 'web01', server_id: await serverId('web01'), count: 1, last_notified_at: '2026-11-25T12:00:00.000Z', suppressed: null });
   });
 
-  it('a warning goes only where the route for the rest says, at normal priority', () => {
-    send(am('HighLoad', 'db12:9100', 'warning'));
-    expect(newRows().map((r) => [r.channel, r.text, r.priority])).toEqual([['irc:#alerts', 'WARNING HighLoad on db12 — HighLoad on db12:9100 (#1)', 0]]);
+  it('a warning goes only where the route for the rest says, at normal priority', async () => {
+    await send(am('HighLoad', 'db12:9100', 'warning'));
+    expect((await newRows()).map((r) => [r.channel, r.text, r.priority])).toEqual([['irc:#alerts', 'WARNING HighLoad on db12 — HighLoad on db12:9100 (#1)', 0]]);
   });
 
-  it('the captured Alertmanager group: each alert stored with its fingerprint and posted with its link', () => {
-    const accepted = core.services.alerts.ingest(fromAlertmanager(fixture('alertmanager-firing.json'), { hostLabels: DEFAULT_HOST_LABELS }));
+  it('the captured Alertmanager group: each alert stored with its fingerprint and posted with its link', async () => {
+    const accepted = await core.services.alerts.ingest(fromAlertmanager(fixture('alertmanager-firing.json'), { hostLabels: DEFAULT_HOST_LABELS }));
     expect(accepted.map((a) => [a.fingerprint, a.outcome])).toEqual([
       ['f0cacca025ff1cb6', 'opened'],
       ['4dbace756ef84ad5', 'opened'],
     ]);
-    const rows = newRows();
+    const rows = await newRows();
     expect(rows.map((r) => r.channel)).toEqual(['irc:#alerts', ...CRITICAL_CHANNELS]);
     expect(rows[0]!.text).toBe('WARNING HighLoad on db1 — Load average on db1:9100 is 12.4 (#1) http://prometheus.example.com:9090/graph?g0.expr=node_load5+%3E+8&g0.tab=1');
     expect(rows[1]!.text).toMatch(/^CRITICAL DiskFull on web01 — Disk \/ on web01:9100 is 97% full \(#2\) http:\/\/prometheus\.example\.com:9090\/graph\?/);
     // db1 is not in the inventory: kept as the source named it.
-    expect(alert(1)).toMatchObject({ host: 'db1', server_id: null, started_at: '2025-03-14T09:14:15.500Z' });
-    expect(alert(2)).toMatchObject({ host: 'web01', server_id: serverId('web01'), text: 'Filesystem / on web01:9100 has 2.9GiB left.' });
+    expect(await alert(1)).toMatchObject({ host: 'db1', server_id: null, started_at: '2025-03-14T09:14:15.500Z' });
+    expect(await alert(2)).toMatchObject({ host: 'web01', server_id: await serverId('web01'), text: 'Filesystem / on web01:9100 has 2.9GiB left.' });
   });
 });
 
 describe('links', () => {
   it('an alert without a link of its own points to itself in the HTTP API under http.public_url', async () => {
-    const linked = testCore({ ...CONFIG, http: { public_url: 'https://ops.example.com/bot/' } });
+    const linked = await testCore({ ...CONFIG, http: { public_url: 'https://ops.example.com/bot/' } });
     try {
       const o = { hostLabels: DEFAULT_HOST_LABELS };
-      linked.services.alerts.ingest(fromGeneric([{ title: 'Backup failed', severity: 'error', host: 'db12' }, { title: 'Cert expires', severity: 'error', url: 'https://ci.example.com/42' }], o));
-      const texts = (linked.db.prepare('SELECT body FROM outbox ORDER BY id').pluck().all() as string[]).map((b) => renderPlain(JSON.parse(b) as RichText));
+      await linked.services.alerts.ingest(fromGeneric([{ title: 'Backup failed', severity: 'error', host: 'db12' }, { title: 'Cert expires', severity: 'error', url: 'https://ci.example.com/42' }], o));
+      const texts = (await linked.db.column<string>('SELECT body FROM outbox ORDER BY id')).map((b) => renderPlain(JSON.parse(b) as RichText));
       expect(texts).toEqual(['ERROR Backup failed on db12 (#1) https://ops.example.com/bot/alerts/1', 'ERROR Cert expires (#2) https://ci.example.com/42']);
       expect((await linked.ask('!alert 1')).text.split('\n')).toContain('https://ops.example.com/bot/alerts/1');
     } finally {
-      linked.cleanup();
+      await linked.cleanup();
     }
   });
 
-  it('without http.public_url, an alert without a link of its own has none', () => {
-    core.services.alerts.ingest(fromGeneric({ title: 'Backup failed', severity: 'error', host: 'db12' }, { hostLabels: DEFAULT_HOST_LABELS }));
-    expect(newRows().map((r) => r.text)).toEqual(['ERROR Backup failed on db12 (#1)']);
+  it('without http.public_url, an alert without a link of its own has none', async () => {
+    await core.services.alerts.ingest(fromGeneric({ title: 'Backup failed', severity: 'error', host: 'db12' }, { hostLabels: DEFAULT_HOST_LABELS }));
+    expect((await newRows()).map((r) => r.text)).toEqual(['ERROR Backup failed on db12 (#1)']);
   });
 });
 
 describe('deduplication', () => {
-  it('the same alert within the dedup window is counted, not posted; after the window it is posted again', () => {
-    send(am('DiskFull', 'web01:9100'));
-    newRows();
+  it('the same alert within the dedup window is counted, not posted; after the window it is posted again', async () => {
+    await send(am('DiskFull', 'web01:9100'));
+    await newRows();
 
     core.clock.advance(4 * MIN + 59_000);
-    expect(send(am('DiskFull', 'web01:9100'))).toEqual([{ id: 1, fingerprint: expect.any(String), outcome: 'deduplicated', posted: false }]);
-    expect(newRows()).toEqual([]);
-    expect(alert(1)).toMatchObject({ count: 2, last_seen_at: '2026-11-25T12:04:59.000Z', last_notified_at: '2026-11-25T12:00:00.000Z' });
+    expect(await send(am('DiskFull', 'web01:9100'))).toEqual([{ id: 1, fingerprint: expect.any(String), outcome: 'deduplicated', posted: false }]);
+    expect(await newRows()).toEqual([]);
+    expect(await alert(1)).toMatchObject({ count: 2, last_seen_at: '2026-11-25T12:04:59.000Z', last_notified_at: '2026-11-25T12:00:00.000Z' });
 
     core.clock.advance(1_000); // 5 min since the last post
-    expect(send(am('DiskFull', 'web01:9100'))[0]).toMatchObject({ outcome: 'repeat', posted: true });
-    const rows = newRows();
+    expect((await send(am('DiskFull', 'web01:9100')))[0]).toMatchObject({ outcome: 'repeat', posted: true });
+    const rows = await newRows();
     expect(rows.map((r) => r.channel)).toEqual(CRITICAL_CHANNELS);
     expect(rows[0]!.text).toBe('CRITICAL (still firing, 3×) DiskFull on web01 — DiskFull on web01:9100 (#1)');
-    expect(alert(1)).toMatchObject({ count: 3, last_notified_at: '2026-11-25T12:05:00.000Z' });
+    expect(await alert(1)).toMatchObject({ count: 3, last_notified_at: '2026-11-25T12:05:00.000Z' });
 
     // The window starts again from that post.
     core.clock.advance(3 * MIN);
-    send(am('DiskFull', 'web01:9100'));
-    expect(newRows()).toEqual([]);
+    await send(am('DiskFull', 'web01:9100'));
+    expect(await newRows()).toEqual([]);
   });
 
-  it('a batch with the same alert twice posts it once', () => {
-    expect(send(am('DiskFull', 'web01:9100'), am('DiskFull', 'web01:9100')).map((a) => [a.outcome, a.posted])).toEqual([
+  it('a batch with the same alert twice posts it once', async () => {
+    expect((await send(am('DiskFull', 'web01:9100'), am('DiskFull', 'web01:9100'))).map((a) => [a.outcome, a.posted])).toEqual([
       ['opened', true],
       ['deduplicated', false],
     ]);
-    expect(newRows()).toHaveLength(3);
-    expect(alert(1).count).toBe(2);
+    expect(await newRows()).toHaveLength(3);
+    expect((await alert(1)).count).toBe(2);
   });
 
   // A generic alert's fingerprint is its labels (title + host), not its
   // severity: warning → critical is the same alert getting worse.
-  it('an alert that escalates to critical within the window is posted where critical alerts go', () => {
+  it('an alert that escalates to critical within the window is posted where critical alerts go', async () => {
     const o = { hostLabels: DEFAULT_HOST_LABELS };
-    core.services.alerts.ingest(fromGeneric({ title: 'Disk filling', severity: 'warning', host: 'web01' }, o));
-    expect(newRows().map((r) => r.channel)).toEqual(['irc:#alerts']);
+    await core.services.alerts.ingest(fromGeneric({ title: 'Disk filling', severity: 'warning', host: 'web01' }, o));
+    expect((await newRows()).map((r) => r.channel)).toEqual(['irc:#alerts']);
     core.clock.advance(MIN);
-    expect(core.services.alerts.ingest(fromGeneric({ title: 'Disk filling', severity: 'critical', host: 'web01' }, o))).toEqual([
+    expect(await core.services.alerts.ingest(fromGeneric({ title: 'Disk filling', severity: 'critical', host: 'web01' }, o))).toEqual([
       { id: 1, fingerprint: expect.any(String), outcome: 'escalated', posted: true },
     ]);
-    expect(alert(1)).toMatchObject({ severity: 'critical', count: 2, last_notified_at: '2026-11-25T12:01:00.000Z' });
-    const rows = newRows();
+    expect(await alert(1)).toMatchObject({ severity: 'critical', count: 2, last_notified_at: '2026-11-25T12:01:00.000Z' });
+    const rows = await newRows();
     expect(rows.map((r) => r.channel)).toEqual(CRITICAL_CHANNELS);
     for (const r of rows) {
       expect(r.text).toBe('CRITICAL (still firing, 2×) Disk filling on web01 (#1)');
       expect(r.priority).toBe(1);
     }
-    expect(core.services.alertStore.events(1, 1)[0]).toMatchObject({ kind: 'escalated', detail: 'warning → critical' });
+    expect((await core.services.alertStore.events(1, 1))[0]).toMatchObject({ kind: 'escalated', detail: 'warning → critical' });
 
     // Still critical within the window: counted, not posted.
     core.clock.advance(MIN);
-    expect(core.services.alerts.ingest(fromGeneric({ title: 'Disk filling', severity: 'critical', host: 'web01' }, o))[0]).toMatchObject({ outcome: 'deduplicated', posted: false });
+    expect((await core.services.alerts.ingest(fromGeneric({ title: 'Disk filling', severity: 'critical', host: 'web01' }, o)))[0]).toMatchObject({ outcome: 'deduplicated', posted: false });
     // Better (critical → warning) is not news either; the alert says what it is now.
-    expect(core.services.alerts.ingest(fromGeneric({ title: 'Disk filling', severity: 'warning', host: 'web01' }, o))[0]).toMatchObject({ outcome: 'deduplicated', posted: false });
-    expect(newRows()).toEqual([]);
-    expect(alert(1).severity).toBe('warning');
-    expect(core.services.alertStore.events(1, 10).map((e) => e.kind)).toEqual(['escalated', 'first seen']);
+    expect((await core.services.alerts.ingest(fromGeneric({ title: 'Disk filling', severity: 'warning', host: 'web01' }, o)))[0]).toMatchObject({ outcome: 'deduplicated', posted: false });
+    expect(await newRows()).toEqual([]);
+    expect((await alert(1)).severity).toBe('warning');
+    expect((await core.services.alertStore.events(1, 10)).map((e) => e.kind)).toEqual(['escalated', 'first seen']);
   });
 
   it('an acknowledged alert that gets worse is posted all the same', async () => {
     const o = { hostLabels: DEFAULT_HOST_LABELS };
-    core.services.alerts.ingest(fromGeneric({ title: 'Disk filling', severity: 'warning', host: 'web01' }, o));
-    newRows();
+    await core.services.alerts.ingest(fromGeneric({ title: 'Disk filling', severity: 'warning', host: 'web01' }, o));
+    await newRows();
     await core.ask('!ack 1 on it', { identity: 'console' });
-    newRows();
+    await newRows();
     core.clock.advance(MIN);
-    expect(core.services.alerts.ingest(fromGeneric({ title: 'Disk filling', severity: 'critical', host: 'web01' }, o))[0]).toMatchObject({ outcome: 'escalated', posted: true });
-    expect(newRows().map((r) => r.channel)).toEqual(CRITICAL_CHANNELS);
+    expect((await core.services.alerts.ingest(fromGeneric({ title: 'Disk filling', severity: 'critical', host: 'web01' }, o)))[0]).toMatchObject({ outcome: 'escalated', posted: true });
+    expect((await newRows()).map((r) => r.channel)).toEqual(CRITICAL_CHANNELS);
   });
 
   // Fingerprints are unique per source: a fingerprint a script chose (or
   // another source's hash) cannot resolve, reopen or rename an unrelated alert.
-  it('a fingerprint from one source does not touch another source\'s alert', () => {
+  it('a fingerprint from one source does not touch another source\'s alert', async () => {
     const o = { hostLabels: DEFAULT_HOST_LABELS };
-    core.services.alerts.ingest(fromGeneric({ title: 'Backup failed', severity: 'critical', host: 'db12', fingerprint: '4dbace756ef84ad5' }, o));
+    await core.services.alerts.ingest(fromGeneric({ title: 'Backup failed', severity: 'critical', host: 'db12', fingerprint: '4dbace756ef84ad5' }, o));
     // The Alertmanager alert with the same fingerprint is another alert.
-    expect(core.services.alerts.ingest(fromAlertmanager(fixture('alertmanager-firing.json'), o)).map((a) => [a.id, a.fingerprint, a.outcome])).toEqual([
+    expect((await core.services.alerts.ingest(fromAlertmanager(fixture('alertmanager-firing.json'), o))).map((a) => [a.id, a.fingerprint, a.outcome])).toEqual([
       [2, 'f0cacca025ff1cb6', 'opened'],
       [3, '4dbace756ef84ad5', 'opened'],
     ]);
-    expect(core.services.alerts.ingest(fromAlertmanager(fixture('alertmanager-resolved.json'), o)).map((a) => [a.id, a.outcome])).toEqual([
+    expect((await core.services.alerts.ingest(fromAlertmanager(fixture('alertmanager-resolved.json'), o))).map((a) => [a.id, a.outcome])).toEqual([
       [2, 'resolved'],
       [3, 'resolved'],
     ]);
-    expect(alert(1)).toMatchObject({ source: 'api', name: 'Backup failed', status: 'firing', count: 1 });
-    expect(alert(3)).toMatchObject({ source: 'alertmanager', name: 'DiskFull', status: 'resolved' });
-    expect(core.db.prepare("SELECT source FROM alerts WHERE fingerprint = '4dbace756ef84ad5' ORDER BY id").pluck().all()).toEqual(['api', 'alertmanager']);
+    expect(await alert(1)).toMatchObject({ source: 'api', name: 'Backup failed', status: 'firing', count: 1 });
+    expect(await alert(3)).toMatchObject({ source: 'alertmanager', name: 'DiskFull', status: 'resolved' });
+    expect(await core.db.column("SELECT source FROM alerts WHERE fingerprint = '4dbace756ef84ad5' ORDER BY id")).toEqual(['api', 'alertmanager']);
     // And the other way round: the script's alert resolves only its own.
-    expect(core.services.alerts.ingest(fromGeneric({ title: 'Backup failed', severity: 'critical', status: 'resolved', host: 'db12', fingerprint: '4dbace756ef84ad5' }, o))[0]).toMatchObject({ id: 1, outcome: 'resolved' });
+    expect((await core.services.alerts.ingest(fromGeneric({ title: 'Backup failed', severity: 'critical', status: 'resolved', host: 'db12', fingerprint: '4dbace756ef84ad5' }, o)))[0]).toMatchObject({ id: 1, outcome: 'resolved' });
   });
 
-  it('a huge summary annotation is cut to one short line, not posted whole', () => {
-    send(am('Big', 'web01:9100', 'warning', 'firing', { annotations: { summary: 'x'.repeat(100_000) + '\nsecond line' } }));
-    const [row] = newRows();
+  it('a huge summary annotation is cut to one short line, not posted whole', async () => {
+    await send(am('Big', 'web01:9100', 'warning', 'firing', { annotations: { summary: 'x'.repeat(100_000) + '\nsecond line' } }));
+    const [row] = await newRows();
     expect(row!.text.length).toBeLessThan(1_000);
     expect(row!.text).toMatch(/^WARNING Big on web01 — x+… \(#1\)$/);
   });
 
   it('counts deduplicated notifications in the metrics', async () => {
-    send(am('DiskFull', 'web01:9100'));
-    send(am('DiskFull', 'web01:9100'));
-    send(am('DiskFull', 'web01:9100'));
+    await send(am('DiskFull', 'web01:9100'));
+    await send(am('DiskFull', 'web01:9100'));
+    await send(am('DiskFull', 'web01:9100'));
     const { body } = await core.metrics.render();
     expect(body).toContain('opsbridge_alerts_accepted_total{source="alertmanager"} 3');
     expect(body).toContain('opsbridge_alerts_deduplicated_total{source="alertmanager"} 2');
@@ -252,75 +257,75 @@ describe('deduplication', () => {
 });
 
 describe('resolution', () => {
-  it('a resolved alert is posted with how long it lasted', () => {
+  it('a resolved alert is posted with how long it lasted', async () => {
     const start = '2026-11-25T11:00:00Z';
-    send(am('DiskFull', 'web01:9100', 'critical', 'firing', { startsAt: start }));
-    newRows();
+    await send(am('DiskFull', 'web01:9100', 'critical', 'firing', { startsAt: start }));
+    await newRows();
     core.clock.advance(2 * MIN);
-    expect(send(am('DiskFull', 'web01:9100', 'critical', 'resolved', { startsAt: start, endsAt: '2026-11-25T12:02:00Z' }))[0]!.outcome).toBe('resolved');
-    const rows = newRows();
+    expect((await send(am('DiskFull', 'web01:9100', 'critical', 'resolved', { startsAt: start, endsAt: '2026-11-25T12:02:00Z' })))[0]!.outcome).toBe('resolved');
+    const rows = await newRows();
     expect(rows.map((r) => r.channel)).toEqual(CRITICAL_CHANNELS);
     for (const r of rows) expect(r.text).toBe('RESOLVED (critical) DiskFull on web01 after 1h 2m — DiskFull on web01:9100 (#1)');
     // A resolution is good news: it does not jump the queue.
     expect(rows.map((r) => r.priority)).toEqual([0, 0, 0]);
-    expect(alert(1)).toMatchObject({ status: 'resolved', resolved_at: '2026-11-25T12:02:00.000Z' });
+    expect(await alert(1)).toMatchObject({ status: 'resolved', resolved_at: '2026-11-25T12:02:00.000Z' });
   });
 
-  it('without endsAt, the time it was received is the end', () => {
-    send(am('HighLoad', 'db12:9100', 'warning'));
+  it('without endsAt, the time it was received is the end', async () => {
+    await send(am('HighLoad', 'db12:9100', 'warning'));
     core.clock.advance(45 * MIN + 30_000);
-    send(am('HighLoad', 'db12:9100', 'warning', 'resolved'));
-    expect(newRows().at(-1)!.text).toBe('RESOLVED (warning) HighLoad on db12 after 45m 30s — HighLoad on db12:9100 (#1)');
+    await send(am('HighLoad', 'db12:9100', 'warning', 'resolved'));
+    expect((await newRows()).at(-1)!.text).toBe('RESOLVED (warning) HighLoad on db12 after 45m 30s — HighLoad on db12:9100 (#1)');
   });
 
-  it('the captured Alertmanager resolved group closes both alerts', () => {
+  it('the captured Alertmanager resolved group closes both alerts', async () => {
     const o = { hostLabels: DEFAULT_HOST_LABELS };
-    core.services.alerts.ingest(fromAlertmanager(fixture('alertmanager-firing.json'), o));
-    newRows();
-    expect(core.services.alerts.ingest(fromAlertmanager(fixture('alertmanager-resolved.json'), o)).map((a) => a.outcome)).toEqual(['resolved', 'resolved']);
-    const texts = newRows().map((r) => r.text);
+    await core.services.alerts.ingest(fromAlertmanager(fixture('alertmanager-firing.json'), o));
+    await newRows();
+    expect((await core.services.alerts.ingest(fromAlertmanager(fixture('alertmanager-resolved.json'), o))).map((a) => a.outcome)).toEqual(['resolved', 'resolved']);
+    const texts = (await newRows()).map((r) => r.text);
     expect(texts[0]).toMatch(/^RESOLVED \(warning\) HighLoad on db1 after 29m 15s — /);
     expect(texts[1]).toMatch(/^RESOLVED \(critical\) DiskFull on web01 after 28m 18s — /);
   });
 
-  it('the resolution of an alert that was never posted is stored but not posted', () => {
-    expect(send(am('DiskFull', 'web01:9100', 'critical', 'resolved'))[0]).toMatchObject({ outcome: 'stale', posted: false });
-    expect(newRows()).toEqual([]);
-    expect(alert(1)).toMatchObject({ status: 'resolved', last_notified_at: null });
+  it('the resolution of an alert that was never posted is stored but not posted', async () => {
+    expect((await send(am('DiskFull', 'web01:9100', 'critical', 'resolved')))[0]).toMatchObject({ outcome: 'stale', posted: false });
+    expect(await newRows()).toEqual([]);
+    expect(await alert(1)).toMatchObject({ status: 'resolved', last_notified_at: null });
   });
 
   it('the resolution of an alert a silence held back closes it without a post', async () => {
     await core.ask('!silence alertname=DiskFull 1h', ADMIN);
-    expect(send(am('DiskFull', 'web01:9100'))[0]).toMatchObject({ outcome: 'silenced', posted: false });
-    expect(send(am('DiskFull', 'web01:9100', 'critical', 'resolved'))[0]).toMatchObject({ outcome: 'resolved', posted: false });
-    expect(newRows()).toEqual([]);
-    expect(alert(1)).toMatchObject({ status: 'resolved', last_notified_at: null });
+    expect((await send(am('DiskFull', 'web01:9100')))[0]).toMatchObject({ outcome: 'silenced', posted: false });
+    expect((await send(am('DiskFull', 'web01:9100', 'critical', 'resolved')))[0]).toMatchObject({ outcome: 'resolved', posted: false });
+    expect(await newRows()).toEqual([]);
+    expect(await alert(1)).toMatchObject({ status: 'resolved', last_notified_at: null });
   });
 
-  it('a second resolution is not posted again', () => {
-    send(am('DiskFull', 'web01:9100'));
-    send(am('DiskFull', 'web01:9100', 'critical', 'resolved'));
-    newRows();
+  it('a second resolution is not posted again', async () => {
+    await send(am('DiskFull', 'web01:9100'));
+    await send(am('DiskFull', 'web01:9100', 'critical', 'resolved'));
+    await newRows();
     core.clock.advance(10 * MIN);
-    send(am('DiskFull', 'web01:9100', 'critical', 'resolved'));
-    expect(newRows()).toEqual([]);
-    expect(alert(1).status).toBe('resolved');
+    await send(am('DiskFull', 'web01:9100', 'critical', 'resolved'));
+    expect(await newRows()).toEqual([]);
+    expect((await alert(1)).status).toBe('resolved');
   });
 
   it('firing again after the resolution reopens the same alert, with its history', async () => {
-    send(am('DiskFull', 'web01:9100'));
+    await send(am('DiskFull', 'web01:9100'));
     await core.ask('!ack 1 swapping the disk', BOB);
     core.clock.advance(10 * MIN);
-    send(am('DiskFull', 'web01:9100', 'critical', 'resolved'));
+    await send(am('DiskFull', 'web01:9100', 'critical', 'resolved'));
     core.clock.advance(60 * MIN);
-    newRows();
+    await newRows();
 
-    expect(send(am('DiskFull', 'web01:9100'))).toEqual([{ id: 1, fingerprint: expect.any(String), outcome: 'opened', posted: true }]);
-    expect(newRows().map((r) => r.text)).toEqual(CRITICAL_CHANNELS.map(() => 'CRITICAL DiskFull on web01 — DiskFull on web01:9100 (#1)'));
+    expect(await send(am('DiskFull', 'web01:9100'))).toEqual([{ id: 1, fingerprint: expect.any(String), outcome: 'opened', posted: true }]);
+    expect((await newRows()).map((r) => r.text)).toEqual(CRITICAL_CHANNELS.map(() => 'CRITICAL DiskFull on web01 — DiskFull on web01:9100 (#1)'));
     // A new episode: count, ack and resolution start over.
-    expect(alert(1)).toMatchObject({ status: 'firing', count: 1, resolved_at: null, acked_at: null, acked_by: null, started_at: '2026-11-25T13:10:00.000Z' });
+    expect(await alert(1)).toMatchObject({ status: 'firing', count: 1, resolved_at: null, acked_at: null, acked_by: null, started_at: '2026-11-25T13:10:00.000Z' });
     // The first sighting is the row's first_seen_at; the reopening is an event.
-    expect(core.services.alertStore.events(1, 10).map((e) => e.kind)).toEqual(['firing', 'resolved', 'acked', 'first seen']);
+    expect((await core.services.alertStore.events(1, 10)).map((e) => e.kind)).toEqual(['firing', 'resolved', 'acked', 'first seen']);
     const shown = (await core.ask('!alert 1')).text.split('\n');
     expect(shown.slice(-4)).toEqual([
       '- 2026-11-25 13:10 UTC firing — DiskFull on web01:9100',
@@ -338,44 +343,44 @@ describe('hosts matched to the inventory', () => {
     ['IPv4 address', '10.2.0.11:9100'],
     ['IPv6 address in brackets', '[2001:db8::11]:9100'],
     ['IPv6 address in another spelling', '[2001:0db8:0:0::11]:9100'],
-  ])('%s (%s) resolves to web01', (_what, instance) => {
-    send(am('DiskFull', instance));
-    expect(alert(1)).toMatchObject({ host: 'web01', server_id: serverId('web01') });
-    expect(alert(1).labels.instance).toBe(instance);
-    expect(newRows()[0]!.text).toMatch(/^CRITICAL DiskFull on web01 /);
+  ])('%s (%s) resolves to web01', async (_what, instance) => {
+    await send(am('DiskFull', instance));
+    expect(await alert(1)).toMatchObject({ host: 'web01', server_id: await serverId('web01') });
+    expect((await alert(1)).labels.instance).toBe(instance);
+    expect((await newRows())[0]!.text).toMatch(/^CRITICAL DiskFull on web01 /);
   });
 
-  it('a host field of a generic alert resolves the same way', () => {
-    core.services.alerts.ingest(fromGeneric({ title: 'Backup failed', severity: 'error', host: 'db12.example.net' }, { hostLabels: DEFAULT_HOST_LABELS }));
-    expect(alert(1)).toMatchObject({ host: 'db12', server_id: serverId('db12') });
+  it('a host field of a generic alert resolves the same way', async () => {
+    await core.services.alerts.ingest(fromGeneric({ title: 'Backup failed', severity: 'error', host: 'db12.example.net' }, { hostLabels: DEFAULT_HOST_LABELS }));
+    expect(await alert(1)).toMatchObject({ host: 'db12', server_id: await serverId('db12') });
   });
 
-  it('an unknown host is kept as the source named it', () => {
-    send(am('DiskFull', 'zz99.example.org:9100'));
-    expect(alert(1)).toMatchObject({ host: 'zz99.example.org', server_id: null });
+  it('an unknown host is kept as the source named it', async () => {
+    await send(am('DiskFull', 'zz99.example.org:9100'));
+    expect(await alert(1)).toMatchObject({ host: 'zz99.example.org', server_id: null });
   });
 
   it('an FQDN of another domain is not taken for the inventory host of the same short name', async () => {
     // web01.staging.example.org is not the production web01 (web01.example.net)…
-    expect(core.services.alerts.findServer('web01.staging.example.org')).toBeNull();
-    expect(core.services.alerts.findServer('web01.example.net')?.name).toBe('web01');
-    expect(core.services.alerts.findServer('10.2.0.11')?.name).toBe('web01');
+    expect(await core.services.alerts.findServer('web01.staging.example.org')).toBeNull();
+    expect((await core.services.alerts.findServer('web01.example.net'))?.name).toBe('web01');
+    expect((await core.services.alerts.findServer('10.2.0.11'))?.name).toBe('web01');
     // …so web01's maintenance does not hold its alerts back.
     await core.ask('!server set web01 status=maintenance', ADMIN);
-    newRows();
-    expect(send(am('DiskFull', 'web01.staging.example.org:9100'))[0]).toMatchObject({ outcome: 'opened', posted: true });
-    expect(alert(1)).toMatchObject({ host: 'web01.staging.example.org', server_id: null, suppressed: null });
-    expect(newRows()[0]!.text).toMatch(/^CRITICAL DiskFull on web01\.staging\.example\.org /);
+    await newRows();
+    expect((await send(am('DiskFull', 'web01.staging.example.org:9100')))[0]).toMatchObject({ outcome: 'opened', posted: true });
+    expect(await alert(1)).toMatchObject({ host: 'web01.staging.example.org', server_id: null, suppressed: null });
+    expect((await newRows())[0]!.text).toMatch(/^CRITICAL DiskFull on web01\.staging\.example\.org /);
   });
 
-  it('routes see the inventory name, so a rule on host matches an alert that named an IP', () => {
-    const routed = testCore({ alerts: { routes: [{ match: { host: 'db*' }, to: ['irc:#db'] }], default: ['irc:#other'] } });
+  it('routes see the inventory name, so a rule on host matches an alert that named an IP', async () => {
+    const routed = await testCore({ alerts: { routes: [{ match: { host: 'db*' }, to: ['irc:#db'] }], default: ['irc:#other'] } });
     try {
-      importServers(routed.services.inventory, SAMPLE_CSV, 'csv', { actor: 'test', source: 'sample.csv' });
-      routed.services.alerts.ingest(fromAlertmanager({ version: '4', alerts: [am('DiskFull', '10.3.0.12:9100')] }, { hostLabels: DEFAULT_HOST_LABELS }));
-      expect(routed.db.prepare('SELECT channel FROM outbox').pluck().all()).toEqual(['irc:#db']);
+      await importServers(routed.services.inventory, SAMPLE_CSV, 'csv', { actor: 'test', source: 'sample.csv' });
+      await routed.services.alerts.ingest(fromAlertmanager({ version: '4', alerts: [am('DiskFull', '10.3.0.12:9100')] }, { hostLabels: DEFAULT_HOST_LABELS }));
+      expect(await routed.db.column('SELECT channel FROM outbox')).toEqual(['irc:#db']);
     } finally {
-      routed.cleanup();
+      await routed.cleanup();
     }
   });
 });
@@ -383,36 +388,36 @@ describe('hosts matched to the inventory', () => {
 describe('hosts in maintenance', () => {
   it('alerts are stored but not posted, and leaving maintenance posts what was held back', async () => {
     expect((await core.ask('!server set web01 status=maintenance disk swap', ADMIN)).ok).toBe(true);
-    newRows();
+    await newRows();
 
-    expect(send(am('DiskFull', 'web01:9100'), am('HighLoad', 'web01:9100', 'warning'), am('DiskFull', 'web02:9100')).map((a) => [a.outcome, a.posted])).toEqual([
+    expect((await send(am('DiskFull', 'web01:9100'), am('HighLoad', 'web01:9100', 'warning'), am('DiskFull', 'web02:9100'))).map((a) => [a.outcome, a.posted])).toEqual([
       ['suppressed', false],
       ['suppressed', false],
       ['opened', true],
     ]);
     // Only web02's alert was posted.
-    expect(newRows().map((r) => r.text)).toEqual(CRITICAL_CHANNELS.map(() => 'CRITICAL DiskFull on web02 — DiskFull on web02:9100 (#3)'));
-    expect(alert(1)).toMatchObject({ suppressed: 'maintenance', last_notified_at: null });
-    expect(core.services.alertStore.events(1, 5).map((e) => e.kind)).toEqual(['suppressed', 'first seen']);
+    expect((await newRows()).map((r) => r.text)).toEqual(CRITICAL_CHANNELS.map(() => 'CRITICAL DiskFull on web02 — DiskFull on web02:9100 (#3)'));
+    expect(await alert(1)).toMatchObject({ suppressed: 'maintenance', last_notified_at: null });
+    expect((await core.services.alertStore.events(1, 5)).map((e) => e.kind)).toEqual(['suppressed', 'first seen']);
 
     // A repeat while in maintenance is still held back.
     core.clock.advance(10 * MIN);
-    expect(send(am('DiskFull', 'web01:9100'))[0]!.outcome).toBe('suppressed');
+    expect((await send(am('DiskFull', 'web01:9100')))[0]!.outcome).toBe('suppressed');
     // One of them ends during the maintenance: nothing is posted for it.
-    send(am('HighLoad', 'web01:9100', 'warning', 'resolved'));
-    expect(newRows()).toEqual([]);
+    await send(am('HighLoad', 'web01:9100', 'warning', 'resolved'));
+    expect(await newRows()).toEqual([]);
 
     const r = await core.ask('!server set web01 status=working done', ADMIN);
     expect(r.text).toBe('web01 maintenance → working (done)');
-    const rows = newRows();
+    const rows = await newRows();
     // Every channel the held-back alerts would have gone to hears it, once.
     expect(rows.map((x) => x.channel).sort()).toEqual([...CRITICAL_CHANNELS].sort());
     for (const x of rows) expect(x.text).toBe('web01 left maintenance: 2 alerts were suppressed while it was in maintenance — 1 still firing: DiskFull');
     // The one still firing is no longer held back, and that summary was its post.
-    expect(alert(1)).toMatchObject({ status: 'firing', suppressed: null, last_notified_at: '2026-11-25T12:10:00.000Z' });
-    expect(core.services.alertStore.events(1, 1)[0]).toMatchObject({ kind: 'unquieted', detail: null });
+    expect(await alert(1)).toMatchObject({ status: 'firing', suppressed: null, last_notified_at: '2026-11-25T12:10:00.000Z' });
+    expect((await core.services.alertStore.events(1, 1))[0]).toMatchObject({ kind: 'unquieted', detail: null });
     // The resolved one keeps the mark of why it was never posted.
-    expect(alert(2)).toMatchObject({ status: 'resolved', suppressed: 'maintenance', last_notified_at: null });
+    expect(await alert(2)).toMatchObject({ status: 'resolved', suppressed: 'maintenance', last_notified_at: null });
 
     const { body } = await core.metrics.render();
     expect(body).toContain('opsbridge_alerts_suppressed_total{source="alertmanager"} 3');
@@ -421,67 +426,67 @@ describe('hosts in maintenance', () => {
   it('leaving maintenance with nothing held back posts nothing', async () => {
     await core.ask('!server set web01 status=maintenance', ADMIN);
     await core.ask('!server set web01 status=working', ADMIN);
-    expect(newRows()).toEqual([]);
+    expect(await newRows()).toEqual([]);
   });
 
   it('after maintenance, a held-back alert counts as posted by the summary: its next notification follows the dedup window', async () => {
     await core.ask('!server set web01 status=maintenance', ADMIN);
-    send(am('DiskFull', 'web01:9100'));
+    await send(am('DiskFull', 'web01:9100'));
     core.clock.advance(MIN);
     await core.ask('!server set web01 status=working', ADMIN);
-    expect(newRows().map((r) => r.text)).toContain('web01 left maintenance: 1 alert was suppressed while it was in maintenance — 1 still firing: DiskFull');
-    expect(alert(1)).toMatchObject({ suppressed: null, last_notified_at: '2026-11-25T12:01:00.000Z' });
+    expect((await newRows()).map((r) => r.text)).toContain('web01 left maintenance: 1 alert was suppressed while it was in maintenance — 1 still firing: DiskFull');
+    expect(await alert(1)).toMatchObject({ suppressed: null, last_notified_at: '2026-11-25T12:01:00.000Z' });
 
     core.clock.advance(MIN);
-    expect(send(am('DiskFull', 'web01:9100'))[0]).toMatchObject({ outcome: 'deduplicated', posted: false });
-    expect(newRows()).toEqual([]);
+    expect((await send(am('DiskFull', 'web01:9100')))[0]).toMatchObject({ outcome: 'deduplicated', posted: false });
+    expect(await newRows()).toEqual([]);
     core.clock.advance(4 * MIN); // 5 min since the summary
-    expect(send(am('DiskFull', 'web01:9100'))[0]).toMatchObject({ outcome: 'repeat', posted: true });
-    const rows = newRows();
+    expect((await send(am('DiskFull', 'web01:9100')))[0]).toMatchObject({ outcome: 'repeat', posted: true });
+    const rows = await newRows();
     expect(rows.map((r) => r.channel)).toEqual(CRITICAL_CHANNELS);
     expect(rows[0]!.text).toBe('CRITICAL (still firing, 3×) DiskFull on web01 — DiskFull on web01:9100 (#1)');
   });
 
   it('after maintenance, a still-firing held-back alert shows in !alerts again, is reminded about, and its resolution is posted', async () => {
     await core.ask('!server set web01 status=maintenance', ADMIN);
-    send(am('DiskFull', 'web01:9100'));
+    await send(am('DiskFull', 'web01:9100'));
     expect((await core.ask('!alerts')).text).toBe('nothing firing');
     await core.ask('!server set web01 status=working', ADMIN);
     expect((await core.ask('!alerts')).text).toMatch(/^1 firing alert:\n- #1 CRITICAL DiskFull on web01 for 0s — /);
-    newRows();
+    await newRows();
 
     core.clock.advance(31 * MIN);
-    expect(core.services.alerts.remindUnacknowledged()).toBe(1);
-    expect(newRows().map((r) => r.text)).toEqual(CRITICAL_CHANNELS.map(() => 'STILL FIRING for 31m, not acknowledged: CRITICAL DiskFull on web01 — DiskFull on web01:9100 (#1)'));
+    expect(await core.services.alerts.remindUnacknowledged()).toBe(1);
+    expect((await newRows()).map((r) => r.text)).toEqual(CRITICAL_CHANNELS.map(() => 'STILL FIRING for 31m, not acknowledged: CRITICAL DiskFull on web01 — DiskFull on web01:9100 (#1)'));
 
-    expect(send(am('DiskFull', 'web01:9100', 'critical', 'resolved'))[0]).toMatchObject({ outcome: 'resolved', posted: true });
-    expect(newRows().map((r) => r.text)).toEqual(CRITICAL_CHANNELS.map(() => 'RESOLVED (critical) DiskFull on web01 after 31m — DiskFull on web01:9100 (#1)'));
+    expect((await send(am('DiskFull', 'web01:9100', 'critical', 'resolved')))[0]).toMatchObject({ outcome: 'resolved', posted: true });
+    expect((await newRows()).map((r) => r.text)).toEqual(CRITICAL_CHANNELS.map(() => 'RESOLVED (critical) DiskFull on web01 after 31m — DiskFull on web01:9100 (#1)'));
   });
 
   it('a host taken out of maintenance by an import also gets the summary, and its alerts are no longer held back', async () => {
     await core.ask('!server set web01 status=maintenance', ADMIN);
-    send(am('DiskFull', 'web01:9100'));
-    newRows();
+    await send(am('DiskFull', 'web01:9100'));
+    await newRows();
     core.clock.advance(MIN);
-    importServers(core.services.inventory, 'name,status\nweb01,working\n', 'csv', { actor: 'test', source: 'fix.csv' });
-    expect(core.services.inventory.get('web01')!.status).toBe('working');
-    const rows = newRows();
+    await importServers(core.services.inventory, 'name,status\nweb01,working\n', 'csv', { actor: 'test', source: 'fix.csv' });
+    expect((await core.services.inventory.get('web01'))!.status).toBe('working');
+    const rows = await newRows();
     expect(rows.map((r) => r.channel).sort()).toEqual([...CRITICAL_CHANNELS].sort());
     for (const r of rows) expect(r.text).toBe('web01 left maintenance: 1 alert was suppressed while it was in maintenance — 1 still firing: DiskFull');
-    expect(alert(1)).toMatchObject({ suppressed: null, last_notified_at: '2026-11-25T12:01:00.000Z' });
-    expect(core.services.alertStore.events(1, 1)[0]!.kind).toBe('unquieted');
+    expect(await alert(1)).toMatchObject({ suppressed: null, last_notified_at: '2026-11-25T12:01:00.000Z' });
+    expect((await core.services.alertStore.events(1, 1))[0]!.kind).toBe('unquieted');
     expect((await core.ask('!alerts')).text).toMatch(/^1 firing alert:\n- #1 CRITICAL DiskFull on web01 /);
   });
 
   it('an import that leaves the host in maintenance, or a dry run, changes nothing', async () => {
     await core.ask('!server set web01 status=maintenance', ADMIN);
-    send(am('DiskFull', 'web01:9100'));
-    newRows();
-    importServers(core.services.inventory, 'name,status,notes\nweb01,maintenance,still\n', 'csv', { actor: 'test', source: 'fix.csv' });
-    importServers(core.services.inventory, 'name,status\nweb01,working\n', 'csv', { actor: 'test', source: 'fix.csv', dryRun: true });
-    expect(core.services.inventory.get('web01')!.status).toBe('maintenance');
-    expect(newRows()).toEqual([]);
-    expect(alert(1).suppressed).toBe('maintenance');
+    await send(am('DiskFull', 'web01:9100'));
+    await newRows();
+    await importServers(core.services.inventory, 'name,status,notes\nweb01,maintenance,still\n', 'csv', { actor: 'test', source: 'fix.csv' });
+    await importServers(core.services.inventory, 'name,status\nweb01,working\n', 'csv', { actor: 'test', source: 'fix.csv', dryRun: true });
+    expect((await core.services.inventory.get('web01'))!.status).toBe('maintenance');
+    expect(await newRows()).toEqual([]);
+    expect((await alert(1)).suppressed).toBe('maintenance');
   });
 });
 
@@ -490,16 +495,16 @@ describe('silences', () => {
     const r = await core.ask('!silence host=web0* alertname=DiskFull 2h disk swap', ADMIN);
     expect(r).toEqual({ ok: true, private: false, text: '🔇 silence #1: host=web0* alertname=DiskFull until 2026-11-25 14:00 UTC — disk swap' });
 
-    const accepted = send(
+    const accepted = await send(
       am('DiskFull', 'web01:9100'),
       am('DiskFull', '10.2.0.12:9100'), // web02 by its address: silences see the inventory name
       am('HighLoad', 'web01:9100'), // another alert name
       am('DiskFull', 'db12:9100'), // another host
     );
     expect(accepted.map((a) => a.outcome)).toEqual(['silenced', 'silenced', 'opened', 'opened']);
-    expect(new Set(newRows().map((x) => x.text.replace(/ — .*/, '')))).toEqual(new Set(['CRITICAL HighLoad on web01', 'CRITICAL DiskFull on db12']));
-    expect(alert(1)).toMatchObject({ suppressed: 'silence:1', last_notified_at: null });
-    expect(alert(2)).toMatchObject({ host: 'web02', suppressed: 'silence:1' });
+    expect(new Set((await newRows()).map((x) => x.text.replace(/ — .*/, '')))).toEqual(new Set(['CRITICAL HighLoad on web01', 'CRITICAL DiskFull on db12']));
+    expect(await alert(1)).toMatchObject({ suppressed: 'silence:1', last_notified_at: null });
+    expect(await alert(2)).toMatchObject({ host: 'web02', suppressed: 'silence:1' });
 
     expect((await core.ask('!silences')).text).toBe('1 active silence:\n- #1 host=web0* alertname=DiskFull for 2h more by console — disk swap');
     core.clock.advance(30 * MIN);
@@ -508,23 +513,23 @@ describe('silences', () => {
     expect((await core.ask('!unsilence 1', ADMIN)).text).toBe('silence #1 (host=web0* alertname=DiskFull) ended');
     expect((await core.ask('!silences')).text).toBe('no active silences');
     // What it held back and is still firing is posted now, as firing.
-    const released = newRows();
+    const released = await newRows();
     expect(released.filter((x) => x.channel === 'irc:#ops').map((x) => x.text).sort()).toEqual([
       'CRITICAL DiskFull on web01 — DiskFull on web01:9100 (#1)',
       'CRITICAL DiskFull on web02 — DiskFull on 10.2.0.12:9100 (#2)',
     ]);
     expect(released).toHaveLength(2 * CRITICAL_CHANNELS.length);
     for (const id of [1, 2]) {
-      expect(alert(id)).toMatchObject({ suppressed: null, last_notified_at: '2026-11-25T12:30:00.000Z' });
-      expect(core.services.alertStore.events(id, 1)[0]!.kind).toBe('unquieted');
+      expect(await alert(id)).toMatchObject({ suppressed: null, last_notified_at: '2026-11-25T12:30:00.000Z' });
+      expect((await core.services.alertStore.events(id, 1))[0]!.kind).toBe('unquieted');
     }
-    expect(core.services.silences.get(1)).toMatchObject({ removed_by: 'console', removed_at: '2026-11-25T12:30:00.000Z' });
+    expect(await core.services.silences.get(1)).toMatchObject({ removed_by: 'console', removed_at: '2026-11-25T12:30:00.000Z' });
 
-    expect(send(am('DiskFull', 'web10:9100'))[0]).toMatchObject({ outcome: 'opened', posted: true });
+    expect((await send(am('DiskFull', 'web10:9100')))[0]).toMatchObject({ outcome: 'opened', posted: true });
     // web01 was just posted: its next notification within the window is only counted.
-    expect(send(am('DiskFull', 'web01:9100'))[0]).toMatchObject({ outcome: 'deduplicated', posted: false });
-    expect(newRows().filter((x) => x.channel === 'irc:#ops').map((x) => x.text.replace(/ — .*/, ''))).toEqual(['CRITICAL DiskFull on web10']);
-    expect(alert(1)).toMatchObject({ suppressed: null, count: 2 });
+    expect((await send(am('DiskFull', 'web01:9100')))[0]).toMatchObject({ outcome: 'deduplicated', posted: false });
+    expect((await newRows()).filter((x) => x.channel === 'irc:#ops').map((x) => x.text.replace(/ — .*/, ''))).toEqual(['CRITICAL DiskFull on web10']);
+    expect(await alert(1)).toMatchObject({ suppressed: null, count: 2 });
 
     const metrics = (await core.metrics.render()).body;
     expect(metrics).toContain('opsbridge_alerts_silenced_total{source="alertmanager"} 2');
@@ -532,131 +537,131 @@ describe('silences', () => {
 
   it('a silence ends by itself at its end time', async () => {
     await core.ask('!silence alertname=DiskFull 30m', ADMIN);
-    expect(send(am('DiskFull', 'web01:9100'))[0]!.outcome).toBe('silenced');
+    expect((await send(am('DiskFull', 'web01:9100')))[0]!.outcome).toBe('silenced');
     core.clock.advance(30 * MIN);
     expect((await core.ask('!silences')).text).toBe('no active silences');
-    expect(send(am('DiskFull', 'web02:9100'))[0]!.outcome).toBe('opened');
+    expect((await send(am('DiskFull', 'web02:9100')))[0]!.outcome).toBe('opened');
     expect((await core.ask('!unsilence 1', ADMIN)).text).toBe('silence #1 has already ended');
   });
 
   it('when a silence runs out, the timer posts the firing alerts it held back', async () => {
     await core.ask('!silence alertname=DiskFull 30m', ADMIN);
-    send(am('DiskFull', 'web01:9100'), am('DiskFull', 'db12:9100'));
-    send(am('DiskFull', 'db12:9100', 'critical', 'resolved')); // ended while silenced: nothing to post
-    expect(newRows()).toEqual([]);
+    await send(am('DiskFull', 'web01:9100'), am('DiskFull', 'db12:9100'));
+    await send(am('DiskFull', 'db12:9100', 'critical', 'resolved')); // ended while silenced: nothing to post
+    expect(await newRows()).toEqual([]);
 
     core.clock.advance(29 * MIN);
-    expect(core.services.alerts.releaseEndedSilences()).toBe(0);
-    expect(newRows()).toEqual([]);
-    expect(alert(1).suppressed).toBe('silence:1');
+    expect(await core.services.alerts.releaseEndedSilences()).toBe(0);
+    expect(await newRows()).toEqual([]);
+    expect((await alert(1)).suppressed).toBe('silence:1');
 
     core.clock.advance(MIN);
-    expect(core.services.alerts.releaseEndedSilences()).toBe(1);
-    const rows = newRows();
+    expect(await core.services.alerts.releaseEndedSilences()).toBe(1);
+    const rows = await newRows();
     expect(rows.map((r) => r.channel)).toEqual(CRITICAL_CHANNELS);
     for (const r of rows) {
       expect(r.text).toBe('CRITICAL DiskFull on web01 — DiskFull on web01:9100 (#1)');
       expect(r.priority).toBe(1);
     }
-    expect(alert(1)).toMatchObject({ suppressed: null, last_notified_at: '2026-11-25T12:30:00.000Z' });
-    expect(alert(2)).toMatchObject({ status: 'resolved', last_notified_at: null });
+    expect(await alert(1)).toMatchObject({ suppressed: null, last_notified_at: '2026-11-25T12:30:00.000Z' });
+    expect(await alert(2)).toMatchObject({ status: 'resolved', last_notified_at: null });
     expect((await core.ask('!alerts')).text).toMatch(/^1 firing alert:\n- #1 CRITICAL DiskFull on web01 /);
     // Once is enough.
-    expect(core.services.alerts.releaseEndedSilences()).toBe(0);
-    expect(newRows()).toEqual([]);
+    expect(await core.services.alerts.releaseEndedSilences()).toBe(0);
+    expect(await newRows()).toEqual([]);
   });
 
   it('an alert held back by a silence that ran out is posted as new on its next notification, before the timer', async () => {
     await core.ask('!silence alertname=DiskFull 30m', ADMIN);
-    send(am('DiskFull', 'web01:9100'));
+    await send(am('DiskFull', 'web01:9100'));
     core.clock.advance(10 * MIN);
-    send(am('DiskFull', 'web01:9100'));
+    await send(am('DiskFull', 'web01:9100'));
     core.clock.advance(20 * MIN);
     // Its first post: "opened", not a repeat of something nobody saw.
-    expect(send(am('DiskFull', 'web01:9100'))).toEqual([{ id: 1, fingerprint: expect.any(String), outcome: 'opened', posted: true }]);
-    expect(newRows().map((r) => r.text)).toEqual(CRITICAL_CHANNELS.map(() => 'CRITICAL DiskFull on web01 — DiskFull on web01:9100 (#1)'));
-    expect(alert(1)).toMatchObject({ count: 3, suppressed: null, last_notified_at: '2026-11-25T12:30:00.000Z' });
+    expect(await send(am('DiskFull', 'web01:9100'))).toEqual([{ id: 1, fingerprint: expect.any(String), outcome: 'opened', posted: true }]);
+    expect((await newRows()).map((r) => r.text)).toEqual(CRITICAL_CHANNELS.map(() => 'CRITICAL DiskFull on web01 — DiskFull on web01:9100 (#1)'));
+    expect(await alert(1)).toMatchObject({ count: 3, suppressed: null, last_notified_at: '2026-11-25T12:30:00.000Z' });
     // The timer finds nothing left to release.
-    expect(core.services.alerts.releaseEndedSilences()).toBe(0);
-    expect(newRows()).toEqual([]);
+    expect(await core.services.alerts.releaseEndedSilences()).toBe(0);
+    expect(await newRows()).toEqual([]);
   });
 
   it('a released alert that another silence covers stays held back until that one ends too', async () => {
     await core.ask('!silence alertname=DiskFull 30m', ADMIN); // #1
     await core.ask('!silence host=web01 2h', ADMIN); // #2
-    send(am('DiskFull', 'web01:9100'), am('DiskFull', 'web10:9100'));
-    expect([1, 2].map((id) => alert(id).suppressed)).toEqual(['silence:1', 'silence:1']);
+    await send(am('DiskFull', 'web01:9100'), am('DiskFull', 'web10:9100'));
+    expect(await suppressedOf(1, 2)).toEqual(['silence:1', 'silence:1']);
 
     core.clock.advance(30 * MIN);
-    expect(core.services.alerts.releaseEndedSilences()).toBe(2);
-    expect(newRows().map((r) => r.text.replace(/ — .*/, ''))).toEqual(CRITICAL_CHANNELS.map(() => 'CRITICAL DiskFull on web10'));
-    expect([1, 2].map((id) => alert(id).suppressed)).toEqual(['silence:2', null]);
-    expect(core.services.alertStore.events(1, 1)[0]).toMatchObject({ kind: 'silenced', detail: 'silence:2' });
-    expect(alert(1).last_notified_at).toBeNull();
+    expect(await core.services.alerts.releaseEndedSilences()).toBe(2);
+    expect((await newRows()).map((r) => r.text.replace(/ — .*/, ''))).toEqual(CRITICAL_CHANNELS.map(() => 'CRITICAL DiskFull on web10'));
+    expect(await suppressedOf(1, 2)).toEqual(['silence:2', null]);
+    expect((await core.services.alertStore.events(1, 1))[0]).toMatchObject({ kind: 'silenced', detail: 'silence:2' });
+    expect((await alert(1)).last_notified_at).toBeNull();
 
     await core.ask('!unsilence 2', ADMIN);
-    expect(newRows().map((r) => r.text.replace(/ — .*/, ''))).toEqual(CRITICAL_CHANNELS.map(() => 'CRITICAL DiskFull on web01'));
-    expect(alert(1).suppressed).toBeNull();
+    expect((await newRows()).map((r) => r.text.replace(/ — .*/, ''))).toEqual(CRITICAL_CHANNELS.map(() => 'CRITICAL DiskFull on web01'));
+    expect((await alert(1)).suppressed).toBeNull();
   });
 
   it('a released alert of a host in maintenance stays held back, for the maintenance now', async () => {
     await core.ask('!silence alertname=DiskFull 30m', ADMIN);
-    send(am('DiskFull', 'web01:9100'));
+    await send(am('DiskFull', 'web01:9100'));
     await core.ask('!server set web01 status=maintenance', ADMIN);
-    newRows();
+    await newRows();
     core.clock.advance(30 * MIN);
-    core.services.alerts.releaseEndedSilences();
-    expect(newRows()).toEqual([]);
-    expect(alert(1).suppressed).toBe('maintenance');
+    await core.services.alerts.releaseEndedSilences();
+    expect(await newRows()).toEqual([]);
+    expect((await alert(1)).suppressed).toBe('maintenance');
   });
 
   it('!= and =~ matchers', async () => {
     await core.ask('!silence alertname=DiskFull host!=web01 instance=~db[0-9]+:.* 1h', ADMIN);
-    expect(send(am('DiskFull', 'db12:9100'), am('DiskFull', 'web01:9100'), am('DiskFull', 'web02:9100')).map((a) => a.outcome)).toEqual(['silenced', 'opened', 'opened']);
+    expect((await send(am('DiskFull', 'db12:9100'), am('DiskFull', 'web01:9100'), am('DiskFull', 'web02:9100'))).map((a) => a.outcome)).toEqual(['silenced', 'opened', 'opened']);
   });
 
   it('=~ is anchored as in Alertmanager: it must match the whole value', async () => {
     await core.ask('!silence alertname=A instance=~web0 1h', ADMIN);
     await core.ask('!silence alertname=B instance=~web0.* 1h', ADMIN);
     await core.ask('!silence alertname=C instance=~.*web0.* 1h', ADMIN);
-    const outcomes = (name: string) => send(am(name, 'web01:9100'), am(name, 'myweb01:9100')).map((a) => a.outcome);
+    const outcomes = async (name: string) => (await send(am(name, 'web01:9100'), am(name, 'myweb01:9100'))).map((a) => a.outcome);
     // web0 is neither web01:9100 nor myweb01:9100.
-    expect(outcomes('A')).toEqual(['opened', 'opened']);
-    expect(outcomes('B')).toEqual(['silenced', 'opened']);
-    expect(outcomes('C')).toEqual(['silenced', 'silenced']);
+    expect(await outcomes('A')).toEqual(['opened', 'opened']);
+    expect(await outcomes('B')).toEqual(['silenced', 'opened']);
+    expect(await outcomes('C')).toEqual(['silenced', 'silenced']);
   });
 
   it('the fixed keys of a matcher ignore case; label names do not', async () => {
     const r = await core.ask('!silence Host=web01 AlertName=DiskFull 1h', ADMIN);
     expect(r.text).toBe('🔇 silence #1: host=web01 alertname=DiskFull until 2026-11-25 13:00 UTC');
     await core.ask('!silence Instance=db12:9100 1h', ADMIN);
-    expect(send(am('DiskFull', 'web01:9100'), am('HighLoad', 'web01:9100'), am('DiskFull', 'db12:9100')).map((a) => a.outcome)).toEqual(['silenced', 'opened', 'opened']);
+    expect((await send(am('DiskFull', 'web01:9100'), am('HighLoad', 'web01:9100'), am('DiskFull', 'db12:9100'))).map((a) => a.outcome)).toEqual(['silenced', 'opened', 'opened']);
   });
 
   it('a new silence marks the firing alerts it covers', async () => {
-    send(am('DiskFull', 'web01:9100'), am('DiskFull', 'web02:9100'), am('HighLoad', 'web01:9100'));
-    send(am('DiskFull', 'db12:9100'), am('DiskFull', 'db12:9100', 'critical', 'resolved')); // resolved: not covered
-    newRows();
+    await send(am('DiskFull', 'web01:9100'), am('DiskFull', 'web02:9100'), am('HighLoad', 'web01:9100'));
+    await send(am('DiskFull', 'db12:9100'), am('DiskFull', 'db12:9100', 'critical', 'resolved')); // resolved: not covered
+    await newRows();
     const r = await core.ask('!silence host=web* alertname=DiskFull 1h', BOB);
     expect(r.text).toBe('🔇 silence #1: host=web* alertname=DiskFull until 2026-11-25 13:00 UTC (covers 2 firing alerts)');
-    expect([1, 2, 3, 4].map((id) => alert(id).suppressed)).toEqual(['silence:1', 'silence:1', null, null]);
-    expect(core.services.alertStore.events(1, 1)[0]).toMatchObject({ kind: 'silenced', actor: 'irc:account:bob', detail: 'silence:1' });
+    expect(await suppressedOf(1, 2, 3, 4)).toEqual(['silence:1', 'silence:1', null, null]);
+    expect((await core.services.alertStore.events(1, 1))[0]).toMatchObject({ kind: 'silenced', actor: 'irc:account:bob', detail: 'silence:1' });
     // Their repeats are not posted while the silence lasts.
     core.clock.advance(10 * MIN);
-    expect(send(am('DiskFull', 'web01:9100'))[0]!.outcome).toBe('silenced');
-    expect(newRows()).toEqual([]);
+    expect((await send(am('DiskFull', 'web01:9100')))[0]!.outcome).toBe('silenced');
+    expect(await newRows()).toEqual([]);
   });
 
   it('alerts a silence covered show in !alerts again after !unsilence, and are posted again', async () => {
-    send(am('DiskFull', 'web01:9100'));
+    await send(am('DiskFull', 'web01:9100'));
     await core.ask('!silence alertname=DiskFull 1h', ADMIN);
-    newRows();
+    await newRows();
     expect((await core.ask('!alerts')).text).toBe('nothing firing');
     core.clock.advance(MIN);
     await core.ask('!unsilence 1', ADMIN);
     expect((await core.ask('!alerts')).text).toMatch(/^1 firing alert:\n- #1 CRITICAL DiskFull on web01 /);
-    expect(newRows().map((r) => r.text)).toEqual(CRITICAL_CHANNELS.map(() => 'CRITICAL DiskFull on web01 — DiskFull on web01:9100 (#1)'));
-    expect(alert(1)).toMatchObject({ suppressed: null, last_notified_at: '2026-11-25T12:01:00.000Z' });
+    expect((await newRows()).map((r) => r.text)).toEqual(CRITICAL_CHANNELS.map(() => 'CRITICAL DiskFull on web01 — DiskFull on web01:9100 (#1)'));
+    expect(await alert(1)).toMatchObject({ suppressed: null, last_notified_at: '2026-11-25T12:01:00.000Z' });
   });
 
   it('needs the operator role', async () => {
@@ -667,7 +672,7 @@ describe('silences', () => {
     });
     expect((await core.ask('!unsilence 1')).ok).toBe(false);
     expect((await core.ask('!silences')).text).toBe('no active silences');
-    expect(core.services.silences.active()).toEqual([]);
+    expect(await core.services.silences.active()).toEqual([]);
   });
 
   it.each([
@@ -686,21 +691,21 @@ describe('silences', () => {
     expect(r.ok).toBe(false);
     expect(r.text).toMatch(message);
     expect(r.text.split('\n')).toHaveLength(1);
-    expect(core.services.silences.active()).toEqual([]);
+    expect(await core.services.silences.active()).toEqual([]);
   });
 });
 
 describe('!ack', () => {
-  beforeEach(() => {
-    send(am('DiskFull', 'web01:9100'));
-    newRows();
+  beforeEach(async () => {
+    await send(am('DiskFull', 'web01:9100'));
+    await newRows();
   });
 
   it('is refused to an unidentified user', async () => {
     const r = await core.ask('!ack 1 mine');
     expect(r).toEqual({ ok: false, private: false, text: "'ack' needs the operator role; you are not identified, so you are viewer (log in to your account)" });
-    expect(alert(1).acked_at).toBeNull();
-    expect(newRows()).toEqual([]);
+    expect((await alert(1)).acked_at).toBeNull();
+    expect(await newRows()).toEqual([]);
   });
 
   it('is refused to an identified viewer', async () => {
@@ -713,30 +718,30 @@ describe('!ack', () => {
     const r = await core.ask('!ack 1 looking into it', { ...BOB, channel: 'irc:#ops' });
     expect(r).toEqual({ ok: true, private: false, text: '✔ #1 DiskFull on web01 acknowledged by bob — looking into it' });
     // The name people know is shown; the history keeps the verified identity.
-    expect(alert(1)).toMatchObject({ acked_by: 'bob', ack_note: 'looking into it', acked_at: '2026-11-25T12:00:00.000Z' });
-    expect(core.services.alertStore.events(1, 1)[0]).toMatchObject({ kind: 'acked', actor: 'irc:account:bob', detail: 'looking into it' });
+    expect(await alert(1)).toMatchObject({ acked_by: 'bob', ack_note: 'looking into it', acked_at: '2026-11-25T12:00:00.000Z' });
+    expect((await core.services.alertStore.events(1, 1))[0]).toMatchObject({ kind: 'acked', actor: 'irc:account:bob', detail: 'looking into it' });
     // The asker's channel has the reply; the others get a notice.
-    const rows = newRows();
+    const rows = await newRows();
     expect(rows.map((x) => x.channel)).toEqual(['slack:#incidents', 'irc:#alerts']);
     for (const x of rows) expect(x.text).toBe('✔ #1 DiskFull on web01 acknowledged by bob — looking into it');
   });
 
   it('an alert nobody saw (silenced) is acked without notices to its channels', async () => {
     await core.ask('!silence host=web02 1h', ADMIN);
-    expect(send(am('DiskFull', 'web02:9100'))[0]).toMatchObject({ id: 2, outcome: 'silenced', posted: false });
-    newRows();
+    expect((await send(am('DiskFull', 'web02:9100')))[0]).toMatchObject({ id: 2, outcome: 'silenced', posted: false });
+    await newRows();
     expect(await core.ask('!ack 2 known', { ...BOB, channel: 'irc:#ops' })).toEqual({ ok: true, private: false, text: '✔ #2 DiskFull on web02 acknowledged by bob — known' });
-    expect(alert(2)).toMatchObject({ acked_by: 'bob', ack_note: 'known' });
-    expect(newRows()).toEqual([]);
+    expect(await alert(2)).toMatchObject({ acked_by: 'bob', ack_note: 'known' });
+    expect(await newRows()).toEqual([]);
   });
 
   it('an acked alert is not posted again when its source repeats it', async () => {
     await core.ask('!ack 1', BOB);
-    newRows();
+    await newRows();
     core.clock.advance(10 * MIN);
-    send(am('DiskFull', 'web01:9100'));
-    expect(newRows()).toEqual([]);
-    expect(alert(1).count).toBe(2);
+    await send(am('DiskFull', 'web01:9100'));
+    expect(await newRows()).toEqual([]);
+    expect((await alert(1)).count).toBe(2);
   });
 
   it.each([
@@ -751,74 +756,74 @@ describe('!ack', () => {
   it('takes #ID too, and refuses a second ack and an ack of a resolved alert', async () => {
     expect((await core.ask('!ack #1', BOB)).ok).toBe(true);
     expect(await core.ask('!ack 1', ADMIN)).toMatchObject({ ok: false, text: 'alert #1 was already acknowledged by bob' });
-    send(am('HighLoad', 'db12:9100', 'warning'), am('HighLoad', 'db12:9100', 'warning', 'resolved'));
+    await send(am('HighLoad', 'db12:9100', 'warning'), am('HighLoad', 'db12:9100', 'warning', 'resolved'));
     expect(await core.ask('!ack 2', BOB)).toMatchObject({ ok: false, text: 'alert #2 (HighLoad) is already resolved' });
   });
 });
 
 describe('reminders of unacknowledged critical alerts', () => {
   it('re-posts only unacked critical firing alerts, every 30 minutes', async () => {
-    send(
+    await send(
       am('DiskFull', 'web01:9100'), // #1 acked below
       am('DiskFull', 'web02:9100'), // #2 reminded
       am('HighLoad', 'db12:9100', 'warning'), // #3 not critical
       am('DiskFull', 'web10:9100'), // #4 resolved below
     );
     await core.ask('!ack 1', BOB);
-    send(am('DiskFull', 'web10:9100', 'critical', 'resolved'));
+    await send(am('DiskFull', 'web10:9100', 'critical', 'resolved'));
     await core.ask('!silence host=db13 1d', ADMIN);
-    send(am('DiskFull', 'db13:9100')); // #5 silenced: never posted, never reminded
-    newRows();
+    await send(am('DiskFull', 'db13:9100')); // #5 silenced: never posted, never reminded
+    await newRows();
 
     core.clock.advance(29 * MIN);
-    expect(core.services.alerts.remindUnacknowledged()).toBe(0);
+    expect(await core.services.alerts.remindUnacknowledged()).toBe(0);
     core.clock.advance(2 * MIN);
-    expect(core.services.alerts.remindUnacknowledged()).toBe(1);
-    const rows = newRows();
+    expect(await core.services.alerts.remindUnacknowledged()).toBe(1);
+    const rows = await newRows();
     expect(rows.map((r) => r.channel)).toEqual(CRITICAL_CHANNELS);
     for (const r of rows) {
       expect(r.text).toBe('STILL FIRING for 31m, not acknowledged: CRITICAL DiskFull on web02 — DiskFull on web02:9100 (#2)');
       expect(r.priority).toBe(1);
     }
-    expect(core.services.alertStore.events(2, 1)[0]!.kind).toBe('reminded');
+    expect((await core.services.alertStore.events(2, 1))[0]!.kind).toBe('reminded');
 
     // Not again until another 30 minutes have passed.
-    expect(core.services.alerts.remindUnacknowledged()).toBe(0);
+    expect(await core.services.alerts.remindUnacknowledged()).toBe(0);
     core.clock.advance(29 * MIN);
-    expect(core.services.alerts.remindUnacknowledged()).toBe(0);
+    expect(await core.services.alerts.remindUnacknowledged()).toBe(0);
     core.clock.advance(MIN);
-    expect(core.services.alerts.remindUnacknowledged()).toBe(1);
-    expect(newRows()[0]!.text).toMatch(/^STILL FIRING for 1h 1m, not acknowledged: CRITICAL DiskFull on web02 /);
+    expect(await core.services.alerts.remindUnacknowledged()).toBe(1);
+    expect((await newRows())[0]!.text).toMatch(/^STILL FIRING for 1h 1m, not acknowledged: CRITICAL DiskFull on web02 /);
 
     // Acked now: no more reminders.
     await core.ask('!ack 2', BOB);
     core.clock.advance(31 * MIN);
-    expect(core.services.alerts.remindUnacknowledged()).toBe(0);
+    expect(await core.services.alerts.remindUnacknowledged()).toBe(0);
   });
 
-  it('repeat_interval 0 turns reminders off', () => {
-    const quiet = testCore({ alerts: { repeat_interval: '0' } });
+  it('repeat_interval 0 turns reminders off', async () => {
+    const quiet = await testCore({ alerts: { repeat_interval: '0' } });
     try {
-      quiet.services.alerts.ingest(fromAlertmanager({ version: '4', alerts: [am('DiskFull', 'web01:9100')] }, { hostLabels: DEFAULT_HOST_LABELS }));
+      await quiet.services.alerts.ingest(fromAlertmanager({ version: '4', alerts: [am('DiskFull', 'web01:9100')] }, { hostLabels: DEFAULT_HOST_LABELS }));
       quiet.clock.advance(24 * 60 * MIN);
-      expect(quiet.services.alerts.remindUnacknowledged()).toBe(0);
+      expect(await quiet.services.alerts.remindUnacknowledged()).toBe(0);
     } finally {
-      quiet.cleanup();
+      await quiet.cleanup();
     }
   });
 });
 
 describe('!alerts and !alert', () => {
   beforeEach(async () => {
-    send(am('DiskFull', 'web01:9100')); // #1
+    await send(am('DiskFull', 'web01:9100')); // #1
     core.clock.advance(MIN);
-    send(am('HighLoad', 'db12:9100', 'warning')); // #2
+    await send(am('HighLoad', 'db12:9100', 'warning')); // #2
     core.clock.advance(MIN);
-    send(am('CPU', 'web01:9100', 'info')); // #3
+    await send(am('CPU', 'web01:9100', 'info')); // #3
     core.clock.advance(MIN);
-    send(am('DiskFull', 'web02:9100')); // #4
+    await send(am('DiskFull', 'web02:9100')); // #4
     core.clock.advance(MIN);
-    send(am('Backup', 'db13:9100', 'error'), am('Backup', 'db13:9100', 'error', 'resolved')); // #5 resolved at once
+    await send(am('Backup', 'db13:9100', 'error'), am('Backup', 'db13:9100', 'error', 'resolved')); // #5 resolved at once
     await core.ask('!silence host=web02 1h', ADMIN); // covers #4
     core.clock.advance(10 * MIN);
   });
@@ -873,7 +878,7 @@ describe('!alerts and !alert', () => {
 
   it('cuts the list at 5 lines with "…and N more"', async () => {
     // Six more, one of them (web02) silenced: 8 firing in all.
-    send(...['web10', 'db12', 'db13', 'web02', 'zz1', 'zz2'].map((h) => am('Ping', `${h}:9100`, 'warning')));
+    await send(...['web10', 'db12', 'db13', 'web02', 'zz1', 'zz2'].map((h) => am('Ping', `${h}:9100`, 'warning')));
     const lines = (await core.ask('!alerts')).text.split('\n');
     expect(lines[0]).toBe('8 firing alerts:');
     expect(lines).toHaveLength(7);
@@ -915,7 +920,7 @@ describe('!alerts and !alert', () => {
   });
 
   it('!server HOST points to !alerts when it has more than 3 firing alerts', async () => {
-    send(am('A', 'web01:9100', 'warning'), am('B', 'web01:9100', 'warning'));
+    await send(am('A', 'web01:9100', 'warning'), am('B', 'web01:9100', 'warning'));
     const lines = (await core.ask('!server web01')).text.split('\n');
     expect(lines).toHaveLength(5);
     expect(lines.at(-1)).toBe('…more: !alerts web01');
@@ -925,52 +930,52 @@ describe('!alerts and !alert', () => {
 describe('storm digests through the outbox', () => {
   const condenseRows = (rows: CondensableRow[]) => planDigests(rows, digestFormat);
 
-  it('condensing a channel leaves every alert row accounted for', () => {
+  it('condensing a channel leaves every alert row accounted for', async () => {
     const hosts = Array.from({ length: 30 }, (_, i) => `web${String(i + 1).padStart(2, '0')}`);
-    send(...hosts.map((h) => am('DiskFull', `${h}:9100`, 'warning')));
-    send(...Array.from({ length: 7 }, (_, i) => am('HighLoad', `db${i + 1}:9100`, 'warning')));
+    await send(...hosts.map((h) => am('DiskFull', `${h}:9100`, 'warning')));
+    await send(...Array.from({ length: 7 }, (_, i) => am('HighLoad', `db${i + 1}:9100`, 'warning')));
     // A reply in the same channel is not an alert: it is never condensed.
-    const reply = core.outbox.enqueue({ channel: 'irc:#alerts', body: { blocks: [{ kind: 'line', children: ['hello'] }] } });
-    send(am('DiskFull', 'web01:9100', 'warning', 'resolved'));
-    const alertRows = outboxRows("channel = 'irc:#alerts' AND kind = 'alert'");
+    const reply = await core.outbox.enqueue({ channel: 'irc:#alerts', body: { blocks: [{ kind: 'line', children: ['hello'] }] } });
+    await send(am('DiskFull', 'web01:9100', 'warning', 'resolved'));
+    const alertRows = await outboxRows("channel = 'irc:#alerts' AND kind = 'alert'");
     expect(alertRows).toHaveLength(38);
 
-    expect(core.outbox.condense('irc:#alerts', condenseRows)).toBe(38);
+    expect(await core.outbox.condense('irc:#alerts', condenseRows)).toBe(38);
 
-    const digests = outboxRows("channel = 'irc:#alerts' AND kind IS NULL AND id <> ?", reply);
+    const digests = await outboxRows("channel = 'irc:#alerts' AND kind IS NULL AND id <> ?", reply);
     expect(digests.map((d) => d.text)).toEqual(['⚠ 37 firing: 30× DiskFull (web01…web30), 7× HighLoad (db1…db7)', '✔ 1 resolved: 1× DiskFull (web01)']);
     const digestIds = new Set(digests.map((d) => d.id));
-    for (const r of outboxRows("channel = 'irc:#alerts' AND kind = 'alert'")) expect(digestIds.has(r.condensed_into!)).toBe(true);
+    for (const r of await outboxRows("channel = 'irc:#alerts' AND kind = 'alert'")) expect(digestIds.has(r.condensed_into!)).toBe(true);
     expect(digests.every((d) => d.condensed_into === null)).toBe(true);
     // What is left to send: the reply and the two digests.
-    expect(core.outbox.pending('irc:#alerts', 100).map((e) => e.id)).toEqual([reply, ...digests.map((d) => d.id)]);
-    expect(core.outbox.condensableCount('irc:#alerts')).toBe(0);
+    expect((await core.outbox.pending('irc:#alerts', 100)).map((e) => e.id)).toEqual([reply, ...digests.map((d) => d.id)]);
+    expect(await core.outbox.condensableCount('irc:#alerts')).toBe(0);
     // Nothing to condense the second time.
-    expect(core.outbox.condense('irc:#alerts', condenseRows)).toBe(0);
+    expect(await core.outbox.condense('irc:#alerts', condenseRows)).toBe(0);
   });
 
-  it('a digest counts alerts, not posts: repeats of one alert are one', () => {
-    send(...['web01', 'web02', 'web10'].map((h) => am('DiskFull', `${h}:9100`, 'warning')));
+  it('a digest counts alerts, not posts: repeats of one alert are one', async () => {
+    await send(...['web01', 'web02', 'web10'].map((h) => am('DiskFull', `${h}:9100`, 'warning')));
     core.clock.advance(5 * MIN);
-    expect(send(...['web01', 'web02', 'web10'].map((h) => am('DiskFull', `${h}:9100`, 'warning'))).map((a) => a.outcome)).toEqual(['repeat', 'repeat', 'repeat']);
-    expect(outboxRows("channel = 'irc:#alerts' AND kind = 'alert'")).toHaveLength(6);
-    expect(core.outbox.condense('irc:#alerts', condenseRows)).toBe(6);
-    expect(core.outbox.pending('irc:#alerts', 100).map((e) => renderPlain(e.body))).toEqual(['⚠ 3 firing: 3× DiskFull (web01…web10)']);
+    expect((await send(...['web01', 'web02', 'web10'].map((h) => am('DiskFull', `${h}:9100`, 'warning')))).map((a) => a.outcome)).toEqual(['repeat', 'repeat', 'repeat']);
+    expect(await outboxRows("channel = 'irc:#alerts' AND kind = 'alert'")).toHaveLength(6);
+    expect(await core.outbox.condense('irc:#alerts', condenseRows)).toBe(6);
+    expect((await core.outbox.pending('irc:#alerts', 100)).map((e) => renderPlain(e.body))).toEqual(['⚠ 3 firing: 3× DiskFull (web01…web10)']);
   });
 
-  it('a log burst keeps each host\'s first lines and sums up the rest', () => {
+  it('a log burst keeps each host\'s first lines and sums up the rest', async () => {
     const lines = Array.from({ length: 6 }, (_, i) => ({ source: 'api', host: 'app03', level: 'error', message: `timeout ${i}` }));
-    core.services.logs.ingest(lines.slice(0, 3));
+    await core.services.logs.ingest(lines.slice(0, 3));
     core.clock.advance(20_000);
-    core.services.logs.ingest(lines.slice(3));
-    core.services.logs.ingest([{ source: 'api', host: 'app04', level: 'warning', message: 'slow' }]);
-    expect(core.outbox.condense('console', condenseRows)).toBe(4);
-    expect(core.outbox.pending('console', 100).map((e) => renderPlain(e.body))).toEqual([
+    await core.services.logs.ingest(lines.slice(3));
+    await core.services.logs.ingest([{ source: 'api', host: 'app04', level: 'warning', message: 'slow' }]);
+    expect(await core.outbox.condense('console', condenseRows)).toBe(4);
+    expect((await core.outbox.pending('console', 100)).map((e) => renderPlain(e.body))).toEqual([
       'app03 ERROR timeout 0',
       'app03 ERROR timeout 1',
       'app04 WARNING slow',
       '…and 4 similar lines from app03 in the last 20 s (4 error)',
     ]);
-    expect(core.db.prepare('SELECT COUNT(*) FROM log_lines').pluck().get()).toBe(7);
+    expect(await core.db.value('SELECT COUNT(*) FROM log_lines')).toBe(7);
   });
 });

@@ -21,8 +21,8 @@ const BREAKOUT_ESCAPED = '&quot;&gt;&lt;img src=x onerror=alert(1)&gt;';
 
 let core: TestCore;
 let fleet: FleetView;
-beforeEach(() => {
-  core = testCore();
+beforeEach(async () => {
+  core = await testCore();
   fleet = new FleetView(core.db);
 });
 afterEach(() => core.cleanup());
@@ -31,31 +31,31 @@ function ctx(query = '', params: Record<string, string> = {}): BoardContext {
   return { services: core.services, fleet, clock: core.clock, timezone: 'UTC', query: new URLSearchParams(query), params };
 }
 
-function render(handler: PageHandler, query = '', params: Record<string, string> = {}): string {
-  const page = handler(ctx(query, params));
+async function render(handler: PageHandler, query = '', params: Record<string, string> = {}): Promise<string> {
+  const page = await handler(ctx(query, params));
   if (!page) throw new Error('the page said: not found');
   return page.body.value;
 }
 
-function seedSample(): void {
-  const r = importServers(core.services.inventory, SAMPLE_CSV, 'csv', { actor: 'test', source: 'sample.csv' });
+async function seedSample(): Promise<void> {
+  const r = await importServers(core.services.inventory, SAMPLE_CSV, 'csv', { actor: 'test', source: 'sample.csv' });
   expect(r.rejected).toEqual([]);
 }
 
-function addHosts(inputs: ServerInput[]): void {
-  core.services.inventory.import(inputs, { actor: 'test', reason: 'test' });
+async function addHosts(inputs: ServerInput[]): Promise<void> {
+  await core.services.inventory.import(inputs, { actor: 'test', reason: 'test' });
 }
 
 let alertNo = 0;
 /** An alert as any source would hand it over; `started` is when its episode began. */
-function alert(host: string | undefined, severity: Severity, opts: { status?: 'firing' | 'resolved'; started?: string; summary?: string; name?: string } = {}) {
+async function alert(host: string | undefined, severity: Severity, opts: { status?: 'firing' | 'resolved'; started?: string; summary?: string; name?: string } = {}) {
   const name = opts.name ?? `Alert${++alertNo}`;
   const input: AlertInput = {
     source: 'test', name, severity, status: opts.status ?? 'firing', summary: opts.summary ?? `${name} on ${host ?? 'nowhere'}`,
     labels: { alertname: name, ...(host && { host }) }, ...(host && { host }),
     ...(opts.started && { startsAt: new Date(opts.started) }),
   };
-  return core.services.alerts.ingest([input])[0]!;
+  return (await core.services.alerts.ingest([input]))[0]!;
 }
 
 interface Tile {
@@ -86,21 +86,21 @@ const shown = (body: string) => Number(/<span id="shown">(\d+)<\/span>/.exec(bod
 const mode = (body: string) => /<input id="filter"[^>]*data-mode="([a-z]+)"/.exec(body)?.[1];
 
 describe('the fleet page', () => {
-  it('tells how to import hosts when the inventory is empty', () => {
-    const body = render(fleetPage);
+  it('tells how to import hosts when the inventory is empty', async () => {
+    const body = await render(fleetPage);
     expect(body).toContain('No hosts in the inventory yet');
     expect(body).toContain('<code>opsbridge servers import hosts.csv</code>');
     expect(tiles(body)).toEqual([]);
   });
 
-  it('shows one tile per host, coloured by status, grouped by service then first role', () => {
-    seedSample();
-    addHosts([
+  it('shows one tile per host, coloured by status, grouped by service then first role', async () => {
+    await seedSample();
+    await addHosts([
       { name: 'lb01', roles: ['lb', 'web:proxy'], service: 'edge', status: 'maintenance' },
       { name: 'spare01', status: 'retired' },
       { name: 'cache01', roles: ['cache'], service: 'blog', status: 'working' },
     ]);
-    const body = render(fleetPage);
+    const body = await render(fleetPage);
     expect(body).toContain('<h1>Fleet</h1>');
     expect(mode(body)).toBe('client');
     expect(shown(body)).toBe(8);
@@ -124,16 +124,16 @@ describe('the fleet page', () => {
     expect(body.match(/<details class="group" open>/g)).toHaveLength(9);
   });
 
-  it('sums up the fleet: hosts per status, firing alerts, open tickets', () => {
-    seedSample();
-    alert('web01', 'critical');
-    alert('web01', 'warning');
-    alert('db12', 'warning', { status: 'resolved' });
-    alert('nohost.example.org', 'error');
-    core.services.tickets.create({ title: 'disk on web01', reporter: 'irc:nick:carol', hosts: ['web01'] });
-    const done = core.services.tickets.create({ title: 'old one', reporter: 'irc:nick:carol', hosts: ['web02'] });
-    core.services.tickets.setStatus(done.id, 'closed', 'carol');
-    const summary = /<p class="summary">(.*?)<\/p>/.exec(render(fleetPage))![1]!.replace(/<[^>]+>/g, '');
+  it('sums up the fleet: hosts per status, firing alerts, open tickets', async () => {
+    await seedSample();
+    await alert('web01', 'critical');
+    await alert('web01', 'warning');
+    await alert('db12', 'warning', { status: 'resolved' });
+    await alert('nohost.example.org', 'error');
+    await core.services.tickets.create({ title: 'disk on web01', reporter: 'irc:nick:carol', hosts: ['web01'] });
+    const done = await core.services.tickets.create({ title: 'old one', reporter: 'irc:nick:carol', hosts: ['web02'] });
+    await core.services.tickets.setStatus(done.id, 'closed', 'carol');
+    const summary = /<p class="summary">(.*?)<\/p>/.exec(await render(fleetPage))![1]!.replace(/<[^>]+>/g, '');
     expect(summary).toContain('5 hosts');
     expect(summary).toContain('3 working');
     expect(summary).toContain('1 standby');
@@ -143,24 +143,24 @@ describe('the fleet page', () => {
     expect(summary).toContain('1 open tickets');
   });
 
-  it('badges a host with its firing alerts (worst severity) and its active tickets', () => {
-    seedSample();
-    alert('web01', 'warning');
-    alert('web01', 'critical');
-    alert('web01', 'info', { status: 'resolved' });
-    alert('web02', 'info');
-    alert('db12', 'critical', { status: 'resolved' });
+  it('badges a host with its firing alerts (worst severity) and its active tickets', async () => {
+    await seedSample();
+    await alert('web01', 'warning');
+    await alert('web01', 'critical');
+    await alert('web01', 'info', { status: 'resolved' });
+    await alert('web02', 'info');
+    await alert('db12', 'critical', { status: 'resolved' });
     // Held back (the host is in maintenance), still firing: it counts.
-    core.services.inventory.setStatus(core.services.inventory.get('db13')!.id, 'maintenance', 'alice', null);
-    expect(alert('db13', 'warning').outcome).toBe('suppressed');
+    await core.services.inventory.setStatus((await core.services.inventory.get('db13'))!.id, 'maintenance', 'alice', null);
+    expect((await alert('db13', 'warning')).outcome).toBe('suppressed');
     // Found by FQDN: still web10's.
-    alert('web10.example.net', 'error');
-    core.services.tickets.create({ title: 'one', reporter: 'irc:nick:carol', hosts: ['web01', 'db12'] });
-    core.services.tickets.create({ title: 'two', reporter: 'irc:nick:carol', hosts: ['web01'] });
-    const closed = core.services.tickets.create({ title: 'three', reporter: 'irc:nick:carol', hosts: ['db13'] });
-    core.services.tickets.setStatus(closed.id, 'closed', 'carol');
+    await alert('web10.example.net', 'error');
+    await core.services.tickets.create({ title: 'one', reporter: 'irc:nick:carol', hosts: ['web01', 'db12'] });
+    await core.services.tickets.create({ title: 'two', reporter: 'irc:nick:carol', hosts: ['web01'] });
+    const closed = await core.services.tickets.create({ title: 'three', reporter: 'irc:nick:carol', hosts: ['db13'] });
+    await core.services.tickets.setStatus(closed.id, 'closed', 'carol');
 
-    const byName = Object.fromEntries(tiles(render(fleetPage)).map((t) => [t.name, t.badges]));
+    const byName = Object.fromEntries(tiles(await render(fleetPage)).map((t) => [t.name, t.badges]));
     expect(byName.web01).toEqual([
       '<span class="badge sev-critical" title="2 firing (worst: critical)">2</span>',
       '<span class="badge tickets" title="2 open tickets">2&nbsp;tkt</span>',
@@ -171,14 +171,16 @@ describe('the fleet page', () => {
     expect(byName.db13).toEqual(['<span class="badge sev-warning" title="1 firing (worst: warning)">1</span>']);
 
     // Without a list of hosts: every host with something to show.
-    const all = fleet.hostBadges();
-    expect([...all.keys()].map((id) => core.services.inventory.getById(id)!.name).sort()).toEqual(['db12', 'db13', 'web01', 'web02', 'web10']);
-    expect(all.get(core.services.inventory.get('db13')!.id)).toEqual({ firing: 1, quiet: 1, worst: 'warning', tickets: 0 });
+    const all = await fleet.hostBadges();
+    const names: string[] = [];
+    for (const id of all.keys()) names.push((await core.services.inventory.getById(id))!.name);
+    expect(names.sort()).toEqual(['db12', 'db13', 'web01', 'web02', 'web10']);
+    expect(all.get((await core.services.inventory.get('db13'))!.id)).toEqual({ firing: 1, quiet: 1, worst: 'warning', tickets: 0 });
   });
 
-  it('hides the tiles a ?q= does not match in a small fleet, leaving the rest to the script', () => {
-    seedSample();
-    const body = render(fleetPage, 'q=DB+osaka1');
+  it('hides the tiles a ?q= does not match in a small fleet, leaving the rest to the script', async () => {
+    await seedSample();
+    const body = await render(fleetPage, 'q=DB+osaka1');
     expect(mode(body)).toBe('client');
     expect(body).toContain('value="DB osaka1"');
     expect(tiles(body).filter((t) => !t.hidden).map((t) => t.name)).toEqual(['db12', 'db13']);
@@ -188,20 +190,20 @@ describe('the fleet page', () => {
     expect(body).toContain('<details class="group" open hidden><summary>blog:app <span class="count">0</span>');
   });
 
-  it('charts the alerts of the last 24 hours by the hour they started', () => {
-    seedSample();
-    alert('web01', 'critical', { started: '2026-11-25T11:30:00Z' });
-    alert('web02', 'warning', { started: '2026-11-25T11:59:59.999Z', status: 'resolved' });
-    alert('web10', 'info', { started: '2026-11-25T12:00:00Z' }); // now: the last bar
-    alert('db12', 'critical', { started: '2026-11-25T09:15:00Z' });
-    alert('db13', 'error', { started: '2026-11-25T00:30:00Z' });
-    alert(undefined, 'error', { started: '2026-11-25T00:59:00Z' });
-    alert('web01', 'info', { started: '2026-11-24T12:00:00.001Z' }); // the first bar
-    alert('web01', 'info', { started: '2026-11-24T12:00:00Z' }); // exactly 24 h ago: before the chart
-    alert('web01', 'info', { started: '2026-11-25T12:00:00.001Z' }); // the future: not yet
-    alert('web01', 'info', { started: '2026-11-20T08:00:00Z' });
+  it('charts the alerts of the last 24 hours by the hour they started', async () => {
+    await seedSample();
+    await alert('web01', 'critical', { started: '2026-11-25T11:30:00Z' });
+    await alert('web02', 'warning', { started: '2026-11-25T11:59:59.999Z', status: 'resolved' });
+    await alert('web10', 'info', { started: '2026-11-25T12:00:00Z' }); // now: the last bar
+    await alert('db12', 'critical', { started: '2026-11-25T09:15:00Z' });
+    await alert('db13', 'error', { started: '2026-11-25T00:30:00Z' });
+    await alert(undefined, 'error', { started: '2026-11-25T00:59:00Z' });
+    await alert('web01', 'info', { started: '2026-11-24T12:00:00.001Z' }); // the first bar
+    await alert('web01', 'info', { started: '2026-11-24T12:00:00Z' }); // exactly 24 h ago: before the chart
+    await alert('web01', 'info', { started: '2026-11-25T12:00:00.001Z' }); // the future: not yet
+    await alert('web01', 'info', { started: '2026-11-20T08:00:00Z' });
 
-    const body = render(fleetPage);
+    const body = await render(fleetPage);
     const chart = /<div class="chart">.*?<\/svg><\/div>/s.exec(body)![0];
     expect(chart).toMatch(/<svg viewBox="0 0 240 60"[^>]* role="img" aria-label="Alerts per hour over the last 24 hours: 7 in all, at most 3 in one hour">/);
     const counts = [...chart.matchAll(/<rect [^>]*data-count="(\d+)"/g)].map((m) => Number(m[1]));
@@ -220,7 +222,7 @@ describe('the fleet page', () => {
   describe('a fleet too big for one page', () => {
     const SERVICES = ['api', 'Batch', 'core', 'data', 'edge'];
     // 2,105 hosts: more than a page, in five services (one in two spellings of case), with a few hosts without service or role.
-    function seedBig(): ServerInput[] {
+    async function seedBig(): Promise<ServerInput[]> {
       const inputs: ServerInput[] = [];
       for (let i = 0; i < PAGE_SIZE + 100; i++) {
         const service = i % 97 === 0 ? null : i === 5 ? 'BATCH' : SERVICES[i % SERVICES.length]!;
@@ -229,14 +231,14 @@ describe('the fleet page', () => {
           status: i % 7 === 0 ? 'standby' : 'working', tags: [i % 2 ? 'odd' : 'even'], dc: `dc${i % 4}`,
         });
       }
-      addHosts(inputs);
-      seedSample();
+      await addHosts(inputs);
+      await seedSample();
       return inputs;
     }
 
-    it('filters on the server, pages the tiles and collapses the groups', () => {
-      seedBig();
-      const first = render(fleetPage);
+    it('filters on the server, pages the tiles and collapses the groups', async () => {
+      await seedBig();
+      const first = await render(fleetPage);
       expect(mode(first)).toBe('server');
       expect(tiles(first)).toHaveLength(PAGE_SIZE);
       expect(shown(first)).toBe(PAGE_SIZE);
@@ -246,7 +248,7 @@ describe('the fleet page', () => {
       expect(first).not.toMatch(/<details class="group" open><summary>api /);
       expect(first).toContain('<nav class="pager" aria-label="pages"><span>hosts 1–2,000 of 2,105 (page 1 of 2)</span><a href="/?page=2" rel="next">next →</a></nav>');
 
-      const second = render(fleetPage, 'page=2');
+      const second = await render(fleetPage, 'page=2');
       expect(tiles(second)).toHaveLength(105);
       expect(second).toContain('<a href="/" rel="prev">← prev</a><span>hosts 2,001–2,105 of 2,105 (page 2 of 2)</span>');
       // Hosts without service come last; every host is on exactly one page.
@@ -255,12 +257,12 @@ describe('the fleet page', () => {
       expect(names.at(-1)).toMatch(/^node\d{4}$/);
       expect(tiles(second).at(-1)!.search).not.toMatch(/api|batch|core|data|edge/);
       // A page past the end shows the last one.
-      expect(tiles(render(fleetPage, 'page=99'))).toHaveLength(105);
+      expect(tiles(await render(fleetPage, 'page=99'))).toHaveLength(105);
     });
 
-    it('matches every word of ?q= against name, fqdn, roles, service, status, tags, dc and rack, ignoring case', () => {
-      const inputs = seedBig();
-      const body = render(fleetPage, 'q=batch+STANDBY+even');
+    it('matches every word of ?q= against name, fqdn, roles, service, status, tags, dc and rack, ignoring case', async () => {
+      const inputs = await seedBig();
+      const body = await render(fleetPage, 'q=batch+STANDBY+even');
       expect(mode(body)).toBe('server');
       const expected = inputs.filter((h) => h.service?.toLowerCase() === 'batch' && h.status === 'standby' && h.tags![0] === 'even').map((h) => h.name);
       expect(expected.length).toBeGreaterThan(0);
@@ -270,44 +272,44 @@ describe('the fleet page', () => {
       // Batch and BATCH are one group.
       expect(body.match(/<summary>(Batch|BATCH) /g)).toHaveLength(1);
 
-      expect(tiles(render(fleetPage, 'q=web10.example')).map((t) => t.name)).toEqual(['web10']);
-      expect(tiles(render(fleetPage, 'q=osaka1 db:')).map((t) => t.name)).toEqual(['db12', 'db13']);
-      const none = render(fleetPage, 'q=nosuchthing');
+      expect(tiles(await render(fleetPage, 'q=web10.example')).map((t) => t.name)).toEqual(['web10']);
+      expect(tiles(await render(fleetPage, 'q=osaka1 db:')).map((t) => t.name)).toEqual(['db12', 'db13']);
+      const none = await render(fleetPage, 'q=nosuchthing');
       expect(tiles(none)).toEqual([]);
       expect(none).toContain('No host matches <b>nosuchthing</b>');
       // LIKE's wildcards are plain characters in a query.
-      expect(tiles(render(fleetPage, 'q=node_0'))).toEqual([]);
-      expect(tiles(render(fleetPage, 'q=%25'))).toEqual([]);
+      expect(tiles(await render(fleetPage, 'q=node_0'))).toEqual([]);
+      expect(tiles(await render(fleetPage, 'q=%25'))).toEqual([]);
     });
 
-    it('keeps the query in the pager links', () => {
-      seedBig();
-      const body = render(fleetPage, 'q=node');
+    it('keeps the query in the pager links', async () => {
+      await seedBig();
+      const body = await render(fleetPage, 'q=node');
       expect(tiles(body)).toHaveLength(PAGE_SIZE);
       expect(body).toContain('<a href="/?q=node&amp;page=2" rel="next">');
-      const second = render(fleetPage, 'q=node&page=2');
+      const second = await render(fleetPage, 'q=node&page=2');
       expect(tiles(second)).toHaveLength(100);
       expect(second).toContain('<a href="/?q=node" rel="prev">');
       // A group cut by the page break says how much of it is here.
       expect(body + second).toMatch(/<span class="count">\d+<\/span> <span class="muted">\(\d+ on this page\)<\/span>/);
     });
 
-    it('pages through the groups in exactly the board order', () => {
-      seedBig();
+    it('pages through the groups in exactly the board order', async () => {
+      await seedBig();
       for (const words of [[], ['odd'], ['dc1', 'r2']]) {
-        const layout = fleet.layout(words);
-        const all = fleet.tiles(words, 1_000_000, 0).map((h) => h.name);
+        const layout = await fleet.layout(words);
+        const all = (await fleet.tiles(words, 1_000_000, 0)).map((h) => h.name);
         const paged: string[] = [];
-        for (let offset = 0; offset < layout.matching; offset += 333) paged.push(...fleet.pageTiles(layout, words, 333, offset).map((h) => h.name));
+        for (let offset = 0; offset < layout.matching; offset += 333) paged.push(...(await fleet.pageTiles(layout, words, 333, offset)).map((h) => h.name));
         expect(paged).toEqual(all);
         expect(layout.matching).toBe(all.length);
       }
     });
   });
 
-  it('escapes what users wrote: host fields, the query', () => {
-    addHosts([{ name: 'evil01', service: BREAKOUT, tags: [SCRIPT.replaceAll(' ', '')], notes: `${SCRIPT}\n${BREAKOUT}`, roles: [BREAKOUT.replaceAll(' ', '')] }]);
-    const body = render(fleetPage, `q=${encodeURIComponent(`${BREAKOUT} ${SCRIPT}`)}`);
+  it('escapes what users wrote: host fields, the query', async () => {
+    await addHosts([{ name: 'evil01', service: BREAKOUT, tags: [SCRIPT.replaceAll(' ', '')], notes: `${SCRIPT}\n${BREAKOUT}`, roles: [BREAKOUT.replaceAll(' ', '')] }]);
+    const body = await render(fleetPage, `q=${encodeURIComponent(`${BREAKOUT} ${SCRIPT}`)}`);
     expect(body).toContain(BREAKOUT_ESCAPED);
     expect(body).toContain(SCRIPT_ESCAPED);
     expect(body).not.toContain('<script');
@@ -318,24 +320,24 @@ describe('the fleet page', () => {
 });
 
 describe('the host page', () => {
-  it('shows a host: fields, alerts, maintenance windows, tickets and status history', () => {
-    seedSample();
-    const web01 = core.services.inventory.get('web01')!;
-    core.services.inventory.setStatus(web01.id, 'standby', 'alice', 'drain for the kernel update');
+  it('shows a host: fields, alerts, maintenance windows, tickets and status history', async () => {
+    await seedSample();
+    const web01 = (await core.services.inventory.get('web01'))!;
+    await core.services.inventory.setStatus(web01.id, 'standby', 'alice', 'drain for the kernel update');
     core.clock.advance(60_000);
-    core.services.inventory.setStatus(web01.id, 'working', 'bob', null);
-    const firing = alert('web01', 'critical', { name: 'DiskFull', summary: '/var at 97%' });
-    const old = alert('web01', 'warning', { name: 'LoadHigh', status: 'resolved' });
-    alert('web02', 'critical', { name: 'OtherHost' });
-    const w = core.services.maintenanceStore.insert({
+    await core.services.inventory.setStatus(web01.id, 'working', 'bob', null);
+    const firing = await alert('web01', 'critical', { name: 'DiskFull', summary: '/var at 97%' });
+    const old = await alert('web01', 'warning', { name: 'LoadHigh', status: 'resolved' });
+    await alert('web02', 'critical', { name: 'OtherHost' });
+    const w = (await core.services.maintenanceStore.insert({
       title: 'kernel update', targets: 'web01', starts_at: new Date('2026-11-26T01:00:00Z'), ends_at: new Date('2026-11-26T02:00:00Z'), owner: 'alice', channels: [],
-    })!;
-    core.services.maintenanceStore.addHost(w.id, web01.id, 'working');
-    const closed = core.services.tickets.create({ title: 'replace fan', reporter: 'irc:nick:carol', hosts: ['web01'], priority: 'urgent' });
-    core.services.tickets.setStatus(closed.id, 'closed', 'carol');
-    const open = core.services.tickets.create({ title: 'disk full again', reporter: 'irc:nick:carol', hosts: ['web01'], priority: 'low' });
+    }))!;
+    await core.services.maintenanceStore.addHost(w.id, web01.id, 'working');
+    const closed = await core.services.tickets.create({ title: 'replace fan', reporter: 'irc:nick:carol', hosts: ['web01'], priority: 'urgent' });
+    await core.services.tickets.setStatus(closed.id, 'closed', 'carol');
+    const open = await core.services.tickets.create({ title: 'disk full again', reporter: 'irc:nick:carol', hosts: ['web01'], priority: 'low' });
 
-    const body = render(serverPage, '', { name: 'web01' });
+    const body = await render(serverPage, '', { name: 'web01' });
     expect(body).toContain('<h1>web01 <span class="pill status-working">working</span></h1>');
     const fields = /<dl class="fields">(.*?)<\/dl>/s.exec(body)![1]!;
     for (const [k, v] of [['fqdn', 'web01.example.net'], ['ips', '10.2.0.11 2001:db8::11'], ['roles', 'blog:app'], ['service', 'blog'], ['dc', 'tokyo1'],
@@ -365,34 +367,34 @@ describe('the host page', () => {
     expect(history.indexOf('bob')).toBeLessThan(history.indexOf('alice'));
   });
 
-  it('shows times in the configured zone', () => {
-    seedSample();
-    const db12 = core.services.inventory.get('db12')!;
-    core.services.inventory.setStatus(db12.id, 'maintenance', 'alice', 'disk swap');
-    const page = serverPage({ ...ctx('', { name: 'db12' }), timezone: 'Asia/Tokyo' })!;
+  it('shows times in the configured zone', async () => {
+    await seedSample();
+    const db12 = (await core.services.inventory.get('db12'))!;
+    await core.services.inventory.setStatus(db12.id, 'maintenance', 'alice', 'disk swap');
+    const page = (await serverPage({ ...ctx('', { name: 'db12' }), timezone: 'Asia/Tokyo' }))!;
     expect(page.body.value).toContain('2026-11-25 21:00 GMT+9');
   });
 
-  it('finds a host by FQDN, and is null (a 404) for an unknown one', () => {
-    seedSample();
-    expect(render(serverPage, '', { name: 'db12.example.net' })).toContain('<h1>db12 ');
-    expect(render(serverPage, '', { name: 'DB12' })).toContain('<h1>db12 ');
-    expect(serverPage(ctx('', { name: 'nosuchhost' }))).toBeNull();
-    expect(serverPage(ctx('', {}))).toBeNull();
+  it('finds a host by FQDN, and is null (a 404) for an unknown one', async () => {
+    await seedSample();
+    expect(await render(serverPage, '', { name: 'db12.example.net' })).toContain('<h1>db12 ');
+    expect(await render(serverPage, '', { name: 'DB12' })).toContain('<h1>db12 ');
+    expect(await serverPage(ctx('', { name: 'nosuchhost' }))).toBeNull();
+    expect(await serverPage(ctx('', {}))).toBeNull();
   });
 
-  it('escapes notes, alert text and ticket titles', () => {
-    addHosts([{ name: 'evil01', fqdn: 'evil01.example.net', notes: `line one\n${SCRIPT}\n${BREAKOUT}`, service: BREAKOUT, tags: ['t'] }]);
-    alert('evil01', 'critical', { name: `X${BREAKOUT}`, summary: `${SCRIPT} ${BREAKOUT}` });
-    core.services.tickets.create({ title: `${SCRIPT} ${BREAKOUT}`, reporter: 'irc:nick:carol', hosts: ['evil01'] });
-    const evil = core.services.inventory.get('evil01')!;
-    core.services.inventory.setStatus(evil.id, 'standby', 'mallory', BREAKOUT);
+  it('escapes notes, alert text and ticket titles', async () => {
+    await addHosts([{ name: 'evil01', fqdn: 'evil01.example.net', notes: `line one\n${SCRIPT}\n${BREAKOUT}`, service: BREAKOUT, tags: ['t'] }]);
+    await alert('evil01', 'critical', { name: `X${BREAKOUT}`, summary: `${SCRIPT} ${BREAKOUT}` });
+    await core.services.tickets.create({ title: `${SCRIPT} ${BREAKOUT}`, reporter: 'irc:nick:carol', hosts: ['evil01'] });
+    const evil = (await core.services.inventory.get('evil01'))!;
+    await core.services.inventory.setStatus(evil.id, 'standby', 'mallory', BREAKOUT);
 
-    const body = render(serverPage, '', { name: 'evil01' });
+    const body = await render(serverPage, '', { name: 'evil01' });
     expect(body).toContain(`<dt>notes</dt><dd>line one\n${SCRIPT_ESCAPED}\n${BREAKOUT_ESCAPED}</dd>`);
     expect(body).toContain(`<a href="/tickets/1">${SCRIPT_ESCAPED} ${BREAKOUT_ESCAPED}</a>`);
     expect(body.split(SCRIPT_ESCAPED).length - 1).toBeGreaterThanOrEqual(4); // notes, firing, recent, ticket
-    for (const page of [body, render(fleetPage)]) {
+    for (const page of [body, await render(fleetPage)]) {
       expect(page).not.toContain('<script');
       expect(page).not.toContain('<img');
       expect(page).not.toContain(BREAKOUT);

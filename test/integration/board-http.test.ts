@@ -13,7 +13,7 @@ afterEach(async () => {
 
 async function bot(config: Record<string, unknown> = {}): Promise<string> {
   t = await startTestBot({ http: { listen: '127.0.0.1:0', token: 'api-token-0123456789' }, ...config });
-  importServers(t.bot.core.services.inventory, 'name,service,roles,status,notes\nweb01,shop,web,working,<b>hi</b>\ndb1,shop,db,maintenance,\n', 'csv', { actor: 't', source: 't' });
+  await importServers(t.bot.core.services.inventory, 'name,service,roles,status,notes\nweb01,shop,web,working,<b>hi</b>\ndb1,shop,db,maintenance,\n', 'csv', { actor: 't', source: 't' });
   return `http://127.0.0.1:${t.bot.http.port}`;
 }
 
@@ -72,7 +72,7 @@ describe('status board over HTTP', () => {
     });
     // Once the stream said hello, a status change arrives as "change".
     while (!events.some((e) => e.includes('event: hello'))) await new Promise((r) => setTimeout(r, 20));
-    t!.bot.core.services.inventory.setStatus(t!.bot.core.services.inventory.get('web01')!.id, 'standby', 'test', 'failover');
+    await t!.bot.core.services.inventory.setStatus((await t!.bot.core.services.inventory.get('web01'))!.id, 'standby', 'test', 'failover');
     await done;
     expect(events[0]).toMatch(/^retry: 3000\nevent: hello\ndata: /);
   });

@@ -30,12 +30,12 @@ const alice: Person = { name: 'alice', irc: 'alice' };
 const bob: Person = { name: 'bob', irc: 'bob' };
 
 let core: TestCore;
-beforeEach(() => {
-  core = testCore({
+beforeEach(async () => {
+  core = await testCore({
     people: [{ name: 'alice', irc: 'alice' }, { name: 'bob', irc: 'bob' }],
     git: { repos: [{ name: 'app' }] },
   });
-  const r = importServers(core.services.inventory, SAMPLE_CSV, 'csv', { actor: 'test', source: 'sample.csv' });
+  const r = await importServers(core.services.inventory, SAMPLE_CSV, 'csv', { actor: 'test', source: 'sample.csv' });
   expect(r.rejected).toEqual([]);
 });
 afterEach(() => core.cleanup());
@@ -45,8 +45,8 @@ function ctx(query = '', params: Record<string, string> = {}): BoardContext {
 }
 
 /** The page's HTML; fails when the handler said "no such thing". */
-function body(handler: PageHandler, query = '', params: Record<string, string> = {}): string {
-  const r = handler(ctx(query, params));
+async function body(handler: PageHandler, query = '', params: Record<string, string> = {}): Promise<string> {
+  const r = await handler(ctx(query, params));
   if (!r) throw new Error('the page answered null');
   return r.body.value;
 }
@@ -56,8 +56,8 @@ function rowIds(page: string, name: string): number[] {
   return [...page.matchAll(new RegExp(`data-${name}="(\\d+)"`, 'g'))].map((m) => Number(m[1]));
 }
 
-function generic(items: unknown): number[] {
-  return core.services.alerts.ingest(fromGeneric(items, { hostLabels: DEFAULT_HOST_LABELS })).map((a) => a.id);
+async function generic(items: unknown): Promise<number[]> {
+  return (await core.services.alerts.ingest(fromGeneric(items, { hostLabels: DEFAULT_HOST_LABELS }))).map((a) => a.id);
 }
 
 /** What user input must never become: markup of its own. */
@@ -68,18 +68,18 @@ function expectNoInjectedMarkup(page: string): void {
 }
 
 describe('alerts list', () => {
-  it('shows firing alerts by default with severity, host link, summary, since, count, ack and quiet marks', () => {
-    const [disk] = generic({ title: 'DiskFull', severity: 'critical', host: 'web01', text: 'the /var partition is 97% full' });
-    generic({ title: 'Backup failed', severity: 'error', host: 'elsewhere01' });
-    const [resolved] = generic({ title: 'Cert expires', severity: 'warning', host: 'db12' });
+  it('shows firing alerts by default with severity, host link, summary, since, count, ack and quiet marks', async () => {
+    const [disk] = await generic({ title: 'DiskFull', severity: 'critical', host: 'web01', text: 'the /var partition is 97% full' });
+    await generic({ title: 'Backup failed', severity: 'error', host: 'elsewhere01' });
+    const [resolved] = await generic({ title: 'Cert expires', severity: 'warning', host: 'db12' });
     core.clock.advance(5 * MIN);
-    generic({ title: 'DiskFull', severity: 'critical', host: 'web01', text: 'the /var partition is 97% full' });
-    generic({ title: 'Cert expires', severity: 'warning', host: 'db12', status: 'resolved' });
-    core.services.alerts.ack(disk!, { name: 'bob', actor: 'irc:account:bob' }, 'on it', undefined);
-    core.services.alerts.silence([{ key: 'host', op: '=', pattern: 'db13' }], 2 * HOUR, 'bob', 'reboot planned');
-    const [silenced] = generic({ title: 'Ping lost', severity: 'critical', host: 'db13' });
+    await generic({ title: 'DiskFull', severity: 'critical', host: 'web01', text: 'the /var partition is 97% full' });
+    await generic({ title: 'Cert expires', severity: 'warning', host: 'db12', status: 'resolved' });
+    await core.services.alerts.ack(disk!, { name: 'bob', actor: 'irc:account:bob' }, 'on it', undefined);
+    await core.services.alerts.silence([{ key: 'host', op: '=', pattern: 'db13' }], 2 * HOUR, 'bob', 'reboot planned');
+    const [silenced] = await generic({ title: 'Ping lost', severity: 'critical', host: 'db13' });
 
-    const page = body(alertsPage);
+    const page = await body(alertsPage);
     expect(rowIds(page, 'alert')).toEqual([silenced, disk, 2]);
     expect(page).not.toContain(`data-alert="${resolved}"`);
     expect(page).toContain('<b>3</b> firing alerts');
@@ -101,33 +101,33 @@ describe('alerts list', () => {
     expect(page).toContain('reboot planned');
   });
 
-  it('an alert held back for maintenance is marked suppressed', () => {
-    core.services.maintenance.plan({ title: 'kernel', targets: 'web02', startsAt: core.clock.now(), durationMs: HOUR, owner: 'bob', channels: ['irc:#ops'] }, 'bob');
-    const [id] = generic({ title: 'Load high', severity: 'warning', host: 'web02' });
-    expect(body(alertsPage)).toContain('suppressed (maintenance)');
-    expect(body(alertPage, '', { id: String(id) })).toContain('suppressed (maintenance)');
+  it('an alert held back for maintenance is marked suppressed', async () => {
+    await core.services.maintenance.plan({ title: 'kernel', targets: 'web02', startsAt: core.clock.now(), durationMs: HOUR, owner: 'bob', channels: ['irc:#ops'] }, 'bob');
+    const [id] = await generic({ title: 'Load high', severity: 'warning', host: 'web02' });
+    expect(await body(alertsPage)).toContain('suppressed (maintenance)');
+    expect(await body(alertPage, '', { id: String(id) })).toContain('suppressed (maintenance)');
   });
 
-  it('filters by status, severity and host, with links to switch that keep the other filters', () => {
-    const [a] = generic({ title: 'A', severity: 'critical', host: 'web01' });
-    const [b] = generic({ title: 'B', severity: 'warning', host: 'web02' });
-    const [c] = generic({ title: 'C', severity: 'critical', host: 'db12' });
+  it('filters by status, severity and host, with links to switch that keep the other filters', async () => {
+    const [a] = await generic({ title: 'A', severity: 'critical', host: 'web01' });
+    const [b] = await generic({ title: 'B', severity: 'warning', host: 'web02' });
+    const [c] = await generic({ title: 'C', severity: 'critical', host: 'db12' });
     core.clock.advance(MIN);
-    generic({ title: 'C', severity: 'critical', host: 'db12', status: 'resolved' });
+    await generic({ title: 'C', severity: 'critical', host: 'db12', status: 'resolved' });
 
-    expect(rowIds(body(alertsPage, 'status=resolved'), 'alert')).toEqual([c]);
+    expect(rowIds(await body(alertsPage, 'status=resolved'), 'alert')).toEqual([c]);
     // All: firing first, then resolved (c was seen last but is resolved).
-    expect(rowIds(body(alertsPage, 'status=all'), 'alert')).toEqual([b, a, c]);
-    expect(rowIds(body(alertsPage, 'severity=critical'), 'alert')).toEqual([a]);
-    expect(rowIds(body(alertsPage, 'status=all&severity=critical'), 'alert')).toEqual([a, c]);
-    expect(rowIds(body(alertsPage, 'host=web0*'), 'alert')).toEqual([b, a]);
-    expect(rowIds(body(alertsPage, 'host=web02&severity=warning'), 'alert')).toEqual([b]);
+    expect(rowIds(await body(alertsPage, 'status=all'), 'alert')).toEqual([b, a, c]);
+    expect(rowIds(await body(alertsPage, 'severity=critical'), 'alert')).toEqual([a]);
+    expect(rowIds(await body(alertsPage, 'status=all&severity=critical'), 'alert')).toEqual([a, c]);
+    expect(rowIds(await body(alertsPage, 'host=web0*'), 'alert')).toEqual([b, a]);
+    expect(rowIds(await body(alertsPage, 'host=web02&severity=warning'), 'alert')).toEqual([b]);
     // As `!alerts C --all` links: by name.
-    const named = body(alertsPage, 'status=all&name=C');
+    const named = await body(alertsPage, 'status=all&name=C');
     expect(rowIds(named, 'alert')).toEqual([c]);
     expect(named).toContain('href="/alerts?status=all">(any name)</a>');
 
-    const page = body(alertsPage, 'severity=critical&host=web0*');
+    const page = await body(alertsPage, 'severity=critical&host=web0*');
     // Switching the status keeps severity and host; the current choice is not a link.
     expect(page).toContain('href="/alerts?status=resolved&amp;severity=critical&amp;host=web0*"');
     expect(page).toContain('href="/alerts?status=all&amp;severity=critical&amp;host=web0*"');
@@ -136,41 +136,41 @@ describe('alerts list', () => {
     expect(page).toContain('name="host" value="web0*"');
 
     // A bad filter says so and shows the default list.
-    const bad = body(alertsPage, 'status=burning&severity=loud');
+    const bad = await body(alertsPage, 'status=burning&severity=loud');
     expect(bad).toContain('unknown status');
     expect(bad).toContain('unknown severity');
     expect(rowIds(bad, 'alert')).toEqual([b, a]);
   });
 
-  it('pages by 50 with prev/next links keeping the filters', () => {
-    const ids = generic(Array.from({ length: 60 }, (_, i) => ({ title: `Alert ${i + 1}`, severity: 'warning', host: 'web01' })));
+  it('pages by 50 with prev/next links keeping the filters', async () => {
+    const ids = await generic(Array.from({ length: 60 }, (_, i) => ({ title: `Alert ${i + 1}`, severity: 'warning', host: 'web01' })));
     core.clock.advance(MIN);
-    generic({ title: 'Other', severity: 'info', host: 'db12' });
+    await generic({ title: 'Other', severity: 'info', host: 'db12' });
     const newestFirst = [...ids].reverse(); // all seen at the same time: newest id first
 
-    const p1 = body(alertsPage, 'severity=warning');
+    const p1 = await body(alertsPage, 'severity=warning');
     expect(rowIds(p1, 'alert')).toEqual(newestFirst.slice(0, 50));
     expect(p1).toContain('page 1 of 2 (60)');
     expect(p1).toContain('href="/alerts?severity=warning&amp;page=2" rel="next"');
     expect(p1).toContain('<span class="muted">‹ prev</span>');
 
-    const p2 = body(alertsPage, 'severity=warning&page=2');
+    const p2 = await body(alertsPage, 'severity=warning&page=2');
     expect(rowIds(p2, 'alert')).toEqual(newestFirst.slice(50));
     expect(p2).toContain('page 2 of 2 (60)');
     expect(p2).toContain('href="/alerts?severity=warning" rel="prev"');
 
     // status=all pages across firing and resolved.
-    generic(Array.from({ length: 5 }, (_, i) => ({ title: `Alert ${i + 1}`, severity: 'warning', host: 'web01', status: 'resolved' })));
-    const all2 = body(alertsPage, 'status=all&page=2');
+    await generic(Array.from({ length: 5 }, (_, i) => ({ title: `Alert ${i + 1}`, severity: 'warning', host: 'web01', status: 'resolved' })));
+    const all2 = await body(alertsPage, 'status=all&page=2');
     expect(rowIds(all2, 'alert')).toHaveLength(11);
     expect(all2).toContain('page 2 of 2 (61)');
     // A page past the end is empty, not an error; a bad page number is page 1.
-    expect(rowIds(body(alertsPage, 'page=9'), 'alert')).toEqual([]);
-    expect(rowIds(body(alertsPage, 'page=-3'), 'alert')).toHaveLength(50);
+    expect(rowIds(await body(alertsPage, 'page=9'), 'alert')).toEqual([]);
+    expect(rowIds(await body(alertsPage, 'page=-3'), 'alert')).toHaveLength(50);
   });
 
-  it('with nothing firing says so', () => {
-    const page = body(alertsPage);
+  it('with nothing firing says so', async () => {
+    const page = await body(alertsPage);
     expect(page).toContain('Nothing firing');
     expect(page).toContain('No active silences.');
     expect(page).not.toContain('class="pager"');
@@ -178,14 +178,14 @@ describe('alerts list', () => {
 });
 
 describe('alert page', () => {
-  it('shows every field, the labels, the source link and the history with times', () => {
-    const [id] = generic({ title: 'DiskFull', severity: 'critical', host: 'web01', text: 'line one\nline two', labels: { team: 'storage', mount: '/var' }, url: 'https://grafana.example.com/d/1' });
+  it('shows every field, the labels, the source link and the history with times', async () => {
+    const [id] = await generic({ title: 'DiskFull', severity: 'critical', host: 'web01', text: 'line one\nline two', labels: { team: 'storage', mount: '/var' }, url: 'https://grafana.example.com/d/1' });
     core.clock.advance(10 * MIN);
-    core.services.alerts.ack(id!, { name: 'bob', actor: 'irc:account:bob' }, 'looking', undefined);
+    await core.services.alerts.ack(id!, { name: 'bob', actor: 'irc:account:bob' }, 'looking', undefined);
     core.clock.advance(10 * MIN);
-    generic({ title: 'DiskFull', severity: 'critical', host: 'web01', status: 'resolved', labels: { team: 'storage', mount: '/var' } });
+    await generic({ title: 'DiskFull', severity: 'critical', host: 'web01', status: 'resolved', labels: { team: 'storage', mount: '/var' } });
 
-    const r = alertPage(ctx('', { id: String(id) }))!;
+    const r = (await alertPage(ctx('', { id: String(id) })))!;
     expect(r.title).toBe(`Alert #${id} DiskFull`);
     expect(r.section).toBe('alerts');
     const page = r.body.value;
@@ -203,33 +203,33 @@ describe('alert page', () => {
     expect(page).toContain('<time datetime="2026-11-25T12:20:00.000Z">2026-11-25 12:20 UTC</time>');
   });
 
-  it('is null for an unknown or malformed id, and accepts #ID', () => {
-    const [id] = generic({ title: 'X', severity: 'info' });
-    for (const bad of ['abc', '0', '-1', '999', '1.5', '1e3', '', ' ']) expect(alertPage(ctx('', { id: bad }))).toBeNull();
-    expect(alertPage(ctx('', {}))).toBeNull();
-    expect(alertPage(ctx('', { id: `#${id}` }))).not.toBeNull();
+  it('is null for an unknown or malformed id, and accepts #ID', async () => {
+    const [id] = await generic({ title: 'X', severity: 'info' });
+    for (const bad of ['abc', '0', '-1', '999', '1.5', '1e3', '', ' ']) expect(await alertPage(ctx('', { id: bad }))).toBeNull();
+    expect(await alertPage(ctx('', {}))).toBeNull();
+    expect(await alertPage(ctx('', { id: `#${id}` }))).not.toBeNull();
   });
 });
 
 describe('maintenance', () => {
-  function plan(title: string, targets: string, startsInMs: number, durationMs = 2 * HOUR) {
+  async function plan(title: string, targets: string, startsInMs: number, durationMs = 2 * HOUR) {
     return core.services.maintenance.plan(
       { title, targets, startsAt: new Date(core.clock.now().getTime() + startsInMs), durationMs, owner: 'bob', channels: ['irc:#ops'] },
       'irc:account:bob',
     );
   }
 
-  it('lists running and upcoming windows first, then finished ones, newest first', () => {
-    const old = plan('old work', 'db13', 0);
-    core.services.maintenance.finish(old.id, 'done', 'bob', 'ok');
-    const dropped = plan('dropped', 'db12', HOUR);
-    core.services.maintenance.finish(dropped.id, 'cancelled', 'bob', 'vendor late');
+  it('lists running and upcoming windows first, then finished ones, newest first', async () => {
+    const old = await plan('old work', 'db13', 0);
+    await core.services.maintenance.finish(old.id, 'done', 'bob', 'ok');
+    const dropped = await plan('dropped', 'db12', HOUR);
+    await core.services.maintenance.finish(dropped.id, 'cancelled', 'bob', 'vendor late');
     core.clock.advance(MIN);
-    const later = plan('disk swap', 'web02', 2 * 86_400_000);
-    const soon = plan('kernel update', 'web0*', HOUR);
-    const running = plan('db failover', 'db12', 0);
+    const later = await plan('disk swap', 'web02', 2 * 86_400_000);
+    const soon = await plan('kernel update', 'web0*', HOUR);
+    const running = await plan('db failover', 'db12', 0);
 
-    const page = body(maintenancePage);
+    const page = await body(maintenancePage);
     expect(rowIds(page, 'window')).toEqual([running.id, soon.id, later.id, dropped.id, old.id]);
     expect(page.indexOf('Running and upcoming')).toBeLessThan(page.indexOf(`data-window="${running.id}"`));
     expect(page.indexOf('<h2>Finished')).toBeGreaterThan(page.indexOf(`data-window="${later.id}"`));
@@ -246,36 +246,36 @@ describe('maintenance', () => {
     expect(page).toContain('<span class="pill status-working">done</span>');
   });
 
-  it('shows start and end in the board zone', () => {
-    const w = plan('tokyo', 'web01', HOUR);
-    const r = maintenancePage({ ...ctx(), timezone: 'Asia/Tokyo' })!;
+  it('shows start and end in the board zone', async () => {
+    const w = await plan('tokyo', 'web01', HOUR);
+    const r = (await maintenancePage({ ...ctx(), timezone: 'Asia/Tokyo' }))!;
     const row = r.body.value.slice(r.body.value.indexOf(`data-window="${w.id}"`));
     expect(row).toContain('2026-11-25 22:00 GMT+9');
   });
 
-  it('pages the finished windows', () => {
+  it('pages the finished windows', async () => {
     for (let i = 0; i < 53; i++) {
-      const w = plan(`w${i}`, 'web10', 0, MIN);
-      core.services.maintenance.finish(w.id, 'done', 'bob', null);
+      const w = await plan(`w${i}`, 'web10', 0, MIN);
+      await core.services.maintenance.finish(w.id, 'done', 'bob', null);
       core.clock.advance(MIN);
     }
-    const current = plan('now', 'web01', 0);
-    const p1 = body(maintenancePage);
+    const current = await plan('now', 'web01', 0);
+    const p1 = await body(maintenancePage);
     const ids1 = rowIds(p1, 'window');
     expect(ids1[0]).toBe(current.id);
     expect(ids1.slice(1)).toEqual(Array.from({ length: 50 }, (_, i) => 53 - i));
     expect(p1).toContain('page 1 of 2 (53)');
     expect(p1).toContain('href="/maintenance?page=2" rel="next"');
-    const p2 = body(maintenancePage, 'page=2');
+    const p2 = await body(maintenancePage, 'page=2');
     expect(rowIds(p2, 'window')).toEqual([3, 2, 1]);
     expect(p2).not.toContain('Running and upcoming');
   });
 
-  it('a window page shows the window, its hosts with their previous status, and its timeline', () => {
-    const w = plan('kernel update', 'web01,web02', 0);
+  it('a window page shows the window, its hosts with their previous status, and its timeline', async () => {
+    const w = await plan('kernel update', 'web01,web02', 0);
     core.clock.advance(10 * MIN);
-    core.services.maintenance.update(w.id, 'bob', 'web01 done');
-    const r = maintenanceWindowPage(ctx('', { id: String(w.id) }))!;
+    await core.services.maintenance.update(w.id, 'bob', 'web01 done');
+    const r = (await maintenanceWindowPage(ctx('', { id: String(w.id) })))!;
     expect(r.title).toBe(`Maintenance #${w.id} kernel update`);
     const page = r.body.value;
     expect(page).toContain('<code>web01,web02</code>');
@@ -287,39 +287,39 @@ describe('maintenance', () => {
     expect(timeline).toContain('2026-11-25 12:10 UTC');
 
     // A planned window shows what its targets match now.
-    const later = plan('later', 'web*', HOUR);
-    const planned = body(maintenanceWindowPage, '', { id: String(later.id) });
+    const later = await plan('later', 'web*', HOUR);
+    const planned = await body(maintenanceWindowPage, '', { id: String(later.id) });
     expect(planned).toContain('The hosts are fixed when the window starts');
     expect(planned).toContain('<a href="/servers/web10">web10</a>');
   });
 
-  it('a window page is null for unknown and malformed ids', () => {
-    plan('x', 'web01', 0);
-    for (const bad of ['abc', '0', '-1', '2', '1x']) expect(maintenanceWindowPage(ctx('', { id: bad }))).toBeNull();
-    expect(maintenanceWindowPage(ctx('', { id: '1' }))).not.toBeNull();
+  it('a window page is null for unknown and malformed ids', async () => {
+    await plan('x', 'web01', 0);
+    for (const bad of ['abc', '0', '-1', '2', '1x']) expect(await maintenanceWindowPage(ctx('', { id: bad }))).toBeNull();
+    expect(await maintenanceWindowPage(ctx('', { id: '1' }))).not.toBeNull();
   });
 });
 
 describe('tickets', () => {
-  function seed() {
+  async function seed() {
     const { tickets } = core.services;
-    tickets.create({ title: 'Disk full on db12', description: 'the /var partition filled up overnight', priority: 'high', reporter: alice, assignee: bob, hosts: ['db12'] });
+    await tickets.create({ title: 'Disk full on db12', description: 'the /var partition filled up overnight', priority: 'high', reporter: alice, assignee: bob, hosts: ['db12'] });
     core.clock.advance(MIN);
-    tickets.create({ title: 'HTTP 500s from web01', reporter: bob, assignee: alice, hosts: ['web01', 'web02'] });
+    await tickets.create({ title: 'HTTP 500s from web01', reporter: bob, assignee: alice, hosts: ['web01', 'web02'] });
     core.clock.advance(MIN);
-    tickets.create({ title: 'Rotate TLS certificates', reporter: alice });
+    await tickets.create({ title: 'Rotate TLS certificates', reporter: alice });
     core.clock.advance(MIN);
-    tickets.create({ title: 'Pager down', priority: 'urgent', reporter: bob });
+    await tickets.create({ title: 'Pager down', priority: 'urgent', reporter: bob });
     core.clock.advance(MIN);
-    tickets.create({ title: 'Old fan noise', priority: 'low', reporter: alice, hosts: ['web01'] });
-    tickets.setStatus(5, 'closed', alice, 'fan replaced');
-    tickets.setStatus(3, 'in_progress', alice);
-    tickets.comment(2, alice, 'restarted nginx, watching it');
+    await tickets.create({ title: 'Old fan noise', priority: 'low', reporter: alice, hosts: ['web01'] });
+    await tickets.setStatus(5, 'closed', alice, 'fan replaced');
+    await tickets.setStatus(3, 'in_progress', alice);
+    await tickets.comment(2, alice, 'restarted nginx, watching it');
   }
 
-  it('lists active tickets most urgent first, with priority, status, assignee, host links and the update time', () => {
-    seed();
-    const page = body(ticketsPage);
+  it('lists active tickets most urgent first, with priority, status, assignee, host links and the update time', async () => {
+    await seed();
+    const page = await body(ticketsPage);
     expect(rowIds(page, 'ticket')).toEqual([4, 1, 2, 3]);
     expect(page).toContain('<b>4</b> active tickets');
     const row = page.slice(page.indexOf('data-ticket="2"'), page.indexOf('</tr>', page.indexOf('data-ticket="2"')));
@@ -332,44 +332,44 @@ describe('tickets', () => {
     expect(page).toContain('<span class="pill sev-warning">in progress</span>');
   });
 
-  it('filters by status, assignee and words; a search with no words says what is wrong', () => {
-    seed();
-    expect(rowIds(body(ticketsPage, 'status=all'), 'ticket')).toEqual([4, 1, 2, 3, 5]);
-    expect(rowIds(body(ticketsPage, 'status=closed'), 'ticket')).toEqual([5]);
-    expect(rowIds(body(ticketsPage, 'status=open'), 'ticket')).toEqual([4, 1, 2]);
-    expect(rowIds(body(ticketsPage, 'status=in_progress'), 'ticket')).toEqual([3]);
-    expect(rowIds(body(ticketsPage, 'assignee=alice'), 'ticket')).toEqual([2]);
-    expect(rowIds(body(ticketsPage, 'q=nginx'), 'ticket')).toEqual([2]);
-    expect(rowIds(body(ticketsPage, 'q=fan&status=all'), 'ticket')).toEqual([5]);
-    expect(rowIds(body(ticketsPage, 'q=fan'), 'ticket')).toEqual([]);
+  it('filters by status, assignee and words; a search with no words says what is wrong', async () => {
+    await seed();
+    expect(rowIds(await body(ticketsPage, 'status=all'), 'ticket')).toEqual([4, 1, 2, 3, 5]);
+    expect(rowIds(await body(ticketsPage, 'status=closed'), 'ticket')).toEqual([5]);
+    expect(rowIds(await body(ticketsPage, 'status=open'), 'ticket')).toEqual([4, 1, 2]);
+    expect(rowIds(await body(ticketsPage, 'status=in_progress'), 'ticket')).toEqual([3]);
+    expect(rowIds(await body(ticketsPage, 'assignee=alice'), 'ticket')).toEqual([2]);
+    expect(rowIds(await body(ticketsPage, 'q=nginx'), 'ticket')).toEqual([2]);
+    expect(rowIds(await body(ticketsPage, 'q=fan&status=all'), 'ticket')).toEqual([5]);
+    expect(rowIds(await body(ticketsPage, 'q=fan'), 'ticket')).toEqual([]);
     // As `!tickets host=web01 --all` links: a host by name, FQDN or address.
-    expect(rowIds(body(ticketsPage, 'status=all&host=web01'), 'ticket')).toEqual([2, 5]);
-    expect(rowIds(body(ticketsPage, 'host=10.2.0.11'), 'ticket')).toEqual([2]);
-    const noHost = body(ticketsPage, 'host=nosuch99');
+    expect(rowIds(await body(ticketsPage, 'status=all&host=web01'), 'ticket')).toEqual([2, 5]);
+    expect(rowIds(await body(ticketsPage, 'host=10.2.0.11'), 'ticket')).toEqual([2]);
+    const noHost = await body(ticketsPage, 'host=nosuch99');
     expect(noHost).toContain("no server &#39;nosuch99&#39;");
     expect(rowIds(noHost, 'ticket')).toEqual([]);
 
-    const links = body(ticketsPage, 'assignee=bob&q=disk');
+    const links = await body(ticketsPage, 'assignee=bob&q=disk');
     expect(links).toContain('href="/tickets?status=all&amp;assignee=bob&amp;q=disk"');
     expect(links).toContain('name="q" value="disk"');
 
-    const bad = body(ticketsPage, 'q=...');
+    const bad = await body(ticketsPage, 'q=...');
     expect(bad).toContain('role="alert"');
     expect(bad).toContain('search for words: letters or digits, e.g. disk full');
     expect(rowIds(bad, 'ticket')).toEqual([]);
-    expect(body(ticketsPage, 'status=bogus')).toContain('unknown status');
+    expect(await body(ticketsPage, 'status=bogus')).toContain('unknown status');
   });
 
-  it('pages by 50', () => {
-    for (let i = 1; i <= 55; i++) core.services.tickets.create({ title: `ticket ${i}`, reporter: alice });
-    const p1 = body(ticketsPage, 'assignee=&status=open');
+  it('pages by 50', async () => {
+    for (let i = 1; i <= 55; i++) await core.services.tickets.create({ title: `ticket ${i}`, reporter: alice });
+    const p1 = await body(ticketsPage, 'assignee=&status=open');
     expect(rowIds(p1, 'ticket')).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
     expect(p1).toContain('href="/tickets?status=open&amp;page=2" rel="next"');
-    expect(rowIds(body(ticketsPage, 'status=open&page=2'), 'ticket')).toEqual([51, 52, 53, 54, 55]);
+    expect(rowIds(await body(ticketsPage, 'status=open&page=2'), 'ticket')).toEqual([51, 52, 53, 54, 55]);
   });
 
-  it('a ticket page shows fields, description, commits and the whole timeline', () => {
-    seed();
+  it('a ticket page shows fields, description, commits and the whole timeline', async () => {
+    await seed();
     const sha = (n: number) => n.toString(16).padStart(40, 'a');
     const push: Push = {
       repo: 'app', ref: 'refs/heads/main', before: sha(1000), after: sha(2), pusher: 'carol', forced: false,
@@ -378,11 +378,11 @@ describe('tickets', () => {
         { sha: sha(2), author: 'dave', message: 'rotate logs daily, fixes #1' },
       ],
     };
-    core.services.git.ingest([push]);
-    for (let i = 0; i < 5; i++) core.services.tickets.comment(1, bob, `comment ${i}\nsecond line`);
+    await core.services.git.ingest([push]);
+    for (let i = 0; i < 5; i++) await core.services.tickets.comment(1, bob, `comment ${i}\nsecond line`);
 
-    for (const id of ['1', '#1', '%231']) expect(ticketPage(ctx('', { id }))).not.toBeNull();
-    const r = ticketPage(ctx('', { id: '1' }))!;
+    for (const id of ['1', '#1', '%231']) expect(await ticketPage(ctx('', { id }))).not.toBeNull();
+    const r = (await ticketPage(ctx('', { id: '1' })))!;
     expect(r.title).toBe('#1 Disk full on db12');
     expect(r.section).toBe('tickets');
     const page = r.body.value;
@@ -409,25 +409,25 @@ describe('tickets', () => {
     expect(timeline).toContain('2026-11-25 12:04 UTC');
   });
 
-  it('a ticket page is null for unknown and malformed ids', () => {
-    seed();
-    for (const bad of ['abc', '0', '-1', '99', '#', '1 2', '%23']) expect(ticketPage(ctx('', { id: bad }))).toBeNull();
+  it('a ticket page is null for unknown and malformed ids', async () => {
+    await seed();
+    for (const bad of ['abc', '0', '-1', '99', '#', '1 2', '%23']) expect(await ticketPage(ctx('', { id: bad }))).toBeNull();
   });
 });
 
 describe('escaping', () => {
-  it('alert text, summary, labels and host are shown as text; a javascript: url is not a link', () => {
+  it('alert text, summary, labels and host are shown as text; a javascript: url is not a link', async () => {
     const input: AlertInput = {
       source: 'api', name: `Disk ${SCRIPT}`, severity: 'critical', status: 'firing', host: `web${IMG}`,
       summary: `summary ${IMG}`, text: `text ${SCRIPT}`, labels: { [`k${IMG}`]: `v${SCRIPT}` }, url: 'javascript:alert(1)',
     };
-    const [a] = core.services.alerts.ingest([input]);
+    const [a] = await core.services.alerts.ingest([input]);
     const second: AlertInput = { ...input, name: 'Other', summary: 'Other', text: `only text ${SCRIPT}`, labels: { x: '1' }, url: ' JavaScript:alert(1)' };
-    core.services.alerts.ingest([second]);
-    core.services.alerts.ack(a!.id, { name: `mallory${IMG}`, actor: 'irc:account:mallory' }, `note ${SCRIPT}`, undefined);
-    core.services.alerts.silence([{ key: 'host', op: '=', pattern: `db${IMG}` }], HOUR, 'bob', `because ${SCRIPT}`);
+    await core.services.alerts.ingest([second]);
+    await core.services.alerts.ack(a!.id, { name: `mallory${IMG}`, actor: 'irc:account:mallory' }, `note ${SCRIPT}`, undefined);
+    await core.services.alerts.silence([{ key: 'host', op: '=', pattern: `db${IMG}` }], HOUR, 'bob', `because ${SCRIPT}`);
 
-    const list = body(alertsPage, `host=${encodeURIComponent(`web${IMG}`)}&severity=critical`);
+    const list = await body(alertsPage, `host=${encodeURIComponent(`web${IMG}`)}&severity=critical`);
     expectNoInjectedMarkup(list);
     expect(list).toContain(`Disk ${SCRIPT_ESCAPED}`);
     expect(list).toContain(`summary ${IMG_ESCAPED}`);
@@ -436,11 +436,11 @@ describe('escaping', () => {
     expect(list).toContain(`because ${SCRIPT_ESCAPED}`);
     expect(list).toContain(`value="web${IMG_ESCAPED}"`);
 
-    const all = body(alertsPage, 'status=all');
+    const all = await body(alertsPage, 'status=all');
     expectNoInjectedMarkup(all);
     expect(all).toContain(`only text ${SCRIPT_ESCAPED}`);
 
-    const detail = body(alertPage, '', { id: String(a!.id) });
+    const detail = await body(alertPage, '', { id: String(a!.id) });
     expectNoInjectedMarkup(detail);
     expect(detail).toContain(`text ${SCRIPT_ESCAPED}`);
     expect(detail).toContain(`<code>k${IMG_ESCAPED}</code>`);
@@ -448,26 +448,26 @@ describe('escaping', () => {
     expect(detail).toContain(`note ${SCRIPT_ESCAPED}`);
     expect(detail).toContain('javascript:alert(1)');
     expect(detail).not.toMatch(/href="[^"]*javascript/i);
-    expect(body(alertPage, '', { id: '2' })).not.toMatch(/href="[^"]*javascript/i);
+    expect(await body(alertPage, '', { id: '2' })).not.toMatch(/href="[^"]*javascript/i);
   });
 
-  it('ticket title, description, comments, hosts and commit data are shown as text', () => {
-    core.services.tickets.create({ title: `Title ${SCRIPT}`, description: `Desc ${IMG}`, reporter: `irc:nick:${IMG}`, hosts: ['web01'] });
-    core.services.tickets.comment(1, { name: `eve${SCRIPT}` }, `Comment ${IMG}\n${SCRIPT}`);
-    core.services.tickets.setStatus(1, 'resolved', alice, `note ${SCRIPT}`);
+  it('ticket title, description, comments, hosts and commit data are shown as text', async () => {
+    await core.services.tickets.create({ title: `Title ${SCRIPT}`, description: `Desc ${IMG}`, reporter: `irc:nick:${IMG}`, hosts: ['web01'] });
+    await core.services.tickets.comment(1, { name: `eve${SCRIPT}` }, `Comment ${IMG}\n${SCRIPT}`);
+    await core.services.tickets.setStatus(1, 'resolved', alice, `note ${SCRIPT}`);
     const sha = 'b'.repeat(40);
-    core.services.git.ingest([{
+    await core.services.git.ingest([{
       repo: 'app', ref: 'refs/heads/main', before: 'c'.repeat(40), after: sha, pusher: 'carol', forced: false,
       commits: [{ sha, author: `eve ${IMG}`, message: `subject ${SCRIPT}, refs #1`, url: 'javascript:alert(1)' }],
     }]);
 
-    const list = body(ticketsPage, 'status=all');
+    const list = await body(ticketsPage, 'status=all');
     expectNoInjectedMarkup(list);
     expect(list).toContain(`Title ${SCRIPT_ESCAPED}`);
-    const searched = body(ticketsPage, `status=all&q=${encodeURIComponent(`Title ${SCRIPT}`)}`);
+    const searched = await body(ticketsPage, `status=all&q=${encodeURIComponent(`Title ${SCRIPT}`)}`);
     expectNoInjectedMarkup(searched);
 
-    const r = ticketPage(ctx('', { id: '1' }))!;
+    const r = (await ticketPage(ctx('', { id: '1' })))!;
     expect(r.title).toBe(`#1 Title ${SCRIPT}`); // the layout escapes the title
     const page = r.body.value;
     expectNoInjectedMarkup(page);
@@ -482,14 +482,14 @@ describe('escaping', () => {
     expect(page).not.toMatch(/href="[^"]*javascript/i);
   });
 
-  it('a window title and its updates are shown as text', () => {
-    const w = core.services.maintenance.plan({ title: `Patch ${SCRIPT}`, targets: 'web01', startsAt: core.clock.now(), durationMs: HOUR, owner: `o${IMG}`, channels: ['irc:#ops'] }, 'bob');
-    core.services.maintenance.update(w.id, `u${IMG}`, `update ${SCRIPT}`);
-    const list = body(maintenancePage);
+  it('a window title and its updates are shown as text', async () => {
+    const w = await core.services.maintenance.plan({ title: `Patch ${SCRIPT}`, targets: 'web01', startsAt: core.clock.now(), durationMs: HOUR, owner: `o${IMG}`, channels: ['irc:#ops'] }, 'bob');
+    await core.services.maintenance.update(w.id, `u${IMG}`, `update ${SCRIPT}`);
+    const list = await body(maintenancePage);
     expectNoInjectedMarkup(list);
     expect(list).toContain(`Patch ${SCRIPT_ESCAPED}`);
     expect(list).toContain(`o${IMG_ESCAPED}`);
-    const page = body(maintenanceWindowPage, '', { id: String(w.id) });
+    const page = await body(maintenanceWindowPage, '', { id: String(w.id) });
     expectNoInjectedMarkup(page);
     expect(page).toContain(`Patch ${SCRIPT_ESCAPED}`);
     expect(page).toContain(`update ${SCRIPT_ESCAPED}`);

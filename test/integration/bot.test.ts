@@ -71,7 +71,12 @@ describe('the HTTP API', () => {
   it('answers /healthz', async () => {
     const r = await fetch(`${base}/healthz`);
     expect(r.status).toBe(200);
-    expect(await r.json()).toEqual({ status: 'ok', outbox: 0, chat: { console: { connected: true, queued: 0 } } });
+    const body = (await r.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({ status: 'ok', outbox: 0, chat: { console: { connected: true, queued: 0 } } });
+    // One node on SQLite: it leads, under the first epoch, and is sending.
+    expect(body.node).toMatchObject({ role: 'leader', epoch: 1, sending: true });
+    expect(body.leader).toMatchObject({ epoch: 1, live: true, previous: null });
+    expect((body.node as { node: string }).node).toBe((body.leader as { node: string }).node);
   });
 
   it('lists servers with the same filters as !servers', async () => {

@@ -5,7 +5,7 @@ import { text } from '../../src/chat/rich-text.js';
 import { systemClock } from '../../src/clock.js';
 import { Outbox } from '../../src/delivery/outbox.js';
 import { importServers } from '../../src/domain/servers/import.js';
-import { openDatabase } from '../../src/store/database.js';
+import { openSqlite } from '../../src/store/sqlite.js';
 import { eventually, startTestBot, type TestBot } from '../helpers/bot.js';
 import { connectRawClient, parseIrcLine, type RawIrcClient } from '../helpers/irc-network.js';
 import { startNgircd, type Ngircd } from '../helpers/ngircd.js';
@@ -126,7 +126,7 @@ describe('Slack → IRC', () => {
 
 describe('no loops, no echoes, commands answered once', () => {
   it('answers a command on the side it was typed and relays both to the other side', async () => {
-    importServers(testBot.bot.core.services.inventory, 'name,status\nweb01,working\n', 'csv', { actor: 't', source: 't' });
+    await importServers(testBot.bot.core.services.inventory, 'name,status\nweb01,working\n', 'csv', { actor: 't', source: 't' });
     carol.send('PRIVMSG #ops :!server web01');
     await eventually(() => ircSees().length === 1, 'the answer on IRC');
     await slack.waitForPost((m) => m.text.includes('*web01*'));
@@ -194,12 +194,12 @@ describe('nothing lost', () => {
     const dir = testBot.dir;
     await testBot.bot.stop();
     // Another process (opsbridge run, a hook) accepts a message while the bot is down.
-    const db = openDatabase(join(dir, 'bot.db'));
-    new Outbox(db, systemClock).enqueue({ channel: 'slack:#ops', body: text('accepted while down') });
-    db.close();
+    const db = openSqlite(join(dir, 'bot.db'));
+    await new Outbox(db, systemClock).enqueue({ channel: 'slack:#ops', body: text('accepted while down') });
+    await db.close();
     expect(slack.posted.some((m) => m.text === 'accepted while down')).toBe(false);
     testBot = await startBridgeBot(dir);
     await slack.waitForPost((m) => m.text === 'accepted while down');
-    await eventually(() => testBot.bot.core.outbox.pendingCount() === 0, 'an empty outbox');
+    await eventually(async () => (await testBot.bot.core.outbox.pendingCount()) === 0, 'an empty outbox');
   });
 });

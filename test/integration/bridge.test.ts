@@ -7,11 +7,13 @@ import { testCore, type TestCore } from '../helpers/core.js';
 
 let core: TestCore;
 let bridge: Bridge;
-beforeEach(() => {
-  core = testCore();
+beforeEach(async () => {
+  core = await testCore();
   bridge = new Bridge([['irc:#ops', 'slack:#ops', 'irc:#ops-eu'], ['irc:#dev', 'slack:C0DEV']], core.outbox);
 });
-afterEach(() => core.cleanup());
+afterEach(async () => {
+  await core.cleanup();
+});
 
 const msg = (channel: string, extra: Partial<InboundMessage> = {}): InboundMessage => ({
   platform: channel.startsWith('irc:') ? 'irc' : 'slack',
@@ -22,42 +24,42 @@ const msg = (channel: string, extra: Partial<InboundMessage> = {}): InboundMessa
   ...extra,
 });
 
-const pending = (channel: string) => core.outbox.pending(channel, 50).map((r) => ({ text: renderPlain(r.body), author: r.author, action: r.action }));
+const pending = async (channel: string) => (await core.outbox.pending(channel, 50)).map((r) => ({ text: renderPlain(r.body), author: r.author, action: r.action }));
 
 describe('the bridge', () => {
-  it('relays a message to every other channel of its gateway, with the author', () => {
-    bridge.relayMessage(msg('irc:#ops'));
-    expect(pending('slack:#ops')).toEqual([{ text: 'db12 is slow', author: 'alice', action: 0 }]);
-    expect(pending('irc:#ops-eu')).toEqual([{ text: 'db12 is slow', author: 'alice', action: 0 }]);
-    expect(pending('irc:#ops')).toEqual([]);
-    expect(pending('irc:#dev')).toEqual([]);
+  it('relays a message to every other channel of its gateway, with the author', async () => {
+    await bridge.relayMessage(msg('irc:#ops'));
+    expect(await pending('slack:#ops')).toEqual([{ text: 'db12 is slow', author: 'alice', action: 0 }]);
+    expect(await pending('irc:#ops-eu')).toEqual([{ text: 'db12 is slow', author: 'alice', action: 0 }]);
+    expect(await pending('irc:#ops')).toEqual([]);
+    expect(await pending('irc:#dev')).toEqual([]);
   });
 
-  it('finds the gateway by a channel ID or by its name', () => {
-    bridge.relayMessage(msg('slack:C0OPS', { channelAliases: ['slack:#ops'] }));
-    expect(pending('irc:#ops')).toHaveLength(1);
-    bridge.relayMessage(msg('slack:C0DEV'));
-    expect(pending('irc:#dev')).toHaveLength(1);
+  it('finds the gateway by a channel ID or by its name', async () => {
+    await bridge.relayMessage(msg('slack:C0OPS', { channelAliases: ['slack:#ops'] }));
+    expect(await pending('irc:#ops')).toHaveLength(1);
+    await bridge.relayMessage(msg('slack:C0DEV'));
+    expect(await pending('irc:#dev')).toHaveLength(1);
   });
 
-  it('marks /me and edits', () => {
-    bridge.relayMessage(msg('irc:#dev', { action: true, text: 'waves' }));
-    bridge.relayMessage(msg('slack:C0DEV', { edited: true, rich: text('fixed typo') }));
-    expect(pending('slack:C0DEV')).toEqual([{ text: 'waves', author: 'alice', action: 1 }]);
-    expect(pending('irc:#dev')).toEqual([{ text: '(edit) fixed typo', author: 'alice', action: 0 }]);
+  it('marks /me and edits', async () => {
+    await bridge.relayMessage(msg('irc:#dev', { action: true, text: 'waves' }));
+    await bridge.relayMessage(msg('slack:C0DEV', { edited: true, rich: text('fixed typo') }));
+    expect(await pending('slack:C0DEV')).toEqual([{ text: 'waves', author: 'alice', action: 1 }]);
+    expect(await pending('irc:#dev')).toEqual([{ text: '(edit) fixed typo', author: 'alice', action: 0 }]);
   });
 
-  it('relays nothing from an unbridged channel or a private message', () => {
-    bridge.relayMessage(msg('irc:#random'));
-    bridge.relayMessage(msg('irc:alice', { direct: true }));
-    expect(core.outbox.pendingCount()).toBe(0);
+  it('relays nothing from an unbridged channel or a private message', async () => {
+    await bridge.relayMessage(msg('irc:#random'));
+    await bridge.relayMessage(msg('irc:alice', { direct: true }));
+    expect(await core.outbox.pendingCount()).toBe(0);
   });
 
-  it("relays the bot's reply as the bot's, but not a private one", () => {
-    bridge.relayReply(msg('irc:#ops'), { ok: true, body: text('web01 working') });
-    bridge.relayReply(msg('irc:#ops'), { ok: true, body: text('secret'), private: true });
-    bridge.relayReply(msg('slack:#ops', { privateReply: true }), { ok: true, body: text('ephemeral') });
-    expect(pending('slack:#ops')).toEqual([{ text: 'web01 working', author: null, action: 0 }]);
+  it("relays the bot's reply as the bot's, but not a private one", async () => {
+    await bridge.relayReply(msg('irc:#ops'), { ok: true, body: text('web01 working') });
+    await bridge.relayReply(msg('irc:#ops'), { ok: true, body: text('secret'), private: true });
+    await bridge.relayReply(msg('slack:#ops', { privateReply: true }), { ok: true, body: text('ephemeral') });
+    expect(await pending('slack:#ops')).toEqual([{ text: 'web01 working', author: null, action: 0 }]);
   });
 });
 

@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openSqlite } from '../../src/store/sqlite.js';
 import { eventually } from '../helpers/bot.js';
 import { RunningBot } from '../helpers/cli.js';
 import { connectRawClient, parseIrcLine, type RawIrcClient } from '../helpers/irc-network.js';
@@ -90,9 +90,9 @@ describe('crash safety', () => {
     await Promise.all(senders);
 
     // What the killed bot left: rows delivered before the kill are marked so.
-    const db = new Database(join(dir, 'bot.db'), { readonly: true });
-    const rows = db.prepare("SELECT id, body, delivered_at FROM outbox WHERE kind = 'alert'").all() as Array<{ id: number; body: string; delivered_at: string | null }>;
-    db.close();
+    const db = openSqlite(join(dir, 'bot.db'), { readonly: true });
+    const rows = await db.all<{ id: number; body: string; delivered_at: string | null }>("SELECT id, body, delivered_at FROM outbox WHERE kind = 'alert'");
+    await db.close();
     const alertIdOf = (body: string) => Number(/\(#(\d+)\)/.exec(body)![1]);
     const deliveredBefore = new Set(rows.filter((r) => r.delivered_at).map((r) => alertIdOf(r.body)));
     const pendingAtKill = rows.filter((r) => !r.delivered_at).map((r) => alertIdOf(r.body));
@@ -107,10 +107,10 @@ describe('crash safety', () => {
       await eventually(() => new Set(deliveredIds(since)).size >= pendingAtKill.length, 'the rows pending at the kill to be delivered', 60_000);
       await new Promise((r) => setTimeout(r, 500)); // nothing more should come
 
-      const check = new Database(join(dir, 'bot.db'), { readonly: true });
-      const stored = new Map((check.prepare('SELECT id, name FROM alerts').all() as Array<{ id: number; name: string }>).map((a) => [a.id, a.name]));
-      const undelivered = check.prepare('SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL').pluck().get();
-      check.close();
+      const check = openSqlite(join(dir, 'bot.db'), { readonly: true });
+      const stored = new Map((await check.all<{ id: number; name: string }>('SELECT id, name FROM alerts')).map((a) => [a.id, a.name]));
+      const undelivered = await check.value('SELECT COUNT(*) FROM outbox WHERE delivered_at IS NULL');
+      await check.close();
 
       // Every 202 is in the store, as posted.
       for (const [id, title] of acknowledged) expect(stored.get(id)).toBe(title);

@@ -34,12 +34,12 @@ let core: TestCore;
 let delivery: Delivery | undefined;
 afterEach(async () => {
   await delivery?.stop();
-  core.cleanup();
+  await core.cleanup();
 });
 
-async function until(cond: () => boolean, what: string) {
+async function until(cond: () => boolean | Promise<boolean>, what: string) {
   for (let i = 0; i < 500; i++) {
-    if (cond()) return;
+    if (await cond()) return;
     await new Promise((r) => setTimeout(r, 10));
   }
   throw new Error(`timed out waiting for ${what}`);
@@ -52,76 +52,76 @@ function start(adapter: ChatAdapter | undefined) {
 
 describe('delivery from the outbox', () => {
   it('delivers each channel in order and marks rows delivered only after the adapter confirms', async () => {
-    core = testCore();
+    core = await testCore();
     const a = new ScriptedAdapter();
-    for (let i = 1; i <= 5; i++) core.outbox.enqueue({ channel: 'irc:#ops', body: text(`ops ${i}`) });
-    for (let i = 1; i <= 3; i++) core.outbox.enqueue({ channel: 'irc:#dev', body: text(`dev ${i}`) });
+    for (let i = 1; i <= 5; i++) await core.outbox.enqueue({ channel: 'irc:#ops', body: text(`ops ${i}`) });
+    for (let i = 1; i <= 3; i++) await core.outbox.enqueue({ channel: 'irc:#dev', body: text(`dev ${i}`) });
     start(a);
     await until(() => a.sent.length === 8, 'eight messages');
     expect(a.sent.filter((s) => s.startsWith('irc:#ops'))).toEqual(['irc:#ops ops 1', 'irc:#ops ops 2', 'irc:#ops ops 3', 'irc:#ops ops 4', 'irc:#ops ops 5']);
     expect(a.sent.filter((s) => s.startsWith('irc:#dev'))).toEqual(['irc:#dev dev 1', 'irc:#dev dev 2', 'irc:#dev dev 3']);
-    await until(() => core.outbox.pendingCount() === 0, 'an empty outbox');
+    await until(async () => (await core.outbox.pendingCount()) === 0, 'an empty outbox');
   });
 
   it('sends higher priority first within a channel', async () => {
-    core = testCore();
+    core = await testCore();
     const a = new ScriptedAdapter();
     a.ready = false;
     start(a);
-    core.outbox.enqueue({ channel: 'irc:#ops', body: text('routine 1') });
-    core.outbox.enqueue({ channel: 'irc:#ops', body: text('routine 2') });
-    core.outbox.enqueue({ channel: 'irc:#ops', body: text('CRITICAL'), priority: 10 });
+    await core.outbox.enqueue({ channel: 'irc:#ops', body: text('routine 1') });
+    await core.outbox.enqueue({ channel: 'irc:#ops', body: text('routine 2') });
+    await core.outbox.enqueue({ channel: 'irc:#ops', body: text('CRITICAL'), priority: 10 });
     a.ready = true;
     await until(() => a.sent.length === 3, 'three messages');
     expect(a.sent).toEqual(['irc:#ops CRITICAL', 'irc:#ops routine 1', 'irc:#ops routine 2']);
   });
 
   it('keeps rows while the adapter is down or failing, then sends them in order', async () => {
-    core = testCore();
+    core = await testCore();
     const a = new ScriptedAdapter();
     a.ready = false;
     start(a);
-    core.outbox.enqueue({ channel: 'irc:#ops', body: text('one') });
-    core.outbox.enqueue({ channel: 'irc:#ops', body: text('two') });
+    await core.outbox.enqueue({ channel: 'irc:#ops', body: text('one') });
+    await core.outbox.enqueue({ channel: 'irc:#ops', body: text('two') });
     await new Promise((r) => setTimeout(r, 100));
     expect(a.sent).toEqual([]);
-    expect(core.outbox.pendingCount()).toBe(2);
+    expect(await core.outbox.pendingCount()).toBe(2);
 
     a.ready = true;
     a.failNext = 1;
-    delivery!.kick();
-    await until(() => core.outbox.pending('irc:#ops', 10)[0]?.attempts === 1, 'a failed attempt');
+    await delivery!.kick();
+    await until(async () => (await core.outbox.pending('irc:#ops', 10))[0]?.attempts === 1, 'a failed attempt');
     expect(a.sent).toEqual([]);
     core.clock.advance(2_000); // past the retry backoff
     await until(() => a.sent.length === 2, 'both messages');
     expect(a.sent).toEqual(['irc:#ops one', 'irc:#ops two']);
-    expect(core.outbox.pendingCount()).toBe(0);
+    expect(await core.outbox.pendingCount()).toBe(0);
   });
 
   it('sets aside a message that can never be delivered and goes on with the next', async () => {
-    core = testCore();
+    core = await testCore();
     const a = new ScriptedAdapter();
     const send = a.send.bind(a);
     a.send = async (msg) => {
       if (renderPlain(msg.body) === 'to nobody') throw new PermanentDeliveryError('no_such_nick: gone');
       return send(msg);
     };
-    core.outbox.enqueue({ channel: 'irc:#ops', body: text('to nobody') });
-    core.outbox.enqueue({ channel: 'irc:#ops', body: text('next') });
+    await core.outbox.enqueue({ channel: 'irc:#ops', body: text('to nobody') });
+    await core.outbox.enqueue({ channel: 'irc:#ops', body: text('next') });
     start(a);
     await until(() => a.sent.length === 1, 'the next message');
     expect(a.sent).toEqual(['irc:#ops next']);
-    expect(core.outbox.pendingCount()).toBe(0);
-    const row = core.db.prepare("SELECT last_error, undeliverable_at FROM outbox WHERE body LIKE '%to nobody%'").get() as { last_error: string; undeliverable_at: string | null };
+    expect(await core.outbox.pendingCount()).toBe(0);
+    const row = (await core.db.get<{ last_error: string; undeliverable_at: string | null }>("SELECT last_error, undeliverable_at FROM outbox WHERE body LIKE '%to nobody%'"))!;
     expect(row.last_error).toBe('no_such_nick: gone');
     expect(row.undeliverable_at).not.toBeNull();
   });
 
   it('leaves rows for a channel no adapter serves in the outbox', async () => {
-    core = testCore();
+    core = await testCore();
     start(undefined);
-    core.outbox.enqueue({ channel: 'slack:#ops', body: text('waiting') });
+    await core.outbox.enqueue({ channel: 'slack:#ops', body: text('waiting') });
     await new Promise((r) => setTimeout(r, 100));
-    expect(core.outbox.pending('slack:#ops', 10).map((r) => renderPlain(r.body))).toEqual(['waiting']);
+    expect((await core.outbox.pending('slack:#ops', 10)).map((r) => renderPlain(r.body))).toEqual(['waiting']);
   });
 });

@@ -55,7 +55,7 @@ function toyDispatcher(prefix = '!') {
     prefix,
     clock: fixedClock('2026-01-01T00:00:00Z'),
     log,
-    post: () => {},
+    post: async () => {},
   });
   const say = async (t: string, opts: { identity?: string; direct?: boolean } = {}) => {
     const r = await d.handle({
@@ -174,30 +174,30 @@ describe('roles', () => {
   });
 
   it('gives the configured default role to everybody else', async () => {
-    const core = testCore({ roles: { default: 'operator' } });
+    const core = await testCore({ roles: { default: 'operator' } });
     try {
       expect((await core.ask('!whoami', { name: 'dave' })).text).toBe('dave is not identified (not logged in to an account); role: operator');
     } finally {
-      core.cleanup();
+      await core.cleanup();
     }
   });
 });
 
 describe('!help', () => {
   it('lists every command with its summary, from the declarations', async () => {
-    const core = testCore();
+    const core = await testCore();
     try {
       const r = await core.ask('!help');
       for (const c of ['help', 'server', 'servers', 'say', 'whoami']) expect(r.text).toContain(`!${c} — `);
       expect(r.text).toContain('- !say — Post a message to a channel, as the bot. (operator)');
       expect(r.text.split('\n').at(-1)).toBe('!help COMMAND shows usage and examples.');
     } finally {
-      core.cleanup();
+      await core.cleanup();
     }
   });
 
   it('shows usage, subcommands, options and examples of one command', async () => {
-    const core = testCore();
+    const core = await testCore();
     try {
       const r = await core.ask('!help server');
       expect(r.text).toContain('!server (also !host) — Look up a host by name, FQDN, IP, CIDR range or glob: its details, firing alerts, maintenance and open tickets.');
@@ -206,39 +206,39 @@ describe('!help', () => {
       expect((await core.ask('!help srver')).text).toBe("no command 'srver' — did you mean 'server'? (!help lists commands)");
       expect((await core.ask('!help host')).text).toContain('!server (also !host)');
     } finally {
-      core.cleanup();
+      await core.cleanup();
     }
   });
 });
 
 describe('!say', () => {
   it('puts the message in the outbox for the channel', async () => {
-    const core = testCore({ roles: { operator: ['irc:account:bob'] } });
+    const core = await testCore({ roles: { operator: ['irc:account:bob'] } });
     try {
       const r = await core.ask('!say irc:#ops "db12 failover in 5 minutes"', { identity: 'irc:account:bob' });
       expect(r.text).toBe('queued for irc:#ops');
-      const pending = core.outbox.pending('irc:#ops', 10);
+      const pending = await core.outbox.pending('irc:#ops', 10);
       expect(pending.map((p) => renderPlain(p.body))).toEqual(['db12 failover in 5 minutes']);
       expect((await core.ask('!say nowhere hi', { identity: 'irc:account:bob' })).text).toMatch(/^'nowhere' is not a channel address/);
       expect((await core.ask('!say irc:#ops', { identity: 'irc:account:bob' })).text).toMatch(/^usage: !say CHANNEL TEXT/);
       expect((await core.ask('!say irc:#ops hi')).ok).toBe(false);
-      expect(core.outbox.pendingCount()).toBe(1);
+      expect(await core.outbox.pendingCount()).toBe(1);
     } finally {
-      core.cleanup();
+      await core.cleanup();
     }
   });
 });
 
 describe('a prefix for one platform', () => {
   it('answers `.` on IRC when irc.prefix says so, and `!` elsewhere', async () => {
-    const core = testCore({ irc: { host: 'irc.example.net', prefix: '.' } });
+    const core = await testCore({ irc: { host: 'irc.example.net', prefix: '.' } });
     try {
       expect((await core.ask('.whoami', { channel: 'irc:#ops' })).text).toMatch(/role: viewer/);
       expect(await core.chat('!whoami', { channel: 'irc:#ops' })).toBeNull();
       expect((await core.ask('!whoami', { channel: 'console' })).text).toMatch(/role: viewer/);
       expect((await core.ask('.srever', { channel: 'irc:#ops' })).text).toBe("unknown command 'srever' — did you mean 'server'? (.help lists commands)");
     } finally {
-      core.cleanup();
+      await core.cleanup();
     }
   });
 });

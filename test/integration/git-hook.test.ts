@@ -170,8 +170,8 @@ class Stage {
     return runCli(['-c', this.configFile, 'git-hook', '--repo', 'app', '--git-dir', this.bare, '--pusher', 'alice', ...args], { cwd: this.dir, input });
   }
 
-  open(title: string): number {
-    return this.tb.bot.core.services.tickets.create({ title, reporter: { name: 'alice' } }).id;
+  async open(title: string): Promise<number> {
+    return (await this.tb.bot.core.services.tickets.create({ title, reporter: { name: 'alice' } })).id;
   }
 
   async ticket(id: number): Promise<TicketView> {
@@ -237,7 +237,7 @@ function botConfig(): Record<string, unknown> {
 /** A stage with `n` tickets open (#1…#n) and an initial commit on main, already pushed. */
 async function stageWithTickets(n: number): Promise<Stage> {
   const s = await Stage.start();
-  for (let i = 1; i <= n; i++) expect(s.open(`ticket ${i}`)).toBe(i);
+  for (let i = 1; i <= n; i++) expect(await s.open(`ticket ${i}`)).toBe(i);
   s.commit('initial commit');
   const first = await s.push('main');
   expect(first.hookStatus).toBe(0);
@@ -381,7 +381,7 @@ describe('the same commits seen again', () => {
     const first = await s.push('main');
     expect(first.remote).toEqual(['opsbridge: app/main: 1 commit, #1 closed']);
 
-    s.tb.bot.core.services.tickets.setStatus(1, 'open', { name: 'bob' }, 'still crashes on Safari');
+    await s.tb.bot.core.services.tickets.setStatus(1, 'open', { name: 'bob' }, 'still crashes on Safari');
     const reopened = await s.ticket(1);
     expect(reopened.ticket.status).toBe('open');
     expect(kinds(reopened)).toEqual(['created', 'commit', 'status', 'status']);

@@ -59,7 +59,7 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${t.bot.http.port}`;
   // Tickets #1…#12: the commits below reference #1, #2 and (Gitea's fixture) #12.
   for (let i = 1; i <= 12; i++) {
-    const ticket = t.bot.core.services.tickets.create({ title: i === 12 ? 'Document push webhooks' : `ticket number ${i}`, reporter: { name: 'alice' } });
+    const ticket = await t.bot.core.services.tickets.create({ title: i === 12 ? 'Document push webhooks' : `ticket number ${i}`, reporter: { name: 'alice' } });
     expect(ticket.id).toBe(i);
   }
 });
@@ -68,12 +68,12 @@ afterAll(async () => {
 });
 
 const db = () => t.bot.core.db;
-const count = (table: string) => db().prepare(`SELECT COUNT(*) FROM ${table}`).pluck().get() as number;
+const count = async (table: string) => (await db().value<number>(`SELECT COUNT(*) FROM ${table}`))!;
 /** Everything a push may write. */
-const stored = () => ({ ticket_commits: count('ticket_commits'), ticket_events: count('ticket_events'), git_pushes: count('git_pushes'), outbox: count('outbox') });
-const postsTo = (channel: string) =>
-  (db().prepare('SELECT body FROM outbox WHERE channel = ? ORDER BY id').pluck().all(channel) as string[]).map((b) => renderPlain(JSON.parse(b) as RichText));
-const ticket = (id: number) => t.bot.core.services.tickets.get(id)!;
+const stored = async () => ({ ticket_commits: await count('ticket_commits'), ticket_events: await count('ticket_events'), git_pushes: await count('git_pushes'), outbox: await count('outbox') });
+const postsTo = async (channel: string) =>
+  (await db().column<string>('SELECT body FROM outbox WHERE channel = ? ORDER BY id', [channel])).map((b) => renderPlain(JSON.parse(b) as RichText));
+const ticket = async (id: number) => (await t.bot.core.services.tickets.get(id))!;
 
 const hmac = (algorithm: 'sha1' | 'sha256', body: string | Buffer, secret: string) => createHmac(algorithm, secret).update(body).digest('hex');
 
@@ -127,7 +127,9 @@ function giteaHeaders(event: string, body: string, secret = GITEA_SECRET): Recor
 }
 
 async function post(body: string | Buffer, headers: Record<string, string>, query = ''): Promise<{ status: number; headers: Headers; body: Json }> {
-  const r = await fetch(`${base}/api/v1/git/push${query}`, { method: 'POST', headers, body });
+  // fetch's BodyInit wants bytes over a plain ArrayBuffer; a Buffer's may be shared, so it goes as a copy.
+  const payload = typeof body === 'string' ? body : new Uint8Array(body);
+  const r = await fetch(`${base}/api/v1/git/push${query}`, { method: 'POST', headers, body: payload });
   return { status: r.status, headers: r.headers, body: (await r.json()) as Json };
 }
 
@@ -147,7 +149,7 @@ function githubPushFixing1(): string {
 
 describe('GitHub push webhooks', () => {
   it('takes GitHub\'s example push signed with the repository\'s secret: 200, #1 closed on master, the commit URL kept, one push line', async () => {
-    const before = stored();
+    const before = await stored();
     const body = githubPushFixing1();
     expect(Buffer.byteLength(body)).toBeGreaterThan(4096); // over http.max_body_bytes, under git.max_push_bytes
     const r = await post(body, githubHeaders('push', body));
@@ -156,7 +158,7 @@ describe('GitHub push webhooks', () => {
       pushes: [{ repo: GITHUB_REPO, ref: 'refs/heads/master', deleted: false, duplicate: false, commits: 1, linked: [], closed: [1], noted: [], unknown: [] }],
     });
 
-    expect(ticket(1).status).toBe('closed');
+    expect((await ticket(1)).status).toBe('closed');
     const one = await getTicket(1);
     expect(one.ticket).toMatchObject({ id: 1, status: 'closed', closed_at: expect.any(String) });
     const commitUrl = `https://github.com/${GITHUB_REPO}/commit/${HEAD}`;
@@ -170,11 +172,11 @@ describe('GitHub push webhooks', () => {
       actor: 'Codertocat', kind: 'status', old_value: 'open', new_value: 'closed', body: `closed by 6113728 in ${GITHUB_REPO}/master: Initial commit`,
     });
 
-    expect(postsTo('irc:#dev')).toEqual([`[${GITHUB_REPO}/master] Codertocat pushed 1 commit (new branch): 6113728 Initial commit ${commitUrl} → #1 closed`]);
-    expect(db().prepare('SELECT repo, ref, before_sha, after_sha, pusher, commits FROM git_pushes').all()).toEqual([
+    expect(await postsTo('irc:#dev')).toEqual([`[${GITHUB_REPO}/master] Codertocat pushed 1 commit (new branch): 6113728 Initial commit ${commitUrl} → #1 closed`]);
+    expect(await db().all('SELECT repo, ref, before_sha, after_sha, pusher, commits FROM git_pushes')).toEqual([
       { repo: GITHUB_REPO, ref: 'refs/heads/master', before_sha: ZERO, after_sha: HEAD, pusher: 'Codertocat', commits: 1 },
     ]);
-    expect(stored()).toEqual({
+    expect(await stored()).toEqual({
       ticket_commits: before.ticket_commits + 1,
       ticket_events: before.ticket_events + 2,
       git_pushes: before.git_pushes + 1,
@@ -183,18 +185,18 @@ describe('GitHub push webhooks', () => {
   });
 
   it('answers a redelivery of the same push 200 duplicate, and does nothing again', async () => {
-    const before = stored();
+    const before = await stored();
     const body = githubPushFixing1();
     // GitHub's "Redeliver" sends the same body under a new delivery id.
     const r = await post(body, githubHeaders('push', body));
     expect(r.status).toBe(200);
     expect(r.body.pushes).toEqual([{ repo: GITHUB_REPO, ref: 'refs/heads/master', deleted: false, duplicate: true, commits: 1, linked: [], closed: [], noted: [], unknown: [] }]);
-    expect(stored()).toEqual(before);
-    expect(postsTo('irc:#dev')).toHaveLength(1);
+    expect(await stored()).toEqual(before);
+    expect(await postsTo('irc:#dev')).toHaveLength(1);
   });
 
   it('answers a ping 200 and another event 202 ignored, storing nothing; a ping for an unconfigured repository is 404 naming it, one naming none is for the repository whose secret signed it', async () => {
-    const before = stored();
+    const before = await stored();
     const pings = githubExamples('ping');
     const repoPing = pings.find((p) => p.repository)!;
     expect(repoPing.repository.full_name).toBe('Octocoders/Hello-World');
@@ -222,7 +224,7 @@ describe('GitHub push webhooks', () => {
     expect(ignored.status).toBe(202);
     expect(ignored.body).toEqual({ ignored: 'issues' });
 
-    expect(stored()).toEqual(before);
+    expect(await stored()).toEqual(before);
   });
 
   it('refuses 401 a wrong secret, no signature, a signature of another body, SHA-1 only, or another repository\'s secret, and stores nothing', async () => {
@@ -234,7 +236,7 @@ describe('GitHub push webhooks', () => {
     p.head_commit = p.commits[0];
     const body = JSON.stringify(p);
     const other = body.replace('fixes #2', 'fixes #3');
-    const before = stored();
+    const before = await stored();
 
     const { 'x-hub-signature-256': _256, ...noSignature } = githubHeaders('push', body);
     const { 'x-hub-signature-256': _, ...sha1Only } = githubHeaders('push', body);
@@ -256,15 +258,15 @@ describe('GitHub push webhooks', () => {
       const unsigned = sent === body && headers['x-hub-signature-256'] === undefined;
       expect(r.body.error, what).toBe(unsigned ? "no signature: set the repository's secret (git.repos[].secret) in the github webhook" : 'the signature does not match the body and the secret');
     }
-    expect(stored()).toEqual(before);
-    expect(ticket(2).status).toBe('open');
-    expect(ticket(3).status).toBe('open');
+    expect(await stored()).toEqual(before);
+    expect((await ticket(2)).status).toBe('open');
+    expect((await ticket(3)).status).toBe('open');
 
     // The same request, signed right, goes through: it was only the signature.
     const ok = await post(body, githubHeaders('push', body));
     expect(ok.status).toBe(200);
     expect(ok.body.pushes[0]).toMatchObject({ duplicate: false, closed: [2] });
-    expect(ticket(2).status).toBe('closed');
+    expect((await ticket(2)).status).toBe('closed');
   });
 
   it('notes a force-push that took a ticket\'s commit off the branch in that ticket\'s timeline', async () => {
@@ -287,7 +289,7 @@ describe('GitHub push webhooks', () => {
       kind: 'force_push', actor: 'Codertocat', repo: GITHUB_REPO, sha: 'b'.repeat(40),
       body: `bbbbbbb is no longer on ${GITHUB_REPO}/master after a force-push by Codertocat`,
     });
-    expect(postsTo('irc:#dev').at(-1)).toBe(`[${GITHUB_REPO}/master] Codertocat force-pushed 1 commit: ccccccc Rotate the logs weekly ${p.compare} → #2 noted (history rewritten)`);
+    expect((await postsTo('irc:#dev')).at(-1)).toBe(`[${GITHUB_REPO}/master] Codertocat force-pushed 1 commit: ccccccc Rotate the logs weekly ${p.compare} → #2 noted (history rewritten)`);
     // The link stays: the commit did reference the ticket.
     expect((await getTicket(2)).commits).toHaveLength(1);
   });
@@ -297,7 +299,7 @@ describe('GitLab push webhooks', () => {
   const body = fixtureText('gitlab-push.json');
 
   it('refuses 401 a wrong, missing or another repository\'s X-Gitlab-Token, storing nothing', async () => {
-    const before = stored();
+    const before = await stored();
     // (Spaces around a header value are not part of it in HTTP, so a token with a trailing space is the token.)
     for (const token of ['wrong token', undefined, '', GITHUB_SECRET, GITLAB_SECRET.toUpperCase(), GITLAB_SECRET.slice(0, -1), `${GITLAB_SECRET}x`]) {
       const r = await post(body, gitlabHeaders('Push Hook', token));
@@ -305,17 +307,17 @@ describe('GitLab push webhooks', () => {
       // No token at all is refused before the body is read.
       expect(r.body.error).toBe(token ? 'X-Gitlab-Token does not match the secret' : "no X-Gitlab-Token: set the repository's secret (git.repos[].secret) in the gitlab webhook");
     }
-    expect(stored()).toEqual(before);
+    expect(await stored()).toEqual(before);
   });
 
   it('takes the documented push example with the right token: 200, a push line that counts all 4 commits', async () => {
-    const before = stored();
+    const before = await stored();
     const r = await post(body, gitlabHeaders('Push Hook', GITLAB_SECRET));
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     expect(r.body.pushes).toEqual([{ repo: 'mike/diaspora', ref: 'refs/heads/master', deleted: false, duplicate: false, commits: 2, linked: [], closed: [], noted: [], unknown: [] }]);
-    expect(postsTo('irc:#diaspora')).toEqual(['[mike/diaspora/master] jsmith pushed 4 commits: da15608 fixed readme; b6568db Update Catalan translation to e38cb41. …and 2 more']);
-    expect(db().prepare("SELECT pusher, commits FROM git_pushes WHERE repo = 'mike/diaspora'").all()).toEqual([{ pusher: 'jsmith', commits: 4 }]);
-    expect(stored()).toEqual({ ...before, git_pushes: before.git_pushes + 1, outbox: before.outbox + 1 });
+    expect(await postsTo('irc:#diaspora')).toEqual(['[mike/diaspora/master] jsmith pushed 4 commits: da15608 fixed readme; b6568db Update Catalan translation to e38cb41. …and 2 more']);
+    expect(await db().all("SELECT pusher, commits FROM git_pushes WHERE repo = 'mike/diaspora'")).toEqual([{ pusher: 'jsmith', commits: 4 }]);
+    expect(await stored()).toEqual({ ...before, git_pushes: before.git_pushes + 1, outbox: before.outbox + 1 });
   });
 });
 
@@ -323,7 +325,7 @@ describe('Gitea push webhooks', () => {
   const body = fixtureText('gitea-push.json');
 
   it('checks X-Gitea-Signature, not the GitHub headers Gitea also sends: 401 and nothing stored', async () => {
-    const before = stored();
+    const before = await stored();
     const wrong = await post(body, giteaHeaders('push', body, 'not the gitea secret'));
     expect(wrong.status).toBe(401);
     // GitHub's headers right, Gitea's wrong: Gitea's count.
@@ -336,11 +338,11 @@ describe('Gitea push webhooks', () => {
     expect(unsigned.status).toBe(401);
     const githubSecret = await post(body, giteaHeaders('push', body, GITHUB_SECRET));
     expect(githubSecret.status).toBe(401);
-    expect(stored()).toEqual(before);
+    expect(await stored()).toEqual(before);
   });
 
   it('takes the fixture signed with the secret as a Gitea push: 200, #12 linked with the payload\'s commit URL, commits oldest first', async () => {
-    const before = stored();
+    const before = await stored();
     const r = await post(body, giteaHeaders('push', body));
     // Read as GitHub's payload it would be a 400 (Gitea's pusher has no `name`).
     expect(r.status, JSON.stringify(r.body)).toBe(200);
@@ -354,28 +356,28 @@ describe('Gitea push webhooks', () => {
     expect((twelve.timeline as Json[]).at(-1)).toMatchObject({ kind: 'commit', actor: 'Gitea', repo: 'gitea/webhooks', sha, body: 'Gitea: Document push webhooks (gitea/webhooks/develop)' });
     const compare = 'http://localhost:3000/gitea/webhooks/compare/28e1879d029cb852e4844d9c718537df08844e03...bffeb74224043ba2feb48d137756c8a9331c449a';
     // The pusher is Gitea's `login`, the count its `total_commits`, the link its `compare_url`.
-    expect(postsTo('irc:#gitea')).toEqual([`[gitea/webhooks/develop] gitea pushed 2 commits: 3f4a6b9 Document push webhooks; bffeb74 Webhooks Yay! ${compare} → #12 linked`]);
-    expect(stored()).toEqual({ ticket_commits: before.ticket_commits + 1, ticket_events: before.ticket_events + 1, git_pushes: before.git_pushes + 1, outbox: before.outbox + 1 });
+    expect(await postsTo('irc:#gitea')).toEqual([`[gitea/webhooks/develop] gitea pushed 2 commits: 3f4a6b9 Document push webhooks; bffeb74 Webhooks Yay! ${compare} → #12 linked`]);
+    expect(await stored()).toEqual({ ticket_commits: before.ticket_commits + 1, ticket_events: before.ticket_events + 1, git_pushes: before.git_pushes + 1, outbox: before.outbox + 1 });
   });
 });
 
 describe('choosing the repository', () => {
   it('takes ?repo=NAME over the payload\'s names, and that repository\'s secret', async () => {
     const body = JSON.stringify(githubPush());
-    const before = stored();
+    const before = await stored();
     // Signed with the secret of the repository the payload names, but the URL says mirror.
     const wrong = await post(body, githubHeaders('push', body), '?repo=mirror');
     expect(wrong.status).toBe(401);
-    expect(stored()).toEqual(before);
+    expect(await stored()).toEqual(before);
 
     const r = await post(body, githubHeaders('push', body, MIRROR_SECRET), '?repo=mirror');
     expect(r.status).toBe(200);
     expect(r.body.pushes).toEqual([{ repo: 'mirror', ref: 'refs/heads/master', deleted: false, duplicate: false, commits: 1, linked: [], closed: [], noted: [], unknown: [] }]);
-    expect(postsTo('irc:#mirror')).toEqual([expect.stringMatching(/^\[mirror\/master\] Codertocat pushed 1 commit \(new branch\): 6113728 Initial commit /)]);
+    expect(await postsTo('irc:#mirror')).toEqual([expect.stringMatching(/^\[mirror\/master\] Codertocat pushed 1 commit \(new branch\): 6113728 Initial commit /)]);
   });
 
   it('answers 404 naming an unknown repository, and 401 for a configured one with no secret; nothing stored', async () => {
-    const before = stored();
+    const before = await stored();
     const body = JSON.stringify(githubPush());
     const unknown = await post(body, githubHeaders('push', body), '?repo=nope');
     expect(unknown.status).toBe(404);
@@ -392,13 +394,13 @@ describe('choosing the repository', () => {
     const viaQuery = await post(body, githubHeaders('push', body, ''), '?repo=jsmith/example');
     expect(viaQuery.status).toBe(401);
     expect(viaQuery.body.error).toMatch(/has no secret/);
-    expect(stored()).toEqual(before);
+    expect(await stored()).toEqual(before);
   });
 });
 
 describe('requests that are not pushes', () => {
   it('answers 400 to a body that is not JSON, from any forge', async () => {
-    const before = stored();
+    const before = await stored();
     const junk = '{"ref": "refs/heads/master", ';
     for (const headers of [githubHeaders('push', junk), gitlabHeaders('Push Hook', GITLAB_SECRET), giteaHeaders('push', junk)]) {
       const r = await post(junk, headers);
@@ -408,11 +410,11 @@ describe('requests that are not pushes', () => {
     const empty = await post('', githubHeaders('push', ''));
     expect(empty.status).toBe(400);
     expect(empty.body.error).toMatch(/^empty body/);
-    expect(stored()).toEqual(before);
+    expect(await stored()).toEqual(before);
   });
 
   it('answers 400 naming the field to a signed payload with wrong types, and stores nothing', async () => {
-    const before = stored();
+    const before = await stored();
     const cases: [(p: Json) => void, string, RegExp][] = [
       [(p) => (p.commits = 'x'), 'commits', /array/],
       [(p) => (p.ref = 5), 'ref', /string/],
@@ -440,12 +442,12 @@ describe('requests that are not pushes', () => {
     const r = await post(JSON.stringify(gitlab), gitlabHeaders('Push Hook', GITLAB_SECRET));
     expect(r.status).toBe(400);
     expect(r.body.field).toBe('total_commits_count');
-    expect(stored()).toEqual(before);
-    expect(ticket(3).status).toBe('open');
+    expect(await stored()).toEqual(before);
+    expect((await ticket(3)).status).toBe('open');
   });
 
   it('answers 413 to a body over git.max_push_bytes, signed or not, and stores nothing', async () => {
-    const before = stored();
+    const before = await stored();
     const p = githubPush();
     p.after = 'e'.repeat(40);
     p.commits[0].id = p.after;
@@ -454,8 +456,8 @@ describe('requests that are not pushes', () => {
     const r = await post(body, githubHeaders('push', body));
     expect(r.status).toBe(413);
     expect(r.body.error).toBe(`request body over the limit of ${64 * 1024} bytes`);
-    expect(stored()).toEqual(before);
-    expect(ticket(3).status).toBe('open');
+    expect(await stored()).toEqual(before);
+    expect((await ticket(3)).status).toBe('open');
   });
 
   it('answers 405 to other methods', async () => {
@@ -467,7 +469,7 @@ describe('requests that are not pushes', () => {
   });
 
   it('takes a request with no forge headers as the hook\'s: the bearer token is required', async () => {
-    const before = stored();
+    const before = await stored();
     const body = JSON.stringify(githubPush());
     // A forge's body without its headers, and even with the signature GitHub would send: no token, no entry.
     const { 'x-github-event': _, ...headers } = githubHeaders('push', body);
@@ -476,7 +478,7 @@ describe('requests that are not pushes', () => {
     expect(r.headers.get('www-authenticate')).toBe('Bearer');
     const wrongShape = await post(body, { ...headers, authorization: `Bearer ${TOKEN}` });
     expect(wrongShape.status).toBe(400);
-    expect(stored()).toEqual(before);
+    expect(await stored()).toEqual(before);
 
     const hook = {
       pushes: [{

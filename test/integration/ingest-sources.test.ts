@@ -26,8 +26,8 @@ afterEach(async () => {
 });
 
 /** Plain text of the messages the bot queued for a channel, oldest first. */
-function queued(t: TestBot, channel: string): string[] {
-  const rows = t.bot.core.db.prepare('SELECT body FROM outbox WHERE channel = ? ORDER BY id').pluck().all(channel) as string[];
+async function queued(t: TestBot, channel: string): Promise<string[]> {
+  const rows = await t.bot.core.db.column<string>('SELECT body FROM outbox WHERE channel = ? ORDER BY id', [channel]);
   return rows.map((b) => renderPlain(JSON.parse(b) as RichText));
 }
 
@@ -37,48 +37,49 @@ describe('Prometheus Alertmanager', () => {
       http: { listen: '127.0.0.1:0', token: TOKEN },
       alerts: { routes: [{ match: { severity: 'critical' }, to: ['irc:#ops'], continue: true }, { to: ['irc:#alerts'] }] },
     });
-    bot.bot.core.services.inventory.import([{ name: 'web01', fqdn: 'web01.example.net', ips: ['10.2.0.11'] }], { actor: 'test', reason: 'seed' });
+    await bot.bot.core.services.inventory.import([{ name: 'web01', fqdn: 'web01.example.net', ips: ['10.2.0.11'] }], { actor: 'test', reason: 'seed' });
     am = await startAlertmanager({ webhookUrl: `http://127.0.0.1:${bot.bot.http.port}/api/v1/alerts/alertmanager`, token: TOKEN, groupBy: ['alertname'] });
     const startsAt = new Date(Date.now() - 60_000).toISOString();
     const disk = { labels: { alertname: 'DiskFull', instance: 'web01:9100', severity: 'critical' }, annotations: { summary: 'Disk / is 95% full' }, startsAt, generatorURL: 'http://prometheus.example/graph?g0.expr=disk' };
     await am.postAlerts([disk]);
-    await eventually(() => queued(bot!, 'irc:#alerts').length >= 1, 'the firing alert', 30_000);
-    expect(queued(bot, 'irc:#ops')[0]).toMatch(/^CRITICAL DiskFull on web01 — Disk \/ is 95% full \(#1\) http:\/\/prometheus\.example\/graph/);
-    const alert = bot.bot.core.services.alertStore.get(1)!;
+    await eventually(async () => (await queued(bot!, 'irc:#alerts')).length >= 1, 'the firing alert', 30_000);
+    expect((await queued(bot, 'irc:#ops'))[0]).toMatch(/^CRITICAL DiskFull on web01 — Disk \/ is 95% full \(#1\) http:\/\/prometheus\.example\/graph/);
+    const alert = (await bot.bot.core.services.alertStore.get(1))!;
     expect(alert).toMatchObject({ source: 'alertmanager', status: 'firing', host: 'web01', severity: 'critical' });
-    expect(alert.server_id).toBe(bot.bot.core.services.inventory.get('web01')!.id);
+    expect(alert.server_id).toBe((await bot.bot.core.services.inventory.get('web01'))!.id);
 
     await am.postAlerts([{ ...disk, endsAt: new Date().toISOString() }]);
-    await eventually(() => queued(bot!, 'irc:#alerts').length >= 2, 'the resolved alert', 30_000);
-    expect(queued(bot, 'irc:#alerts')[1]).toMatch(/^RESOLVED \(critical\) DiskFull on web01 after 1m( \d+s)? — Disk \/ is 95% full \(#1\)/);
-    expect(bot.bot.core.services.alertStore.get(1)!.status).toBe('resolved');
+    await eventually(async () => (await queued(bot!, 'irc:#alerts')).length >= 2, 'the resolved alert', 30_000);
+    expect((await queued(bot, 'irc:#alerts'))[1]).toMatch(/^RESOLVED \(critical\) DiskFull on web01 after 1m( \d+s)? — Disk \/ is 95% full \(#1\)/);
+    expect((await bot.bot.core.services.alertStore.get(1))!.status).toBe('resolved');
   }, 60_000);
 
   it('is refused without the right token, and the refusal is what Alertmanager logs', async () => {
     bot = await startTestBot({ http: { listen: '127.0.0.1:0', token: TOKEN } });
     const res = await fetch(`http://127.0.0.1:${bot.bot.http.port}/api/v1/alerts/alertmanager`, { method: 'POST', headers: { authorization: 'Bearer wrong-token-0000000000' }, body: '{}' });
     expect(res.status).toBe(401);
-    expect(bot.bot.core.db.prepare('SELECT COUNT(*) FROM alerts').pluck().get()).toBe(0);
+    expect(await bot.bot.core.db.value('SELECT COUNT(*) FROM alerts')).toBe(0);
   });
 });
 
 describe('syslog from logger', () => {
-  async function syslogBot() {
+  async function syslogBot(): Promise<{ udp: number; tcp: number; t: TestBot }> {
     const udp = await freePort();
     const tcp = await freePort();
-    bot = await startTestBot({ syslog: { udp: `127.0.0.1:${udp}`, tcp: `127.0.0.1:${tcp}` }, logs: { routes: [{ match: { severity: ['critical', 'error'] }, to: ['irc:#logs'] }], default: [] } });
-    return { udp, tcp };
+    const t = await startTestBot({ syslog: { udp: `127.0.0.1:${udp}`, tcp: `127.0.0.1:${tcp}` }, logs: { routes: [{ match: { severity: ['critical', 'error'] }, to: ['irc:#logs'] }], default: [] } });
+    bot = t;
+    return { udp, tcp, t };
   }
-  const lines = (t: TestBot) => t.bot.core.db.prepare('SELECT source, host, level, message, malformed FROM log_lines ORDER BY id').all() as Array<Record<string, unknown>>;
+  const lines = (t: TestBot) => t.bot.core.db.all('SELECT source, host, level, message, malformed FROM log_lines ORDER BY id');
 
   it('stores RFC 5424 over UDP and RFC 3164 over TCP, and routes errors to the channel', async () => {
-    const { udp, tcp } = await syslogBot();
+    const { udp, tcp, t } = await syslogBot();
     await run('logger', ['--server', '127.0.0.1', '--port', String(udp), '--udp', '--rfc5424', '-t', 'nginx', '-p', 'local0.err', 'upstream timed out']);
     await run('logger', ['--server', '127.0.0.1', '--port', String(tcp), '--tcp', '--rfc3164', '-t', 'cron', '-p', 'cron.info', 'job done']);
     await run('logger', ['--server', '127.0.0.1', '--port', String(tcp), '--tcp', '--octet-count', '-t', 'app', '-p', 'user.crit', 'disk gone']);
-    await eventually(() => lines(bot!).length === 3, 'three syslog lines stored');
+    await eventually(async () => (await lines(t)).length === 3, 'three syslog lines stored');
     const hostname = (await run('hostname')).stdout.trim();
-    expect(lines(bot)).toEqual(
+    expect(await lines(t)).toEqual(
       expect.arrayContaining([
         { source: 'syslog', host: hostname, level: 'err', message: 'nginx: upstream timed out', malformed: 0 },
         { source: 'syslog', host: hostname, level: 'info', message: 'cron: job done', malformed: 0 },
@@ -86,22 +87,23 @@ describe('syslog from logger', () => {
       ]),
     );
     // Routed by severity: errors and worse to #logs, the rest only stored.
-    expect(queued(bot, 'irc:#logs').sort()).toEqual([`${hostname} CRIT app: disk gone`, `${hostname} ERR nginx: upstream timed out`]);
-    const metrics = await (await fetch(`http://127.0.0.1:${bot.bot.http.port}/metrics`)).text();
+    expect((await queued(t, 'irc:#logs')).sort()).toEqual([`${hostname} CRIT app: disk gone`, `${hostname} ERR nginx: upstream timed out`]);
+    const metrics = await (await fetch(`http://127.0.0.1:${t.bot.http.port}/metrics`)).text();
     expect(metrics).toContain('opsbridge_syslog_lines_total{transport="tcp",result="parsed"} 2');
   });
 
   it('keeps a line that is not syslog as it came, and goes on', async () => {
-    const { udp } = await syslogBot();
+    const { udp, t } = await syslogBot();
     const { createSocket } = await import('node:dgram');
     const s = createSocket('udp4');
     await new Promise<void>((r) => s.send(Buffer.from('garbage \x00\x01 not syslog'), udp, '127.0.0.1', () => r()));
     s.close();
     await run('logger', ['--server', '127.0.0.1', '--port', String(udp), '--udp', '-t', 'after', 'still working']);
-    await eventually(() => lines(bot!).length === 2, 'both lines stored');
-    expect(lines(bot)[0]).toMatchObject({ malformed: 1, host: '127.0.0.1' });
-    expect(String(lines(bot)[0]!.message)).toContain('garbage');
-    expect(lines(bot)[1]).toMatchObject({ malformed: 0, message: 'after: still working' });
+    await eventually(async () => (await lines(t)).length === 2, 'both lines stored');
+    const stored = await lines(t);
+    expect(stored[0]).toMatchObject({ malformed: 1, host: '127.0.0.1' });
+    expect(String(stored[0]!.message)).toContain('garbage');
+    expect(stored[1]).toMatchObject({ malformed: 0, message: 'after: still working' });
   });
 });
 
@@ -115,20 +117,20 @@ describe('tailed log files', () => {
     const config = { tail: [{ path: file, to: ['irc:#logs'], host: 'app03', level: 'error', match: '*ERROR*' }] };
     bot = await startTestBot(config, dir);
     appendFileSync(file, 'ERROR one\ninfo chatter\n');
-    await eventually(() => queued(bot!, 'irc:#logs').length === 1, 'the first line');
+    await eventually(async () => (await queued(bot!, 'irc:#logs')).length === 1, 'the first line');
     renameSync(file, `${file}.1`);
     appendFileSync(`${file}.1`, 'ERROR two, written just before the rotation\n');
     writeFileSync(file, 'ERROR three, in the new file\n');
-    await eventually(() => queued(bot!, 'irc:#logs').length === 3, 'lines from both files', 15_000);
-    expect(queued(bot, 'irc:#logs')).toEqual(['app03 ERROR ERROR one', 'app03 ERROR ERROR two, written just before the rotation', 'app03 ERROR ERROR three, in the new file']);
+    await eventually(async () => (await queued(bot!, 'irc:#logs')).length === 3, 'lines from both files', 15_000);
+    expect(await queued(bot, 'irc:#logs')).toEqual(['app03 ERROR ERROR one', 'app03 ERROR ERROR two, written just before the rotation', 'app03 ERROR ERROR three, in the new file']);
     // Every line is stored, the ones not posted too; the line from before the start is not.
-    const stored = () => bot!.bot.core.db.prepare("SELECT message FROM log_lines WHERE source = 'tail' ORDER BY id").pluck().all();
-    expect(stored()).toEqual(['ERROR one', 'info chatter', 'ERROR two, written just before the rotation', 'ERROR three, in the new file']);
+    const stored = () => bot!.bot.core.db.column("SELECT message FROM log_lines WHERE source = 'tail' ORDER BY id");
+    expect(await stored()).toEqual(['ERROR one', 'info chatter', 'ERROR two, written just before the rotation', 'ERROR three, in the new file']);
 
     await bot.bot.stop();
     appendFileSync(file, 'ERROR four, while the bot was down\n');
     bot = await startTestBot(config, dir);
-    await eventually(() => queued(bot!, 'irc:#logs').length === 4, 'the line written while down');
-    expect(stored()).toHaveLength(4 + 1);
+    await eventually(async () => (await queued(bot!, 'irc:#logs')).length === 4, 'the line written while down');
+    expect(await stored()).toHaveLength(4 + 1);
   }, 30_000);
 });

@@ -50,7 +50,7 @@ function identityScenarios(get: () => { net: IrcNetwork; bot: TestBot }) {
     const bob = await inOps(await net.connectClient('bob', { saslAccount: 'bob', saslPassword: PASSWORDS.bob }));
     expect(await ask(bob, '!whoami')).toBe('bob is irc:account:bob; role: operator');
     expect(await ask(bob, '!server set web01 status=maintenance disk swap')).toBe('web01 working → maintenance (disk swap)');
-    expect(bot.bot.core.services.inventory.get('web01')!.status).toBe('maintenance');
+    expect((await bot.bot.core.services.inventory.get('web01'))!.status).toBe('maintenance');
     await bob.close();
   });
 
@@ -63,24 +63,24 @@ function identityScenarios(get: () => { net: IrcNetwork; bot: TestBot }) {
     expect(await ask(mallory, '!server set web02 status=poweroff')).toBe("'server set' needs the operator role; you are viewer");
     expect(await ask(mallory, '!whoami')).toBe('bob is irc:account:mallory; role: viewer');
     await mallory.close();
-    expect(bot.bot.core.services.inventory.get('web02')!.status).toBe('working');
+    expect((await bot.bot.core.services.inventory.get('web02'))!.status).toBe('working');
   });
 
   it('a private notice for an account reaches whoever is logged in to it, never someone else on the nick', async () => {
     const { net, bot } = get();
-    const outboxRow = (id: number) => bot.bot.core.db.prepare('SELECT delivered_at, last_error AS error FROM outbox WHERE id = ?').get(id) as { delivered_at: string | null; error: string | null };
+    const outboxRow = async (id: number) => (await bot.bot.core.db.get<{ delivered_at: string | null; error: string | null }>('SELECT delivered_at, last_error AS error FROM outbox WHERE id = ?', [id]))!;
     const bob = await net.connectClient('bob', { saslAccount: 'bob', saslPassword: PASSWORDS.bob });
     const since = bob.lines.length;
-    const delivered = bot.post('irc:account:bob', '#7 alice assigned you — disk full');
+    const delivered = await bot.post('irc:account:bob', '#7 alice assigned you — disk full');
     await bob.waitFor(/:opsbridge!\S+ PRIVMSG bob :#7 alice assigned you — disk full$/, 10_000, since);
-    await eventually(() => outboxRow(delivered).delivered_at !== null, 'the notice marked delivered');
+    await eventually(async () => (await outboxRow(delivered)).delivered_at !== null, 'the notice marked delivered');
     await bob.close();
 
     const impostor = await net.connectClient('bob');
     try {
-      const dropped = bot.post('irc:account:bob', '#7 secret ticket title');
-      await eventually(() => outboxRow(dropped).error !== null, 'the notice set aside');
-      expect(outboxRow(dropped).error).toMatch(/nobody logged in as bob holds that nick now/);
+      const dropped = await bot.post('irc:account:bob', '#7 secret ticket title');
+      await eventually(async () => (await outboxRow(dropped)).error !== null, 'the notice set aside');
+      expect((await outboxRow(dropped)).error).toMatch(/nobody logged in as bob holds that nick now/);
       expect(impostor.lines.join('\n')).not.toContain('secret ticket title');
     } finally {
       await impostor.close();
@@ -194,10 +194,10 @@ describe('under InspIRCd flood protection (recvq 8192, threshold 10, fakelag on)
       watcher.send(`JOIN ${c}`);
       await watcher.waitFor(new RegExp(`watcher3!\\S+ JOIN :?${c}`));
     }
-    for (let i = 1; i <= 1000; i++) bot.post('irc:#alerts', `storm ${i} ${'x'.repeat(40)}`);
+    for (let i = 1; i <= 1000; i++) await bot.post('irc:#alerts', `storm ${i} ${'x'.repeat(40)}`);
     await eventually(() => watcher.lines.filter((l) => / PRIVMSG #alerts :storm /.test(l)).length >= 50, 'the storm under way', 30_000);
-    bot.post('irc:#ops', 'CRITICAL db12 down', 10);
-    bot.post('irc:#dev', 'routine note for #dev');
+    await bot.post('irc:#ops', 'CRITICAL db12 down', 10);
+    await bot.post('irc:#dev', 'routine note for #dev');
     const urgentAt = (await watcher.waitFor(/PRIVMSG #ops :CRITICAL db12 down/, 10_000)).input;
     const devAt = (await watcher.waitFor(/PRIVMSG #dev :routine note/, 10_000)).input;
     const stormSoFar = (line: string) => watcher.lines.slice(0, watcher.lines.indexOf(line)).filter((l) => / PRIVMSG #alerts :/.test(l)).length;
@@ -209,6 +209,6 @@ describe('under InspIRCd flood protection (recvq 8192, threshold 10, fakelag on)
     expect(got).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
     expect(watcher.lines.some((l) => /:opsbridge!\S+ QUIT/.test(l))).toBe(false);
     expect(bot.bot.chatStatus().irc!.connected).toBe(true);
-    expect(bot.bot.core.outbox.pendingCount()).toBe(0);
+    expect(await bot.bot.core.outbox.pendingCount()).toBe(0);
   }, 200_000);
 });

@@ -104,7 +104,7 @@ describe('commands from IRC', () => {
     const words = Array.from({ length: 120 }, (_, i) => `語${i}ü🚀`);
     const long = words.join(' ');
     const bob = await engineer('bob', ['#dev']);
-    testBot.post('irc:#dev', long);
+    await testBot.post('irc:#dev', long);
     await eventually(() => fromBot(bob, '#dev').join(' ').split(' ').length >= words.length, 'the whole text');
     const raw = bob.lines.filter((l) => / PRIVMSG #dev :/.test(l) && l.startsWith(':opsbridge!'));
     for (const l of raw) {
@@ -119,8 +119,8 @@ describe('commands from IRC', () => {
     testBot = await startTestBot(ircConfig());
     const bob = await engineer('bob', ['#dev']);
     await botInChannels(testBot, '#dev');
-    testBot.post('irc:#dev', 'hello ' + 'e' + '\u0301'.repeat(300) + ' world');
-    testBot.post('irc:#dev', 'still connected');
+    await testBot.post('irc:#dev', 'hello ' + 'e' + '\u0301'.repeat(300) + ' world');
+    await testBot.post('irc:#dev', 'still connected');
     await bob.waitFor(/PRIVMSG #dev :still connected/);
     expect(statusOf(testBot).connected).toBe(true);
     expect(testBot.logs.some((l) => l.msg === 'IRC connection lost; reconnecting')).toBe(false);
@@ -151,8 +151,8 @@ describe('never injects IRC commands', () => {
     const alice = await engineer();
     await botInChannels(testBot, '#ops');
     alice.send('PRIVMSG #ops :!server evil01');
-    testBot.post('irc:#ops', 'x\r\nQUIT :bye\u0000\nPRIVMSG #ops :pwned\rJOIN #evil');
-    testBot.post('irc:#ops', 'still here');
+    await testBot.post('irc:#ops', 'x\r\nQUIT :bye\u0000\nPRIVMSG #ops :pwned\rJOIN #evil');
+    await testBot.post('irc:#ops', 'still here');
     await alice.waitFor(/PRIVMSG #ops :still here/);
     const statusNow = statusOf(testBot);
     expect(statusNow.connected).toBe(true);
@@ -172,14 +172,14 @@ describe('connection', () => {
     await botInChannels(testBot, '#ops', '#dev');
     await server.kill();
     await eventually(() => statusOf(testBot!).connected === false, 'the bot to notice the outage');
-    for (let i = 1; i <= 10; i++) testBot.post('irc:#ops', `queued ${i}`);
+    for (let i = 1; i <= 10; i++) await testBot.post('irc:#ops', `queued ${i}`);
     await server.restart();
     // Join before the bot is back, so the messages can be seen.
     const alice = await engineer();
     await botInChannels(testBot, '#ops', '#dev');
     await eventually(() => fromBot(alice, '#ops').length === 10, 'ten queued messages', 30_000);
     expect(fromBot(alice, '#ops')).toEqual(Array.from({ length: 10 }, (_, i) => `queued ${i + 1}`));
-    expect(testBot.bot.core.outbox.pendingCount()).toBe(0);
+    expect(await testBot.bot.core.outbox.pendingCount()).toBe(0);
   });
 
   it('takes the next nick when its own is in use, and regains it when it frees', async () => {
@@ -210,7 +210,7 @@ describe('connection', () => {
     await op.waitFor(/MODE #secret \+k/);
     testBot = await startTestBot(ircConfig({ channels: ['#ops', { name: '#secret', key: 'sesame' }] }));
     await botInChannels(testBot, '#ops', '#secret');
-    testBot.post('irc:#secret', 'inside');
+    await testBot.post('irc:#secret', 'inside');
     await op.waitFor(/:opsbridge!\S+ PRIVMSG #secret :inside/);
   });
 

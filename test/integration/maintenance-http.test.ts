@@ -26,7 +26,7 @@ beforeAll(async () => {
     maintenance: { channels: ['irc:#maint'] },
   });
   base = `http://127.0.0.1:${t.bot.http.port}`;
-  const r = importServers(t.bot.core.services.inventory, SAMPLE_CSV, 'csv', { actor: 'test', source: 'sample.csv' });
+  const r = await importServers(t.bot.core.services.inventory, SAMPLE_CSV, 'csv', { actor: 'test', source: 'sample.csv' });
   expect(r.rejected).toEqual([]);
 });
 afterAll(async () => {
@@ -45,14 +45,14 @@ async function get(path: string) {
   return { status: r.status, body: (await r.json()) as Json };
 }
 
-const windowCount = () => t.bot.core.db.prepare('SELECT COUNT(*) FROM maintenance_windows').pluck().get() as number;
-const statusOf = (name: string) => t.bot.core.services.inventory.get(name)!.status;
-const postsTo = (channel: string) =>
-  (t.bot.core.db.prepare('SELECT body FROM outbox WHERE channel = ? ORDER BY id').pluck().all(channel) as string[]).map((b) => renderPlain(JSON.parse(b) as RichText));
+const windowCount = async () => (await t.bot.core.db.value<number>('SELECT COUNT(*) FROM maintenance_windows'))!;
+const statusOf = async (name: string) => (await t.bot.core.services.inventory.get(name))!.status;
+const postsTo = async (channel: string) =>
+  (await t.bot.core.db.column<string>('SELECT body FROM outbox WHERE channel = ? ORDER BY id', [channel])).map((b) => renderPlain(JSON.parse(b) as RichText));
 
 describe('POST /api/v1/maintenance', () => {
   it('needs the bearer token: 401 without it or with a wrong one, and nothing is planned', async () => {
-    const before = windowCount();
+    const before = await windowCount();
     const none = await post({ title: 'deploy', hosts: 'web01', duration: '30m' }, { 'content-type': 'application/json' });
     expect(none.status).toBe(401);
     expect(none.headers.get('www-authenticate')).toBe('Bearer');
@@ -60,12 +60,12 @@ describe('POST /api/v1/maintenance', () => {
     const wrong = await post({ title: 'deploy', hosts: 'web01', duration: '30m' }, { authorization: 'Bearer not-the-token', 'content-type': 'application/json' });
     expect(wrong.status).toBe(401);
     expect(wrong.body.error).toBe('invalid bearer token');
-    expect(windowCount()).toBe(before);
-    expect(statusOf('web01')).toBe('working');
+    expect(await windowCount()).toBe(before);
+    expect(await statusOf('web01')).toBe('working');
   });
 
   it('answers 400 naming the field for a bad title, hosts, duration, start or channels, and plans nothing', async () => {
-    const before = windowCount();
+    const before = await windowCount();
     const ok = { title: 'deploy', hosts: 'web01', duration: '30m' };
     const cases: Array<[Json, string, RegExp]> = [
       [{ ...ok, title: '' }, 'title', /required/],
@@ -98,7 +98,7 @@ describe('POST /api/v1/maintenance', () => {
     const notJson = await post('{"title": "deploy",');
     expect(notJson.status).toBe(400);
     expect(notJson.body.error).toMatch(/not valid JSON/);
-    expect(windowCount()).toBe(before);
+    expect(await windowCount()).toBe(before);
   });
 
   it('lets a deploy script open a window now: 201 with the window, hosts in maintenance, alerts held, the channel told', async () => {
@@ -113,9 +113,9 @@ describe('POST /api/v1/maintenance', () => {
     expect(w).toMatchObject({ title: 'deploy app v42', targets: 'web0*', status: 'in_progress', owner: 'ci', channels: ['irc:#deploys'], schedule_id: null });
     expect(Date.parse(w.ends_at) - Date.parse(w.starts_at)).toBe(30 * 60_000);
     expect(w.started_at).not.toBeNull();
-    expect(statusOf('web01')).toBe('maintenance');
-    expect(statusOf('web02')).toBe('maintenance');
-    expect(postsTo('irc:#deploys')).toEqual([expect.stringMatching(new RegExp(`^🛠 started: maintenance #${w.id} deploy app v42 — 2 hosts \\(web01, web02\\) in maintenance until \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d GMT\\+9$`))]);
+    expect(await statusOf('web01')).toBe('maintenance');
+    expect(await statusOf('web02')).toBe('maintenance');
+    expect(await postsTo('irc:#deploys')).toEqual([expect.stringMatching(new RegExp(`^🛠 started: maintenance #${w.id} deploy app v42 — 2 hosts \\(web01, web02\\) in maintenance until \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d GMT\\+9$`))]);
 
     // An alert for a covered host, through the HTTP intake: held back.
     const alert = await post({ title: 'HTTP 500s', severity: 'critical', host: 'web01' }, undefined, '/api/v1/alerts');
@@ -132,11 +132,11 @@ describe('POST /api/v1/maintenance', () => {
     expect((one.body.timeline as Json[]).map((u) => `${u.kind} by ${u.actor}`)).toEqual(['started by opsbridge', 'planned by api:ci']);
 
     // The script closes it (as `!maint done` would); the hosts get their status back.
-    const end = t.bot.core.services.maintenance.finish(w.id, 'done', 'ci', 'deployed');
+    const end = await t.bot.core.services.maintenance.finish(w.id, 'done', 'ci', 'deployed');
     expect(end.suppressed).toBe(1);
-    expect(statusOf('web01')).toBe('working');
-    expect(statusOf('web02')).toBe('standby');
-    expect(postsTo('irc:#deploys').at(-1)).toMatch(/^✅ done: maintenance #\d+ deploy app v42 .*— deployed — .*1 alert was suppressed$/);
+    expect(await statusOf('web01')).toBe('working');
+    expect(await statusOf('web02')).toBe('standby');
+    expect((await postsTo('irc:#deploys')).at(-1)).toMatch(/^✅ done: maintenance #\d+ deploy app v42 .*— deployed — .*1 alert was suppressed$/);
     expect((await get(`/api/v1/maintenance/${w.id}`)).body.window.status).toBe('done');
   });
 
@@ -146,7 +146,7 @@ describe('POST /api/v1/maintenance', () => {
     expect(r.body.hosts).toBe(0);
     expect(r.body.window).toMatchObject({ status: 'scheduled', owner: 'api', channels: ['irc:#maint'] });
     expect(Math.abs(Date.parse(r.body.window.starts_at) - (Date.now() + 3 * 3_600_000))).toBeLessThan(60_000);
-    expect(statusOf('db12')).toBe('working');
+    expect(await statusOf('db12')).toBe('working');
     const iso = await post({ title: 'rack move', hosts: 'web10', duration: '1h', start: new Date(Date.now() + 2 * 86_400_000).toISOString() });
     expect(iso.status).toBe(201);
     expect(iso.body.window.status).toBe('scheduled');

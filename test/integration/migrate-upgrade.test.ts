@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/clock.js';
 import { TicketStore } from '../../src/domain/tickets/store.js';
-import { MIGRATIONS_DIR } from '../../src/paths.js';
-import { openDatabase, type DB } from '../../src/store/database.js';
+import { migrationsDir } from '../../src/paths.js';
+import { openSqlite, type SqliteSql as DB } from '../../src/store/sqlite.js';
 import { migrate, readMigrations } from '../../src/store/migrate.js';
 
 /**
@@ -66,6 +66,12 @@ const SAMPLES: Record<string, Record<string, Row[]>> = {
     git_pushes: [{ repo: 'app', ref: 'refs/heads/main', before_sha: '0000000', after_sha: 'a1b2c3d4', pusher: 'bob', commits: 1, received_at: '2026-01-05T01:00:00.000Z' }],
     schedule_state: [{ name: 'ticket digest', spec: '0 9 * * * Asia/Tokyo', next_at: '2026-01-06T00:00:00.000Z' }],
   },
+  '0006_leadership.sql': {
+    leases: [{ name: 'leader', holder: 'web-a', epoch: 7, acquired_at_ms: 1767225600000, expires_at_ms: 1767225610000, previous_holder: 'web-b' }],
+    // A row claimed by a leader that was lost before it marked it: the next one resends it.
+    outbox: [{ id: 4, channel: 'irc:#ops', thread: null, recipient: null, asker: null, author: null, action: 0, priority: 0, body: '{"in":"doubt"}', created_at: '2026-01-06T00:00:00.000Z', delivered_at: '2026-01-06T00:00:02.000Z', undeliverable_at: null, attempts: 1, last_error: null, kind: null, digest_key: null, condensed_into: null, claim_epoch: 7, claimed_at: '2026-01-06T00:00:01.000Z', delivered_epoch: 7 }],
+    tail_offsets: [{ node: 'web-a', path: '/var/log/app/error.log', inode: '1234:5678', offset: 8192, updated_at: '2026-01-06T00:00:00.000Z' }],
+  },
 };
 
 /**
@@ -78,24 +84,24 @@ const DERIVED: Record<string, string> = {
 
 /** Columns of each ordinary table, from SQLite's own catalogue (FTS shadow tables and SQLite's are left out). */
 function schema(db: DB): Map<string, string[]> {
-  const tables = db.prepare("SELECT name, type FROM pragma_table_list WHERE schema = 'main' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations' ORDER BY name").all() as { name: string; type: string }[];
+  const tables = db.raw.prepare("SELECT name, type FROM pragma_table_list WHERE schema = 'main' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations' ORDER BY name").all() as { name: string; type: string }[];
   const out = new Map<string, string[]>();
   for (const t of tables) {
     if (t.type === 'shadow') continue;
-    out.set(t.name, (db.prepare('SELECT name FROM pragma_table_info(?) ORDER BY cid').all(t.name) as { name: string }[]).map((c) => c.name));
+    out.set(t.name, (db.raw.prepare('SELECT name FROM pragma_table_info(?) ORDER BY cid').all(t.name) as { name: string }[]).map((c) => c.name));
   }
   return out;
 }
 
 function insert(db: DB, table: string, row: Row): void {
   const cols = Object.keys(row);
-  db.prepare(`INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`).run(...cols.map((c) => row[c]));
+  db.raw.prepare(`INSERT INTO ${table} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`).run(...cols.map((c) => row[c]));
 }
 
 /** The rows of `table` that hold exactly `row`'s values (`IS`, so NULLs compare too). */
 function matching(db: DB, table: string, row: Row): Row[] {
   const cols = Object.keys(row);
-  return db.prepare(`SELECT * FROM ${table} WHERE ${cols.map((c) => `${c} IS ?`).join(' AND ')}`).all(...cols.map((c) => row[c])) as Row[];
+  return db.raw.prepare(`SELECT * FROM ${table} WHERE ${cols.map((c) => `${c} IS ?`).join(' AND ')}`).all(...cols.map((c) => row[c])) as Row[];
 }
 
 /** What a migration added: tables, and columns of tables that were already there. */
@@ -106,14 +112,14 @@ function added(before: Map<string, string[]>, after: Map<string, string[]>): { t
 }
 
 /** What an upgraded database's sample rows must satisfy, whichever migration they came with. */
-function checkDerived(db: DB, clock: ReturnType<typeof fixedClock>): void {
+async function checkDerived(db: DB, clock: ReturnType<typeof fixedClock>): Promise<void> {
   const tickets = new TicketStore(db, clock);
-  const found = (words: string) => tickets.list({ search: words, status: 'all' }, 10).tickets.map((t) => t.id);
-  expect(found('disk full'), 'the title, through ticket_search').toEqual([12]);
-  expect(found('partition nightly'), 'not in any ticket').toEqual([]);
-  expect(found('partition fills'), 'the description').toEqual([12]);
-  expect(found('logrotate misconfig'), 'a comment').toEqual([12]);
-  expect(tickets.get(12)).toMatchObject({ title: 'disk full on db12', hosts: ['db12'] });
+  const found = async (words: string) => (await tickets.list({ search: words, status: 'all' }, 10)).tickets.map((t) => t.id);
+  expect(await found('disk full'), 'the title, through ticket_search').toEqual([12]);
+  expect(await found('partition nightly'), 'not in any ticket').toEqual([]);
+  expect(await found('partition fills'), 'the description').toEqual([12]);
+  expect(await found('logrotate misconfig'), 'a comment').toEqual([12]);
+  expect(await tickets.get(12)).toMatchObject({ title: 'disk full on db12', hosts: ['db12'] });
 }
 
 let dir: string | undefined;
@@ -123,10 +129,10 @@ afterEach(() => {
 });
 
 describe('upgrading a database from the oldest schema, one migration at a time', () => {
-  it('keeps every row of every table with its values, and the search index works', () => {
+  it('keeps every row of every table with its values, and the search index works', async () => {
     dir = mkdtempSync(join(tmpdir(), 'opsbridge-upgrade-'));
     const path = join(dir, 'opsbridge.db');
-    const all = readMigrations(MIGRATIONS_DIR);
+    const all = readMigrations(migrationsDir('sqlite'));
     expect(all[0]?.name).toMatch(/^0001_/);
     const clock = fixedClock('2026-02-01T00:00:00Z');
 
@@ -135,9 +141,9 @@ describe('upgrading a database from the oldest schema, one migration at a time',
     let before = new Map<string, string[]>();
     for (let i = 0; i < all.length; i++) {
       const m = all[i]!;
-      const db = openDatabase(path);
+      const db = openSqlite(path);
       try {
-        expect(migrate(db, all.slice(0, i + 1)).applied).toEqual([m.name]);
+        expect((await migrate(db, all.slice(0, i + 1))).applied).toEqual([m.name]);
         const after = schema(db);
         const samples = SAMPLES[m.name] ?? {};
         const change = added(before, after);
@@ -156,7 +162,7 @@ describe('upgrading a database from the oldest schema, one migration at a time',
           for (const r of rows) expect(matching(db, t, r), `${m.name}: a ${t} row changed or went missing: ${JSON.stringify(r)}`).toHaveLength(1);
         }
 
-        db.transaction(() => {
+        db.raw.transaction(() => {
           for (const [t, rows] of Object.entries(samples)) {
             for (const r of rows) insert(db, t, r);
             inserted.set(t, [...(inserted.get(t) ?? []), ...rows]);
@@ -164,33 +170,33 @@ describe('upgrading a database from the oldest schema, one migration at a time',
         })();
         before = after;
       } finally {
-        db.close();
+        db.raw.close();
       }
     }
 
-    const db = openDatabase(path);
+    const db = openSqlite(path);
     try {
-      expect(migrate(db, all)).toEqual({ applied: [], alreadyApplied: all.length });
+      expect(await migrate(db, all)).toEqual({ applied: [], alreadyApplied: all.length });
       const final = schema(db);
       for (const t of final.keys()) {
         if (DERIVED[t] !== undefined) continue;
         const rows = inserted.get(t) ?? [];
         expect(rows.length, `table ${t} has no sample rows`).toBeGreaterThan(0);
-        expect(db.prepare(`SELECT COUNT(*) FROM ${t}`).pluck().get(), `rows in ${t}`).toBe(rows.length);
+        expect(db.raw.prepare(`SELECT COUNT(*) FROM ${t}`).pluck().get(), `rows in ${t}`).toBe(rows.length);
         for (const r of rows) expect(matching(db, t, r), `${t}: ${JSON.stringify(r)}`).toHaveLength(1);
       }
-      expect(db.pragma('foreign_key_check')).toEqual([]);
-      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
-      checkDerived(db, clock);
+      expect(db.raw.pragma('foreign_key_check')).toEqual([]);
+      expect(db.raw.pragma('integrity_check', { simple: true })).toBe('ok');
+      await checkDerived(db, clock);
 
       // The triggers still feed the index after the last migration.
       const tickets = new TicketStore(db, clock);
-      const id = tickets.insert({ title: 'certificate expiry on lb3', description: '', priority: 'normal', reporter: 'carol', assignee: null, channel: null });
-      tickets.addEvent(id, { actor: 'carol', kind: 'comment', body: 'renewed with acme' });
-      expect(tickets.list({ search: 'certificate lb3', status: 'all' }, 10).tickets.map((t) => t.id)).toEqual([id]);
-      expect(tickets.list({ search: 'acme', status: 'all' }, 10).tickets.map((t) => t.id)).toEqual([id]);
+      const id = await tickets.insert({ title: 'certificate expiry on lb3', description: '', priority: 'normal', reporter: 'carol', assignee: null, channel: null });
+      await tickets.addEvent(id, { actor: 'carol', kind: 'comment', body: 'renewed with acme' });
+      expect((await tickets.list({ search: 'certificate lb3', status: 'all' }, 10)).tickets.map((t) => t.id)).toEqual([id]);
+      expect((await tickets.list({ search: 'acme', status: 'all' }, 10)).tickets.map((t) => t.id)).toEqual([id]);
     } finally {
-      db.close();
+      db.raw.close();
     }
   });
 });

@@ -3,9 +3,9 @@ import { importServers } from '../../src/domain/servers/import.js';
 import { SAMPLE_CSV, testCore, type TestCore } from '../helpers/core.js';
 
 let core: TestCore;
-beforeEach(() => {
-  core = testCore({ roles: { operator: ['irc:account:bob'] } });
-  const r = importServers(core.services.inventory, SAMPLE_CSV, 'csv', { actor: 'test', source: 'sample.csv' });
+beforeEach(async () => {
+  core = await testCore({ roles: { operator: ['irc:account:bob'] } });
+  const r = await importServers(core.services.inventory, SAMPLE_CSV, 'csv', { actor: 'test', source: 'sample.csv' });
   expect(r.rejected).toEqual([]);
 });
 afterEach(() => core.cleanup());
@@ -59,7 +59,7 @@ describe('!server', () => {
 
   it('cuts a long list at five lines with "…and N more"', async () => {
     const rows = Array.from({ length: 20 }, (_, i) => `app${String(i).padStart(2, '0')},10.9.0.${i + 1}`).join('\n');
-    importServers(core.services.inventory, `name,ips\n${rows}\n`, 'csv', { actor: 'test', source: 't' });
+    await importServers(core.services.inventory, `name,ips\n${rows}\n`, 'csv', { actor: 'test', source: 't' });
     const r = await core.ask('!server app*');
     const lines = r.text.split('\n');
     expect(lines).toHaveLength(7);
@@ -67,29 +67,30 @@ describe('!server', () => {
   });
 
   it('links the rest to the public URL when one is configured', async () => {
-    const linked = testCore({ http: { public_url: 'https://ops.example.com' } });
+    const linked = await testCore({ http: { public_url: 'https://ops.example.com' } });
     try {
-      importServers(linked.services.inventory, SAMPLE_CSV, 'csv', { actor: 't', source: 't' });
-      importServers(linked.services.inventory, `name\n${Array.from({ length: 8 }, (_, i) => `web2${i}`).join('\n')}\n`, 'csv', { actor: 't', source: 't' });
+      await importServers(linked.services.inventory, SAMPLE_CSV, 'csv', { actor: 't', source: 't' });
+      await importServers(linked.services.inventory, `name\n${Array.from({ length: 8 }, (_, i) => `web2${i}`).join('\n')}\n`, 'csv', { actor: 't', source: 't' });
       const r = await linked.ask('!server web*');
       expect(r.text.split('\n').at(-1)).toBe('…and 6 more: https://ops.example.com/?q=web');
     } finally {
-      linked.cleanup();
+      await linked.cleanup();
     }
   });
 
   it('names the open tickets of the host on one line, most urgent first', async () => {
     const { tickets } = core.services;
     const reporter = 'irc:nick:carol';
-    const disk = tickets.create({ title: 'disk full', reporter, hosts: ['web01'] });
-    const fan = tickets.create({ title: 'fan noise', reporter, hosts: ['web01', 'web02'], priority: 'urgent' });
-    const done = tickets.create({ title: 'old PSU', reporter, hosts: ['web01'] });
-    tickets.setStatus(done.id, 'closed', 'carol');
-    tickets.create({ title: 'elsewhere', reporter, hosts: ['web02'] });
+    const disk = await tickets.create({ title: 'disk full', reporter, hosts: ['web01'] });
+    const fan = await tickets.create({ title: 'fan noise', reporter, hosts: ['web01', 'web02'], priority: 'urgent' });
+    const done = await tickets.create({ title: 'old PSU', reporter, hosts: ['web01'] });
+    await tickets.setStatus(done.id, 'closed', 'carol');
+    await tickets.create({ title: 'elsewhere', reporter, hosts: ['web02'] });
     const r = await core.ask('!server web01');
     expect(r.text.split('\n')).toEqual([expect.stringMatching(/^web01 · working · /), `tickets: #${fan.id} fan noise, #${disk.id} disk full`]);
 
-    const more = [1, 2, 3].map((i) => tickets.create({ title: `${'long title '.repeat(5)}${i}`, reporter, hosts: ['web01'] }));
+    const more = [];
+    for (const i of [1, 2, 3]) more.push(await tickets.create({ title: `${'long title '.repeat(5)}${i}`, reporter, hosts: ['web01'] }));
     expect((await core.ask('!server web01')).text.split('\n').at(-1)).toBe(
       `tickets: #${fan.id} fan noise, #${disk.id} disk full, #${more[0]!.id} long title long title long title long t… …and 2 more: !tickets host=web01`,
     );
@@ -122,7 +123,7 @@ describe('!servers', () => {
   });
 
   it('shows "…and N more" past ten names', async () => {
-    importServers(core.services.inventory, `name\n${Array.from({ length: 20 }, (_, i) => `app${String(i).padStart(2, '0')}`).join('\n')}\n`, 'csv', { actor: 't', source: 't' });
+    await importServers(core.services.inventory, `name\n${Array.from({ length: 20 }, (_, i) => `app${String(i).padStart(2, '0')}`).join('\n')}\n`, 'csv', { actor: 't', source: 't' });
     const r = await core.ask('!servers');
     expect(r.text.split('\n').at(-1)).toBe('…and 15 more');
   });
@@ -155,7 +156,7 @@ describe('!server set and !server history', () => {
     expect(impostor.ok).toBe(false);
     expect(impostor.text).toBe("'server set' needs the operator role; you are not identified, so you are viewer (log in to your account)");
     expect((await core.ask('!server web01')).text).toMatch(/^web01 · working/);
-    expect(core.services.inventory.history(core.services.inventory.get('web01')!.id, 10)).toHaveLength(0);
+    expect(await core.services.inventory.history((await core.services.inventory.get('web01'))!.id, 10)).toHaveLength(0);
   });
 
   it('rejects a bad status, a missing status and an unknown host with what to type', async () => {
@@ -170,7 +171,7 @@ describe('!server set and !server history', () => {
   it('says so when the status is already the one asked for, and records nothing', async () => {
     const r = await core.ask('!server set web01 status=working', { identity: 'irc:account:bob' });
     expect(r.text).toBe('web01 is already working');
-    expect(core.services.inventory.history(core.services.inventory.get('web01')!.id, 10)).toHaveLength(0);
+    expect(await core.services.inventory.history((await core.services.inventory.get('web01'))!.id, 10)).toHaveLength(0);
   });
 
   it('keeps the newest five in a channel and sends --full privately', async () => {

@@ -29,7 +29,7 @@ describe('tickets in Slack', () => {
     await slack.sendMessage({ channel: 'C0OPS0001', user: 'UALICE01', text: '!ticket new dns flaps in eu <@UBOB0001> prio=high' });
     const created = await slack.waitForPost((p) => p.channel === 'C0OPS0001');
     expect(created.text).toBe('*#1 created:* [high] dns flaps in eu — open → <@UBOB0001>');
-    const t = testBot.bot.core.services.tickets.get(1)!;
+    const t = (await testBot.bot.core.services.tickets.get(1))!;
     expect(t).toMatchObject({ title: 'dns flaps in eu', assignee: 'bob', reporter: 'alice', priority: 'high' });
     // Bob was mentioned where he was assigned: no DM on Slack as well.
     expect(slack.posted.filter((p) => p.channel === 'DBOB0001')).toEqual([]);
@@ -37,9 +37,9 @@ describe('tickets in Slack', () => {
 
   it('a change made elsewhere reaches the assignee as a Slack DM; "mine" is the same person on both chats', async () => {
     const tickets = testBot.bot.core.services.tickets;
-    tickets.create({ title: 'rotate certs', reporter: { name: 'alice' }, assignee: { name: 'bob' } });
+    await tickets.create({ title: 'rotate certs', reporter: { name: 'alice' }, assignee: { name: 'bob' } });
     // alice comments from the console (another platform): bob hears in his DM with the bot.
-    tickets.comment(1, { name: 'alice' }, 'the wildcard expires on Friday');
+    await tickets.comment(1, { name: 'alice' }, 'the wildcard expires on Friday');
     const opened = await slack.waitForPost((p) => p.channel === 'DBOB0001');
     expect(opened.text).toBe('*#1* alice opened it and assigned you — rotate certs — open → bob');
     const dm = await slack.waitForPost((p) => p.channel === 'DBOB0001' && p !== opened);

@@ -47,7 +47,7 @@ describe('commands in Slack', () => {
     await slack.waitForPost((p) => p.text.includes("needs the operator role; you are viewer"));
     await slack.sendMessage({ channel: 'C0OPS0001', user: 'UALICE01', text: '!server set web01 status=maintenance disk' });
     await slack.waitForPost((p) => p.text.includes('maintenance'));
-    expect(testBot.bot.core.services.inventory.get('web01')!.status).toBe('maintenance');
+    expect((await testBot.bot.core.services.inventory.get('web01'))!.status).toBe('maintenance');
   });
 
   it('answers a direct message without a prefix', async () => {
@@ -73,24 +73,24 @@ describe('commands in Slack', () => {
 
   it('waits out a 429 and sends again, losing nothing', async () => {
     slack.rateLimit(2, 1, 'chat.postMessage');
-    testBot.post('slack:#ops', 'after the storm');
-    testBot.post('slack:#ops', 'second');
+    await testBot.post('slack:#ops', 'after the storm');
+    await testBot.post('slack:#ops', 'second');
     await slack.waitForPost((p) => p.text === 'second', 20_000);
     expect(botPosts('C0OPS0001').map((p) => p.text)).toEqual(['after the storm', 'second']);
     expect(slack.calls.filter((c) => c.method === 'chat.postMessage' && c.status === 429)).toHaveLength(2);
-    await eventually(() => testBot.bot.core.outbox.pendingCount() === 0, 'both rows delivered');
+    await eventually(async () => (await testBot.bot.core.outbox.pendingCount()) === 0, 'both rows delivered');
   }, 30_000);
 
   it('follows a channel rename without waiting for the cache to expire', async () => {
-    testBot.post('slack:#ops', 'before');
+    await testBot.post('slack:#ops', 'before');
     await slack.waitForPost((p) => p.text === 'before');
     await slack.renameChannel('C0OPS0001', 'operations');
     await new Promise((r) => setTimeout(r, 100));
     // The cache is fresh and held #ops: only the channel_rename event can have dropped it.
-    testBot.post('slack:#ops', 'to the old name');
+    await testBot.post('slack:#ops', 'to the old name');
     await eventually(() => testBot.logs.some((l) => String(l.error ?? '').includes('no Slack channel #ops')), 'the old name refused and set aside');
     expect(slack.posted.some((m) => m.text === 'to the old name')).toBe(false);
-    testBot.post('slack:#operations', 'after');
+    await testBot.post('slack:#operations', 'after');
     const p = await slack.waitForPost((m) => m.text === 'after');
     expect(p.channel).toBe('C0OPS0001');
   });

@@ -10,16 +10,29 @@ import type { SyslogMessage } from '../../src/ingest/syslog/parse.js';
 import { SyslogListener, type SyslogListenerOptions } from '../../src/ingest/syslog/listener.js';
 import { freePort } from '../helpers/ports.js';
 
-/** The sink the app would commit to SQLite: here, an array, and a switch to make it fail. */
+/** The sink the app would commit to the store: here, an array, a switch to make it fail, and a commit time. */
 class ArraySink {
   batches: SyslogMessage[][] = [];
   failures = 0;
-  readonly sink = (messages: SyslogMessage[]) => {
-    if (this.failures > 0) {
-      this.failures--;
-      throw new Error('database is locked');
+  /** How long a commit takes. */
+  delayMs = 0;
+  /** Calls under way now, and the most seen at once. */
+  busy = 0;
+  maxBusy = 0;
+  started = 0;
+  readonly sink = async (messages: SyslogMessage[]) => {
+    this.started++;
+    this.maxBusy = Math.max(this.maxBusy, ++this.busy);
+    try {
+      await new Promise((r) => setTimeout(r, this.delayMs));
+      if (this.failures > 0) {
+        this.failures--;
+        throw new Error('database is locked');
+      }
+      this.batches.push(messages);
+    } finally {
+      this.busy--;
     }
-    this.batches.push(messages);
   };
   get messages() {
     return this.batches.flat();
@@ -256,6 +269,28 @@ describe('syslog listener: garbage and misbehaving clients', () => {
     s.end();
   });
 
+  it('with a slow store, one connection is read on only once its batch is stored, in order', async () => {
+    await start();
+    sink.delayMs = 30;
+    const s = await openTcp();
+    for (let i = 0; i < 5; i++) {
+      s.write(`<13>1 - h app - - - line ${i}\n`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    s.end();
+    expect((await received(5)).map((m) => m.message)).toEqual(['line 0', 'line 1', 'line 2', 'line 3', 'line 4']);
+    expect(sink.maxBusy).toBe(1);
+  });
+
+  it('stop() waits for the datagrams being stored', async () => {
+    await start();
+    sink.delayMs = 50;
+    await sendUdp('<13>1 - h app - - - in flight');
+    await until(() => sink.started === 1, 'the commit to start');
+    await listener!.stop();
+    expect(sink.messages.map((m) => m.message)).toEqual(['in flight']);
+  });
+
   it('when the sink fails, the TCP connection is closed, nothing crashes, and the next connection works', async () => {
     await start();
     sink.failures = 1;
@@ -345,7 +380,7 @@ describe('syslog listener: garbage and misbehaving clients', () => {
   });
 
   it('an unknown timezone is refused up front', () => {
-    expect(() => new SyslogListener({ sink: () => {}, log: pino({ level: 'silent' }), timezone: 'Nowhere/Special' })).toThrow(RangeError);
+    expect(() => new SyslogListener({ sink: async () => {}, log: pino({ level: 'silent' }), timezone: 'Nowhere/Special' })).toThrow(RangeError);
   });
 
   it('stop() closes open connections and frees the ports', async () => {
@@ -354,7 +389,7 @@ describe('syslog listener: garbage and misbehaving clients', () => {
     await listener!.stop();
     await closed(s);
     expect(listener!.stats().tcpConnections).toBe(0);
-    const again = new SyslogListener({ udp: { host: '127.0.0.1', port: udpPort }, tcp: { host: '127.0.0.1', port: tcpPort }, sink: () => {}, log: pino({ level: 'silent' }) });
+    const again = new SyslogListener({ udp: { host: '127.0.0.1', port: udpPort }, tcp: { host: '127.0.0.1', port: tcpPort }, sink: async () => {}, log: pino({ level: 'silent' }) });
     await again.start();
     await again.stop();
   });

@@ -4,6 +4,11 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FileTailer, type FileTailerOptions, type TailPosition } from '../../src/ingest/tail.js';
+import { fixedClock } from '../../src/clock.js';
+import { StoreTailOffsets } from '../../src/ingest/tail-offsets.js';
+import { migrationsDir } from '../../src/paths.js';
+import { migrate, readMigrations } from '../../src/store/migrate.js';
+import { openSqlite } from '../../src/store/sqlite.js';
 
 let dir: string;
 let path: string;
@@ -34,8 +39,8 @@ async function startTail(opts: Partial<FileTailerOptions> & { file?: string; sav
   const log = pino({ level: 'warn' }, { write: (s: string) => void warnings.push((JSON.parse(s) as { msg: string }).msg) });
   const tailer = new FileTailer({
     path,
-    offsets: saved,
-    onLines: (lines, position) => {
+    offsets: { get: async (p) => saved.get(p) },
+    onLines: async (lines, position) => {
       got.push(...lines);
       saved.set(path, position);
     },
@@ -135,7 +140,7 @@ describe('FileTailer: reading', () => {
 
   it('hands over at most maxBatchLines lines per call', async () => {
     const batches: number[] = [];
-    const { tailer } = await startTail({ file: '', maxBatchLines: 3, onLines: (lines) => void batches.push(lines.length) });
+    const { tailer } = await startTail({ file: '', maxBatchLines: 3, onLines: async (lines) => void batches.push(lines.length) });
     appendFileSync(path, 'a\nb\nc\nd\ne\nf\ng\n');
     await tailer.poll();
     expect(batches.filter((n) => n > 0)).toEqual([3, 3, 1]);
@@ -281,8 +286,8 @@ describe('FileTailer: failures', () => {
       file: '',
       saved,
       maxBatchLines: 2,
-      onLines: (lines, position) => {
-        // The second batch fails once; a throwing store keeps neither lines nor position.
+      onLines: async (lines, position) => {
+        // The second batch fails once; a failing store keeps neither lines nor position.
         if (lines.length > 0 && ++calls === 2) throw new Error('database is locked');
         got.push(...lines);
         saved.set(path, position);
@@ -329,5 +334,29 @@ describe('FileTailer: watching', () => {
     closeSync(writer);
     await until(() => got.length >= expected.length, 10_000);
     expect(got).toEqual(expected);
+  });
+});
+
+describe('tail positions in the store', () => {
+  it("keeps each node's positions apart, and one node adopts the position saved before nodes had names", async () => {
+    const db = openSqlite(':memory:');
+    const clock = fixedClock('2026-11-25T12:00:00Z');
+    try {
+      await migrate(db, readMigrations(migrationsDir('sqlite')));
+      const file = '/var/log/app/error.log';
+      await db.run(`INSERT INTO tail_offsets (node, path, inode, "offset", updated_at) VALUES ('', ?, '42', 100, '2026-01-01T00:00:00.000Z')`, [file]);
+      const a = new StoreTailOffsets(db, clock, 'web-a');
+      const b = new StoreTailOffsets(db, clock, 'web-b');
+      expect(await a.get(file)).toEqual({ inode: '42', offset: 100 });
+      await db.tx(() => a.set(file, { inode: '42', offset: 250 }));
+      expect(await a.get(file)).toEqual({ inode: '42', offset: 250 });
+      // web-a took the old position over: web-b, which never read the file, starts afresh.
+      expect(await b.get(file)).toBeUndefined();
+      await b.set(file, { inode: '7', offset: 10 });
+      expect(await a.get(file)).toEqual({ inode: '42', offset: 250 });
+      expect(await b.get(file)).toEqual({ inode: '7', offset: 10 });
+    } finally {
+      await db.close();
+    }
   });
 });

@@ -15,52 +15,52 @@ function job(c: TestCore, cron = '0 9 * * *', tz = 'Asia/Tokyo'): TicketDigestJo
   return new TicketDigestJob({ db: c.db, clock: c.clock, tickets: c.services.tickets, outbox: c.outbox, cron, timezone: tz, channels: ['irc:#ops', 'slack:#ops'], staleMs: 7 * DAY });
 }
 
-function digests(c: TestCore): { channel: string; text: string }[] {
-  const rows = c.db.prepare("SELECT channel, body FROM outbox WHERE body LIKE '%Tickets:%' ORDER BY id").all() as { channel: string; body: string }[];
+async function digests(c: TestCore): Promise<{ channel: string; text: string }[]> {
+  const rows = await c.db.all<{ channel: string; body: string }>("SELECT channel, body FROM outbox WHERE body LIKE '%Tickets:%' ORDER BY id");
   return rows.map((r) => ({ channel: r.channel, text: renderPlain(JSON.parse(r.body) as RichText) }));
 }
 
-function seed(c: TestCore): void {
+async function seed(c: TestCore): Promise<void> {
   const t = c.services.tickets;
   const alice = { name: 'alice' };
   const bob = { name: 'bob' };
-  t.create({ title: 'old flaky backup', reporter: alice, assignee: bob });
+  await t.create({ title: 'old flaky backup', reporter: alice, assignee: bob });
   c.clock.advance(8 * DAY);
-  t.create({ title: 'disk full on db1', priority: 'urgent', reporter: alice, assignee: alice });
-  t.create({ title: 'rotate certs', priority: 'low', reporter: alice, assignee: alice });
-  t.create({ title: 'dns flaps', priority: 'high', reporter: bob });
-  const done = t.create({ title: 'already fixed', reporter: bob, assignee: bob });
-  t.setStatus(done.id, 'closed', bob);
+  await t.create({ title: 'disk full on db1', priority: 'urgent', reporter: alice, assignee: alice });
+  await t.create({ title: 'rotate certs', priority: 'low', reporter: alice, assignee: alice });
+  await t.create({ title: 'dns flaps', priority: 'high', reporter: bob });
+  const done = await t.create({ title: 'already fixed', reporter: bob, assignee: bob });
+  await t.setStatus(done.id, 'closed', bob);
 }
 
 describe('ticket digest', () => {
-  it('is posted at the first 09:00 JST after it is scheduled, once, to every configured channel', () => {
-    core = testCore({ timezone: 'Asia/Tokyo' });
+  it('is posted at the first 09:00 JST after it is scheduled, once, to every configured channel', async () => {
+    core = await testCore({ timezone: 'Asia/Tokyo' });
     // 2026-11-25T12:00Z is 21:00 JST: the first run only schedules (the next 09:00 JST is 00:00Z tomorrow).
     const j = job(core);
-    expect(j.run()).toBe(false);
-    seed(core); // moves the clock 8 days: the schedule says 2026-11-26 09:00 JST, long past
+    expect(await j.runIfDue()).toBe(false);
+    await seed(core); // moves the clock 8 days: the schedule says 2026-11-26 09:00 JST, long past
     core.clock.set('2026-12-04T23:59:00Z');
-    expect(j.run()).toBe(true); // one late digest for the days the bot missed, not eight
-    expect(j.run()).toBe(false);
+    expect(await j.runIfDue()).toBe(true); // one late digest for the days the bot missed, not eight
+    expect(await j.runIfDue()).toBe(false);
     core.clock.set('2026-12-05T00:00:00Z'); // 09:00 JST on the 5th
-    expect(j.run()).toBe(true);
-    expect(j.run()).toBe(false);
+    expect(await j.runIfDue()).toBe(true);
+    expect(await j.runIfDue()).toBe(false);
     core.clock.advance(60_000 * 30);
-    expect(j.run()).toBe(false);
-    const posted = digests(core);
+    expect(await j.runIfDue()).toBe(false);
+    const posted = await digests(core);
     expect(posted.map((p) => p.channel)).toEqual(['irc:#ops', 'slack:#ops', 'irc:#ops', 'slack:#ops']);
   });
 
-  it('lists open tickets per assignee, urgent work first, unassigned last, and the stale ones', () => {
-    core = testCore({ timezone: 'Asia/Tokyo' });
-    seed(core);
+  it('lists open tickets per assignee, urgent work first, unassigned last, and the stale ones', async () => {
+    core = await testCore({ timezone: 'Asia/Tokyo' });
+    await seed(core);
     core.clock.set('2026-12-04T00:00:00Z');
     const j = job(core);
-    j.run();
+    await j.runIfDue();
     core.clock.set('2026-12-05T00:00:00Z');
-    expect(j.run()).toBe(true);
-    const text = digests(core)[0]!.text;
+    expect(await j.runIfDue()).toBe(true);
+    const text = (await digests(core))[0]!.text;
     const lines = text.split('\n');
     expect(lines[0]).toBe('📋 Tickets: 4 open (1 urgent)');
     // alice has the urgent ticket, so she comes first, and her urgent ticket before the low one.
@@ -72,34 +72,34 @@ describe('ticket digest', () => {
     expect(text).not.toContain('#5');
   });
 
-  it('says so when nothing is open', () => {
-    core = testCore();
+  it('says so when nothing is open', async () => {
+    core = await testCore();
     const j = job(core, '*/5 * * * *', 'UTC');
-    j.run();
+    await j.runIfDue();
     core.clock.advance(5 * 60_000);
-    expect(j.run()).toBe(true);
-    expect(digests(core)[0]!.text).toBe('📋 Tickets: none open');
+    expect(await j.runIfDue()).toBe(true);
+    expect((await digests(core))[0]!.text).toBe('📋 Tickets: none open');
   });
 
-  it('survives a restart: the due time is in the database, so it neither repeats nor skips', () => {
-    core = testCore({ timezone: 'UTC' });
-    job(core, '0 9 * * *', 'UTC').run(); // schedules 2026-11-26 09:00Z
+  it('survives a restart: the due time is in the database, so it neither repeats nor skips', async () => {
+    core = await testCore({ timezone: 'UTC' });
+    await job(core, '0 9 * * *', 'UTC').runIfDue(); // schedules 2026-11-26 09:00Z
     core.clock.set('2026-11-26T09:00:30Z');
-    expect(job(core, '0 9 * * *', 'UTC').run()).toBe(true); // a new job object, as after a restart
-    expect(job(core, '0 9 * * *', 'UTC').run()).toBe(false);
+    expect(await job(core, '0 9 * * *', 'UTC').runIfDue()).toBe(true); // a new job object, as after a restart
+    expect(await job(core, '0 9 * * *', 'UTC').runIfDue()).toBe(false);
     core.clock.set('2026-11-27T08:59:00Z');
-    expect(job(core, '0 9 * * *', 'UTC').run()).toBe(false);
+    expect(await job(core, '0 9 * * *', 'UTC').runIfDue()).toBe(false);
     core.clock.set('2026-11-27T09:00:00Z');
-    expect(job(core, '0 9 * * *', 'UTC').run()).toBe(true);
-    expect(digests(core)).toHaveLength(4);
+    expect(await job(core, '0 9 * * *', 'UTC').runIfDue()).toBe(true);
+    expect(await digests(core)).toHaveLength(4);
   });
 
-  it('a changed schedule in the config is picked up instead of the stored due time', () => {
-    core = testCore({ timezone: 'UTC' });
-    job(core, '0 9 * * *', 'UTC').run(); // due 2026-11-26 09:00Z
+  it('a changed schedule in the config is picked up instead of the stored due time', async () => {
+    core = await testCore({ timezone: 'UTC' });
+    await job(core, '0 9 * * *', 'UTC').runIfDue(); // due 2026-11-26 09:00Z
     core.clock.set('2026-11-25T12:30:00Z');
-    expect(job(core, '0 13 * * *', 'UTC').run()).toBe(false); // recomputed: 13:00 today
+    expect(await job(core, '0 13 * * *', 'UTC').runIfDue()).toBe(false); // recomputed: 13:00 today
     core.clock.set('2026-11-25T13:00:00Z');
-    expect(job(core, '0 13 * * *', 'UTC').run()).toBe(true);
+    expect(await job(core, '0 13 * * *', 'UTC').runIfDue()).toBe(true);
   });
 });

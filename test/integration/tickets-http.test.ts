@@ -28,31 +28,31 @@ beforeAll(async () => {
     git: { repos: [{ name: 'app', default_branch: 'main', commit_url: 'https://git.example.com/app/commit/{sha}' }] },
   });
   base = `http://127.0.0.1:${t.bot.http.port}`;
-  const r = importServers(t.bot.core.services.inventory, SAMPLE_CSV, 'csv', { actor: 'test', source: 'sample.csv' });
+  const r = await importServers(t.bot.core.services.inventory, SAMPLE_CSV, 'csv', { actor: 'test', source: 'sample.csv' });
   expect(r.rejected).toEqual([]);
 
   const { tickets, git } = t.bot.core.services;
   // #1 high, open, bob's, on db12.
-  tickets.create({ title: 'Disk full on db12', description: 'the /var partition filled up overnight', priority: 'high', reporter: alice, assignee: bob, hosts: ['db12'] });
+  await tickets.create({ title: 'Disk full on db12', description: 'the /var partition filled up overnight', priority: 'high', reporter: alice, assignee: bob, hosts: ['db12'] });
   // #2 normal, in progress, alice's, on web01 and web02: commented, linked to a commit, watched by carol.
-  tickets.create({ title: 'HTTP 500s from web01', reporter: bob, assignee: alice, hosts: ['web01', 'web02'] });
-  tickets.comment(2, alice, 'restarted nginx, watching it');
-  tickets.setStatus(2, 'in_progress', alice);
-  git.ingest([{
+  await tickets.create({ title: 'HTTP 500s from web01', reporter: bob, assignee: alice, hosts: ['web01', 'web02'] });
+  await tickets.comment(2, alice, 'restarted nginx, watching it');
+  await tickets.setStatus(2, 'in_progress', alice);
+  await git.ingest([{
     repo: 'app', ref: 'refs/heads/main', before: '0'.repeat(40), after: SHA, pusher: 'alice', forced: false,
     commits: [{ sha: SHA, author: 'alice', message: 'Restart nginx when it crashes\n\nrefs #2' }],
   }]);
-  tickets.watch(2, carol);
+  await tickets.watch(2, carol);
   // #3 normal, resolved, no host.
-  tickets.create({ title: 'Rotate TLS certificates', reporter: alice });
-  tickets.setStatus(3, 'resolved', alice, 'renewed with certbot');
+  await tickets.create({ title: 'Rotate TLS certificates', reporter: alice });
+  await tickets.setStatus(3, 'resolved', alice, 'renewed with certbot');
   // #4 low, closed, on web01.
-  tickets.create({ title: 'Replace the fan in rack r12', priority: 'low', reporter: carol, hosts: ['web01'] });
-  tickets.setStatus(4, 'closed', carol);
+  await tickets.create({ title: 'Replace the fan in rack r12', priority: 'low', reporter: carol, hosts: ['web01'] });
+  await tickets.setStatus(4, 'closed', carol);
   // #5 urgent, open, alice's, on db13.
-  tickets.create({ title: 'db13 powered off', priority: 'urgent', reporter: bob, assignee: alice, hosts: ['db13'] });
+  await tickets.create({ title: 'db13 powered off', priority: 'urgent', reporter: bob, assignee: alice, hosts: ['db13'] });
   // #6 normal, open, nobody's.
-  tickets.create({ title: 'Tune the log rotation', reporter: carol });
+  await tickets.create({ title: 'Tune the log rotation', reporter: carol });
 });
 afterAll(async () => {
   await t?.stop();
@@ -223,14 +223,14 @@ describe('methods', () => {
   });
 
   it('is read-only: other methods are 405 and change nothing', async () => {
-    const before = t.bot.core.db.prepare('SELECT COUNT(*) FROM tickets').pluck().get();
+    const before = await t.bot.core.db.value('SELECT COUNT(*) FROM tickets');
     const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
     for (const [method, path] of [['POST', '/api/v1/tickets'], ['POST', '/api/v1/tickets/1'], ['PUT', '/api/v1/tickets/1'], ['PATCH', '/api/v1/tickets/1'], ['DELETE', '/api/v1/tickets/1']] as const) {
       const r = await fetch(base + path, { method, headers: auth, body: JSON.stringify({ title: 'new ticket', status: 'closed' }) });
       expect(r.status, `${method} ${path}`).toBe(405);
       expect(((await r.json()) as Json).error).toBe(`${method} is not allowed on ${path}`);
     }
-    expect(t.bot.core.db.prepare('SELECT COUNT(*) FROM tickets').pluck().get()).toBe(before);
-    expect(t.bot.core.services.tickets.get(1)!.status).toBe('open');
+    expect(await t.bot.core.db.value('SELECT COUNT(*) FROM tickets')).toBe(before);
+    expect((await t.bot.core.services.tickets.get(1))!.status).toBe('open');
   });
 });

@@ -39,8 +39,8 @@ const MALLORY: User = { name: 'mallory' };
 let core: TestCore;
 let seen = 0;
 
-function makeCore(extra: Record<string, unknown> = {}): TestCore {
-  const c = testCore({
+async function makeCore(extra: Record<string, unknown> = {}): Promise<TestCore> {
+  const c = await testCore({
     roles: { operator: ['irc:account:bob', 'slack:U0B0B'] },
     people: [
       { name: 'alice', irc: 'ali', slack: 'U024BE7LH' },
@@ -52,13 +52,13 @@ function makeCore(extra: Record<string, unknown> = {}): TestCore {
     slack: { bot_token: 'xoxb-test', app_token: 'xapp-test' },
     ...extra,
   });
-  const r = importServers(c.services.inventory, SAMPLE_CSV, 'csv', { actor: 'test', source: 'sample.csv' });
+  const r = await importServers(c.services.inventory, SAMPLE_CSV, 'csv', { actor: 'test', source: 'sample.csv' });
   expect(r.rejected).toEqual([]);
   return c;
 }
 
-beforeEach(() => {
-  core = makeCore();
+beforeEach(async () => {
+  core = await makeCore();
   seen = 0;
 });
 afterEach(() => core.cleanup());
@@ -91,89 +91,89 @@ async function ok(line: string, user: User = BOB, opts: Parameters<typeof ask>[2
 }
 
 /** Outbox rows since the last call, rendered. */
-function posts(): { channel: string; text: string }[] {
-  const rows = core.db.prepare('SELECT channel, body FROM outbox WHERE id > ? ORDER BY id').all(seen) as { channel: string; body: string }[];
-  seen = (core.db.prepare('SELECT coalesce(max(id), 0) FROM outbox').pluck().get() as number) ?? 0;
+async function posts(): Promise<{ channel: string; text: string }[]> {
+  const rows = await core.db.all<{ channel: string; body: string }>('SELECT channel, body FROM outbox WHERE id > ? ORDER BY id', [seen]);
+  seen = (await core.db.value<number>('SELECT coalesce(max(id), 0) FROM outbox')) ?? 0;
   return rows.map((r) => ({ channel: r.channel, text: renderPlain(JSON.parse(r.body) as RichText) }));
 }
 
 /** Everything the ticket tables and the outbox hold: a refused command must leave it as it was. */
-function state(): string {
-  const all = (sql: string) => core.db.prepare(sql).all();
+async function state(): Promise<string> {
+  const all = (sql: string) => core.db.all(sql);
   return JSON.stringify([
-    all('SELECT * FROM tickets ORDER BY id'),
-    all('SELECT * FROM ticket_events ORDER BY id'),
-    all('SELECT * FROM ticket_watchers ORDER BY ticket_id, person'),
-    all('SELECT * FROM ticket_hosts ORDER BY ticket_id, server_id'),
-    all('SELECT id, channel FROM outbox ORDER BY id'),
+    await all('SELECT * FROM tickets ORDER BY id'),
+    await all('SELECT * FROM ticket_events ORDER BY id'),
+    await all('SELECT * FROM ticket_watchers ORDER BY ticket_id, person'),
+    await all('SELECT * FROM ticket_hosts ORDER BY ticket_id, server_id'),
+    await all('SELECT id, channel FROM outbox ORDER BY id'),
   ]);
 }
 
 /** Each line must fail with one line matching its pattern and change nothing. */
 async function refused(cases: [string, RegExp, User?][]): Promise<void> {
   for (const [line, pattern, user] of cases) {
-    const before = state();
+    const before = await state();
     const r = await ask(line, user ?? BOB);
     expect(r.ok, `${line} → ${r.text}`).toBe(false);
     expect(r.text, line).toMatch(pattern);
     expect(r.text.split('\n'), line).toHaveLength(1);
     expect(r.text, line).not.toMatch(/something went wrong|SQLITE|fts5/i);
-    expect(state(), `${line} changed the store`).toBe(before);
+    expect(await state(), `${line} changed the store`).toBe(before);
   }
 }
 
-const ticketRow = (id: number) => core.services.tickets.get(id)!;
-const timeline = (id: number) => core.services.tickets.timeline(id, 1000).map((e) => [e.kind, e.actor, e.old_value, e.new_value, e.body]);
+const ticketRow = async (id: number) => (await core.services.tickets.get(id))!;
+const timeline = async (id: number) => (await core.services.tickets.timeline(id, 1000)).map((e) => [e.kind, e.actor, e.old_value, e.new_value, e.body]);
 
 describe('!ticket new', () => {
   it('opens a ticket with a title and answers "#N created" with a brief', async () => {
     expect(await ok('!ticket new disk full on web01')).toBe('#1 created: disk full on web01 — open unassigned');
-    const t = ticketRow(1);
+    const t = await ticketRow(1);
     expect(t).toMatchObject({ title: 'disk full on web01', description: '', priority: 'normal', status: 'open', reporter: 'bob', assignee: null, channel: 'irc:#ops', hosts: [] });
-    expect(core.services.tickets.watchers(1)).toEqual(['bob']);
-    expect(timeline(1)).toEqual([['created', 'bob', null, null, null]]);
-    expect(posts()).toEqual([]);
+    expect(await core.services.tickets.watchers(1)).toEqual(['bob']);
+    expect(await timeline(1)).toEqual([['created', 'bob', null, null, null]]);
+    expect(await posts()).toEqual([]);
   });
 
   it('takes an @assignee anywhere, prio=, several host= and a description after --', async () => {
     const text = await ok('!ticket new @alice disk full prio=high host=web01,web02 host=db12 -- since 03:00, see the graphs @ops prio=low');
     // On IRC the mention is alice's IRC nick.
     expect(text).toBe('#1 created: [high] disk full — open → ali (db12, web01, web02)');
-    expect(ticketRow(1)).toMatchObject({
+    expect(await ticketRow(1)).toMatchObject({
       title: 'disk full', priority: 'high', assignee: 'alice', hosts: ['db12', 'web01', 'web02'], description: 'since 03:00, see the graphs @ops prio=low',
     });
-    expect(core.services.tickets.watchers(1)).toEqual(['alice', 'bob']);
-    expect(timeline(1)).toEqual([['created', 'bob', null, null, null], ['assign', 'bob', null, 'alice', null]]);
+    expect(await core.services.tickets.watchers(1)).toEqual(['alice', 'bob']);
+    expect(await timeline(1)).toEqual([['created', 'bob', null, null, null], ['assign', 'bob', null, 'alice', null]]);
     // The reply mentions alice on IRC; she hears privately on Slack only. Bob did it: nothing to him.
-    expect(posts()).toEqual([{ channel: 'slack:U024BE7LH', text: '#1 bob opened it and assigned you — [high] disk full — open → alice (db12, web01, web02)' }]);
+    expect(await posts()).toEqual([{ channel: 'slack:U024BE7LH', text: '#1 bob opened it and assigned you — [high] disk full — open → alice (db12, web01, web02)' }]);
   });
 
   it('accepts priority= and any case, and the @name at the end', async () => {
     await ok('!ticket new "@home" dir full PRIORITY=Urgent @carol');
-    expect(ticketRow(1)).toMatchObject({ title: '@home dir full', priority: 'urgent', assignee: 'carol' });
+    expect(await ticketRow(1)).toMatchObject({ title: '@home dir full', priority: 'urgent', assignee: 'carol' });
     // carol is nobody configured: her IRC nick; she is mentioned on IRC, so no private message.
-    expect(posts()).toEqual([]);
+    expect(await posts()).toEqual([]);
   });
 
   it('on Slack, a mention of a display name with spaces is the configured person', async () => {
     const text = await ok('!ticket new cert expires @Alice Smith host=web10', BOB_SLACK, { mentions: [{ name: 'Alice Smith', identity: 'slack:U024BE7LH' }] });
     expect(text).toBe('#1 created: cert expires — open → alice (web10)');
-    expect(ticketRow(1)).toMatchObject({ title: 'cert expires', assignee: 'alice', reporter: 'bob', channel: SLACK_OPS });
+    expect(await ticketRow(1)).toMatchObject({ title: 'cert expires', assignee: 'alice', reporter: 'bob', channel: SLACK_OPS });
     // Mentioned on Slack: the private message goes to her IRC nick.
-    expect(posts()).toEqual([{ channel: 'irc:account:ali', text: '#1 bob opened it and assigned you — cert expires — open → alice (web10)' }]);
+    expect(await posts()).toEqual([{ channel: 'irc:account:ali', text: '#1 bob opened it and assigned you — cert expires — open → alice (web10)' }]);
   });
 
   it('in a private message the assignee is not mentioned anywhere, so hears on every platform', async () => {
     await ok('!ticket new rotate keys @alice', BOB, { direct: true });
-    expect(ticketRow(1).channel).toBeNull();
-    expect(posts().map((p) => p.channel)).toEqual(['irc:account:ali', 'slack:U024BE7LH']);
+    expect((await ticketRow(1)).channel).toBeNull();
+    expect((await posts()).map((p) => p.channel)).toEqual(['irc:account:ali', 'slack:U024BE7LH']);
   });
 
   it('lets someone not logged in open a ticket as the nick seen, without updates or an assignee', async () => {
     const text = await ok('!ticket new printer on fire', MALLORY);
     expect(text).toBe('#1 created: printer on fire — open unassigned (you will get no updates on it; to get them, log in to your account (on IRC: SASL or NickServ))');
-    expect(ticketRow(1).reporter).toBe('irc:nick:mallory');
-    expect(core.services.tickets.watchers(1)).toEqual([]);
+    expect((await ticketRow(1)).reporter).toBe('irc:nick:mallory');
+    expect(await core.services.tickets.watchers(1)).toEqual([]);
     await refused([['!ticket new printer on fire @alice', /^you are not identified .* I will not message alice for you: open it without the @name, or log in/, MALLORY]]);
     // Giving someone else work is for operators; a viewer may name only themselves.
     await refused([['!ticket new printer on fire @alice', /^assigning someone else needs the operator role; you are viewer: open it without @alice, or with @me$/, CAROL]]);
@@ -198,7 +198,7 @@ describe('!ticket new', () => {
       ['!ticket new disk full --urgent', /^'ticket new' has no flag --urgent/],
       ['!ticket new "unterminated', /^unterminated double quote/],
     ]);
-    expect(core.db.prepare('SELECT COUNT(*) FROM tickets').pluck().get()).toBe(0);
+    expect(await core.db.value('SELECT COUNT(*) FROM tickets')).toBe(0);
   });
 });
 
@@ -209,7 +209,7 @@ describe('!ticket ID', () => {
     await ok('!ticket assign 1 alice');
     core.clock.advance(60_000);
     await ok('!ticket comment 1 cleaning old logs', ALICE_IRC);
-    posts();
+    await posts();
   });
 
   it('shows one line and the last three timeline entries with their times', async () => {
@@ -237,9 +237,9 @@ describe('!ticket ID', () => {
   });
 
   it('--full answers privately with description, hosts, watchers, commits and the whole timeline', async () => {
-    core.db.transaction(() =>
+    await core.db.tx(() =>
       core.services.tickets.recordCommit(1, { repo: 'app', sha: 'abcdef0123456789abcdef0123456789abcdef01', author: 'carol', subject: 'rotate logs daily, refs #1', url: 'https://git.example.net/app/commit/abcdef0', where: 'app/main' }, 'link', false),
-    )();
+    );
     await ok('!ticket watch 1', ERIN);
     const r = await ask('!ticket 1 --full', MALLORY);
     expect(r).toMatchObject({ ok: true, private: true });
@@ -261,7 +261,7 @@ describe('!ticket ID', () => {
   });
 
   it('--full shows the last 50 timeline entries and counts the rest', async () => {
-    for (let i = 1; i <= 60; i++) core.services.tickets.comment(1, { name: 'alice' }, `step ${i}`);
+    for (let i = 1; i <= 60; i++) await core.services.tickets.comment(1, { name: 'alice' }, `step ${i}`);
     const lines = (await ask('!ticket 1 --full')).text.split('\n');
     expect(lines).toContain('timeline (63):');
     expect(lines).toContain('…and 13 earlier');
@@ -290,47 +290,47 @@ describe('!ticket assign', () => {
   beforeEach(async () => {
     await ok('!ticket new disk full host=web01', CAROL);
     await ok('!ticket watch 1', ERIN);
-    posts();
+    await posts();
   });
 
   it('an operator assigns on IRC: the reply mentions the IRC nick, the rest hear privately, the actor nothing', async () => {
     expect(await ok('!ticket assign 1 alice')).toBe('#1 assigned to ali — disk full');
-    expect(ticketRow(1).assignee).toBe('alice');
-    expect(timeline(1).at(-1)).toEqual(['assign', 'bob', null, 'alice', null]);
-    expect(core.services.tickets.watchers(1)).toEqual(['alice', 'carol', 'erin']);
-    const sent = posts();
+    expect((await ticketRow(1)).assignee).toBe('alice');
+    expect((await timeline(1)).at(-1)).toEqual(['assign', 'bob', null, 'alice', null]);
+    expect(await core.services.tickets.watchers(1)).toEqual(['alice', 'carol', 'erin']);
+    const sent = await posts();
     expect(sent.map((p) => p.channel).sort()).toEqual(['irc:account:carol', 'slack:U024BE7LH', 'slack:U0ERIN']);
     expect(sent.every((p) => p.text === '#1 bob assigned alice — disk full — open → alice (web01)')).toBe(true);
     // Reassigning says who had it.
     expect(await ok('!ticket assign #1 @carol')).toBe('#1 assigned to carol (was alice) — disk full');
-    expect(posts().map((p) => p.channel).sort()).toEqual(['irc:account:ali', 'slack:U024BE7LH', 'slack:U0ERIN']);
+    expect((await posts()).map((p) => p.channel).sort()).toEqual(['irc:account:ali', 'slack:U024BE7LH', 'slack:U0ERIN']);
   });
 
   it('by IRC account name, the configured person', async () => {
     await ok('!ticket assign 1 ali');
-    expect(ticketRow(1).assignee).toBe('alice');
+    expect((await ticketRow(1)).assignee).toBe('alice');
   });
 
   it('an operator on Slack assigns by mention: the configured person, named on Slack', async () => {
     const text = await ok('!ticket assign 1 @Alice Smith', BOB_SLACK, { mentions: [{ name: 'Alice Smith', identity: 'slack:U024BE7LH' }] });
     expect(text).toBe('#1 assigned to alice — disk full');
-    expect(ticketRow(1).assignee).toBe('alice');
+    expect((await ticketRow(1)).assignee).toBe('alice');
     // Mentioned on Slack: her private message goes to IRC.
-    expect(posts().map((p) => p.channel).sort()).toEqual(['irc:account:ali', 'irc:account:carol', 'slack:U0ERIN']);
+    expect((await posts()).map((p) => p.channel).sort()).toEqual(['irc:account:ali', 'irc:account:carol', 'slack:U0ERIN']);
   });
 
   it('a configured Slack-only person by mention is reached on Slack', async () => {
     expect(await ok('!ticket assign 1 @Erin E', BOB, { mentions: [{ name: 'Erin E', identity: 'slack:U0ERIN' }] })).toBe('#1 assigned to erin — disk full');
-    expect(ticketRow(1).assignee).toBe('erin');
+    expect((await ticketRow(1)).assignee).toBe('erin');
     // Mentioned on IRC as "erin", who has no IRC nick: she hears on Slack.
-    expect(posts().map((p) => p.channel).sort()).toEqual(['irc:account:carol', 'slack:U0ERIN']);
+    expect((await posts()).map((p) => p.channel).sort()).toEqual(['irc:account:carol', 'slack:U0ERIN']);
   });
 
   it('a Slack user nobody configured is not assigned: their display name could later reach anyone', async () => {
-    const before = state();
+    const before = await state();
     const r = await ask('!ticket assign 1 @Dave', BOB_SLACK, { mentions: [{ name: 'Dave', identity: 'slack:U0DAVE' }] });
     expect(r).toEqual({ ok: false, private: false, text: 'Dave is not in people: in the config, so I could not find them by that name later — an admin can add them there (name, irc, slack)' });
-    expect(state()).toBe(before);
+    expect(await state()).toBe(before);
   });
 
   it('needs the operator role and refuses garbage', async () => {
@@ -354,14 +354,14 @@ describe('!ticket assign', () => {
 describe('!ticket take', () => {
   beforeEach(async () => {
     await ok('!ticket new disk full', ALICE_SLACK);
-    posts();
+    await posts();
   });
 
   it('a logged-in viewer takes an unassigned ticket; watchers hear, the taker does not', async () => {
     expect(await ok('!ticket take 1', CAROL)).toBe('#1 is yours now — disk full');
-    expect(ticketRow(1).assignee).toBe('carol');
-    expect(timeline(1).at(-1)).toEqual(['assign', 'carol', null, 'carol', null]);
-    expect(posts()).toEqual([
+    expect((await ticketRow(1)).assignee).toBe('carol');
+    expect((await timeline(1)).at(-1)).toEqual(['assign', 'carol', null, 'carol', null]);
+    expect(await posts()).toEqual([
       { channel: 'irc:account:ali', text: '#1 carol took it — disk full — open → carol' },
       { channel: 'slack:U024BE7LH', text: '#1 carol took it — disk full — open → carol' },
     ]);
@@ -387,14 +387,14 @@ describe('!ticket status, close, reopen', () => {
     await ok('!ticket new disk full', ALICE_IRC);
     await ok('!ticket assign 1 carol');
     await ok('!ticket watch 1', ERIN);
-    posts();
+    await posts();
   });
 
   it('the assignee sets a status, with a note; the others hear privately', async () => {
     expect(await ok('!ticket status 1 in_progress looking now', CAROL)).toBe('#1 now in progress — disk full');
-    expect(ticketRow(1).status).toBe('in_progress');
-    expect(timeline(1).at(-1)).toEqual(['status', 'carol', 'open', 'in_progress', 'looking now']);
-    expect(posts().map((p) => [p.channel, p.text])).toEqual([
+    expect((await ticketRow(1)).status).toBe('in_progress');
+    expect((await timeline(1)).at(-1)).toEqual(['status', 'carol', 'open', 'in_progress', 'looking now']);
+    expect((await posts()).map((p) => [p.channel, p.text])).toEqual([
       ['irc:account:ali', '#1 carol set it in progress: looking now — disk full — in progress → carol'],
       ['slack:U024BE7LH', '#1 carol set it in progress: looking now — disk full — in progress → carol'],
       ['slack:U0ERIN', '#1 carol set it in progress: looking now — disk full — in progress → carol'],
@@ -405,7 +405,7 @@ describe('!ticket status, close, reopen', () => {
     await ok('!ticket status #1 in-progress', ALICE_SLACK);
     await ok('!ticket status 1 open', ALICE_IRC);
     await ok('!ticket status 1 in progress', BOB);
-    expect(timeline(1).filter((e) => e[0] === 'status').map((e) => [e[1], e[3]])).toEqual([['alice', 'in_progress'], ['alice', 'open'], ['bob', 'in_progress']]);
+    expect((await timeline(1)).filter((e) => e[0] === 'status').map((e) => [e[1], e[3]])).toEqual([['alice', 'in_progress'], ['alice', 'open'], ['bob', 'in_progress']]);
   });
 
   it('others are refused, and garbage changes nothing', async () => {
@@ -431,12 +431,12 @@ describe('!ticket status, close, reopen', () => {
 
   it('close with a note, then reopen from closed or resolved only', async () => {
     expect(await ok('!ticket close 1 freed 40G of logs', CAROL)).toBe('#1 closed — disk full (freed 40G of logs)');
-    expect(ticketRow(1)).toMatchObject({ status: 'closed', closed_at: '2026-11-25T12:00:00.000Z' });
-    expect(timeline(1).at(-1)).toEqual(['status', 'carol', 'open', 'closed', 'freed 40G of logs']);
+    expect(await ticketRow(1)).toMatchObject({ status: 'closed', closed_at: '2026-11-25T12:00:00.000Z' });
+    expect((await timeline(1)).at(-1)).toEqual(['status', 'carol', 'open', 'closed', 'freed 40G of logs']);
     await refused([['!ticket close 1', /^#1 is already closed$/, CAROL]]);
     expect(await ok('!ticket reopen 1 full again', ALICE_SLACK)).toBe('#1 reopened — disk full');
-    expect(ticketRow(1)).toMatchObject({ status: 'open', closed_at: null });
-    expect(timeline(1).at(-1)).toEqual(['status', 'alice', 'closed', 'open', 'full again']);
+    expect(await ticketRow(1)).toMatchObject({ status: 'open', closed_at: null });
+    expect((await timeline(1)).at(-1)).toEqual(['status', 'alice', 'closed', 'open', 'full again']);
     await ok('!ticket status 1 resolved', BOB);
     await refused([['!ticket reopen 1', /^only an operator, the assignee \(carol\) or the reporter \(alice\) can reopen #1/, ERIN]]);
     expect(await ok('!ticket reopen #1', CAROL)).toBe('#1 reopened — disk full');
@@ -446,20 +446,20 @@ describe('!ticket status, close, reopen', () => {
 });
 
 /** Alice (a viewer, who may not assign others from chat) reported #1, given to carol. */
-function aliceReportsForCarol(): void {
-  core.services.tickets.create({ title: 'disk full', reporter: { name: 'alice', irc: 'ali', slack: 'U024BE7LH' }, assignee: { name: 'carol', irc: 'carol' }, channel: 'irc:#ops' });
+async function aliceReportsForCarol(): Promise<void> {
+  await core.services.tickets.create({ title: 'disk full', reporter: { name: 'alice', irc: 'ali', slack: 'U024BE7LH' }, assignee: { name: 'carol', irc: 'carol' }, channel: 'irc:#ops' });
 }
 
 describe('!ticket comment and watch', () => {
   beforeEach(async () => {
-    aliceReportsForCarol();
-    posts();
+    await aliceReportsForCarol();
+    await posts();
   });
 
   it('a comment lands in the timeline and reaches watchers and the assignee, not its author', async () => {
     expect(await ok('!ticket comment 1 "swapped" the disk', CAROL)).toBe('#1: comment added — disk full');
-    expect(timeline(1).at(-1)).toEqual(['comment', 'carol', null, null, 'swapped the disk']);
-    expect(posts()).toEqual([
+    expect((await timeline(1)).at(-1)).toEqual(['comment', 'carol', null, null, 'swapped the disk']);
+    expect(await posts()).toEqual([
       { channel: 'irc:account:ali', text: '#1 carol: swapped the disk — disk full — open → carol' },
       { channel: 'slack:U024BE7LH', text: '#1 carol: swapped the disk — disk full — open → carol' },
     ]);
@@ -467,18 +467,18 @@ describe('!ticket comment and watch', () => {
 
   it('someone not logged in may comment, recorded as the nick seen', async () => {
     await ok('!ticket comment #1 is it the same disk as last week?', MALLORY);
-    expect(timeline(1).at(-1)).toEqual(['comment', 'irc:nick:mallory', null, null, 'is it the same disk as last week?']);
-    expect(posts().map((p) => p.channel)).toEqual(['irc:account:ali', 'slack:U024BE7LH', 'irc:account:carol']);
+    expect((await timeline(1)).at(-1)).toEqual(['comment', 'irc:nick:mallory', null, null, 'is it the same disk as last week?']);
+    expect((await posts()).map((p) => p.channel)).toEqual(['irc:account:ali', 'slack:U024BE7LH', 'irc:account:carol']);
   });
 
   it('watch: a logged-in person hears about later changes', async () => {
     expect(await ok('!ticket watch 1', ERIN)).toBe('you are watching #1: changes reach you in a private message');
     expect(await ok('!ticket watch #1', ERIN)).toBe('you are watching #1 already');
-    expect(core.services.tickets.watchers(1)).toEqual(['alice', 'carol', 'erin']);
-    expect(timeline(1).at(-1)).toEqual(['watch', 'erin', null, 'erin', null]);
-    expect(posts()).toEqual([]);
+    expect(await core.services.tickets.watchers(1)).toEqual(['alice', 'carol', 'erin']);
+    expect((await timeline(1)).at(-1)).toEqual(['watch', 'erin', null, 'erin', null]);
+    expect(await posts()).toEqual([]);
     await ok('!ticket comment 1 on it', CAROL);
-    expect(posts().map((p) => p.channel)).toEqual(['irc:account:ali', 'slack:U024BE7LH', 'slack:U0ERIN']);
+    expect((await posts()).map((p) => p.channel)).toEqual(['irc:account:ali', 'slack:U024BE7LH', 'slack:U0ERIN']);
   });
 
   it('refuses empty comments, bad numbers and watching without an account', async () => {
@@ -500,21 +500,21 @@ describe('!ticket comment and watch', () => {
 describe('who is who', () => {
   it('a Slack user nobody configured may open and comment, recorded by their Slack ID, but not take, watch or list "mine"', async () => {
     expect(await ok('!ticket new vpn flaps', DAVE)).toBe('#1 created: vpn flaps — open unassigned (you will get no updates on it; to get them, ask an admin to add you to people: in the config)');
-    expect(ticketRow(1).reporter).toBe('slack:U0DAVE');
-    expect(core.services.tickets.watchers(1)).toEqual([]);
+    expect((await ticketRow(1)).reporter).toBe('slack:U0DAVE');
+    expect(await core.services.tickets.watchers(1)).toEqual([]);
     await ok('!ticket comment 1 again at 10:00', DAVE);
-    expect(timeline(1).at(-1)).toEqual(['comment', 'slack:U0DAVE', null, null, 'again at 10:00']);
+    expect((await timeline(1)).at(-1)).toEqual(['comment', 'slack:U0DAVE', null, null, 'again at 10:00']);
     await refused([
       ['!ticket take 1', /^your account \(slack:U0DAVE\) is not linked to the name Dave in the config, so I could not find you by it later — ask an admin to add you to people: in the config to take a ticket$/, DAVE],
       ['!ticket watch 1', /^your account \(slack:U0DAVE\) is not linked .* to watch a ticket$/, DAVE],
       ['!tickets mine', /^your account \(slack:U0DAVE\) is not linked .* to see your tickets/, DAVE],
       ['!ticket close 1', /^your account \(slack:U0DAVE\) is not linked .* only operators and the ticket's assignee or reporter can close it; ask an admin to add you to people: in the config first$/, DAVE],
     ]);
-    expect(posts()).toEqual([]);
+    expect(await posts()).toEqual([]);
   });
 
   it("an IRC account carrying a configured person's name is not that person", async () => {
-    aliceReportsForCarol();
+    await aliceReportsForCarol();
     await refused([
       ['!ticket close 1', /^your account \(irc:account:alice\) is not linked to the name alice in the config/, FAKE_ALICE],
       ['!tickets mine', /^your account \(irc:account:alice\) is not linked/, FAKE_ALICE],
@@ -536,7 +536,7 @@ describe('!tickets', () => {
     await ok('!ticket new old alert', ERIN);
     await ok('!ticket comment 4 rsync throttled by the firewall', ALICE_IRC);
     await ok('!ticket close 7 duplicate of the raid alarm');
-    posts();
+    await posts();
   });
 
   it('lists active tickets most urgent first, five in channel, then "…and N more"', async () => {
@@ -620,8 +620,8 @@ describe('!tickets', () => {
   });
 
   it('points at the API for the rest when a public URL is configured', async () => {
-    core.cleanup();
-    core = makeCore({ http: { public_url: 'https://ops.example.net/' } });
+    await core.cleanup();
+    core = await makeCore({ http: { public_url: 'https://ops.example.net/' } });
     for (let i = 1; i <= 7; i++) await ok(`!ticket new thing ${i} @alice`);
     const lines = (await ok('!tickets @alice')).split('\n');
     expect(lines).toHaveLength(7);

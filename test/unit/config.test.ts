@@ -45,12 +45,15 @@ describe('parseConfig defaults', () => {
         max_push_bytes: 4096,
       },
       board: { enabled: true, token: 'board-token-0123456789', basic: { user: 'ops', password: 'correct horse' } },
+      node: 'web-a',
     };
     const maintenance = { channels: ['irc:#ops'], lead_time: '10m', overdue_every: '1h' };
     const tickets = { previews: ['irc:#ops'], preview_every: '5m', digest: { cron: '0 9 * * 1-5', channels: ['irc:#ops'], stale_after: '3d' } };
-    const { alerts, maintenance: m, tickets: t, ...rest } = parseConfig({ ...raw, maintenance, tickets, alerts: { dedup_window: '10m', repeat_interval: '0s', routes: [{ match: { severity: ['critical', 'error'], labels: { team: 'db' } }, to: ['slack:#incidents'], continue: true }] } }, {});
+    const leadership = { lease: '10s', renew_every: '2s', stop_sending_after: '7s', announce: ['irc:#ops'] };
+    const { alerts, maintenance: m, tickets: t, leadership: l, ...rest } = parseConfig({ ...raw, maintenance, tickets, leadership, alerts: { dedup_window: '10m', repeat_interval: '0s', routes: [{ match: { severity: ['critical', 'error'], labels: { team: 'db' } }, to: ['slack:#incidents'], continue: true }] } }, {});
     expect(rest).toEqual({ ...raw, bridges: [], people: [] });
     expect(m).toEqual({ channels: ['irc:#ops'], lead_time: 600_000, overdue_every: 3_600_000 });
+    expect(l).toEqual({ lease: 10_000, renew_every: 2_000, stop_sending_after: 7_000, announce: ['irc:#ops'] });
     expect(t).toEqual({ previews: ['irc:#ops'], preview_every: 300_000, digest: { cron: '0 9 * * 1-5', channels: ['irc:#ops'], stale_after: 3 * 86_400_000 } });
     expect(alerts).toEqual({
       host_labels: ['host', 'hostname', 'instance'],
@@ -70,6 +73,13 @@ describe('parseConfig problems: one line per problem, each naming its key path',
     ['unknown key deep in roles', { roles: { admins: [] } }, ['roles.admins: unknown key']],
     ['prefix is a number', { commands: { prefix: 5 } }, ['commands.prefix: expected a string, got 5']],
     ['database is a list', { database: ['a'] }, ['database: expected a string, got a list']],
+    // A URL the bot cannot use is refused, never taken as a file path (it would become a directory named `mysql:`).
+    ['database with another scheme', { database: 'mysql://ops:hunter2@db1/ops' }, ["database: unsupported URL scheme 'mysql://': use a file path for SQLite, or postgres://user@host/database"]],
+    ['postgres URL without a host', { database: 'postgres:///opsbridge' }, ['database: is not a valid postgres:// URL: expected postgres://user@host[:port]/database']],
+    ['postgres URL without a database', { database: 'postgres://ops:hunter2@db1:5432/' }, ['database: names no database: expected postgres://user@host[:port]/database']],
+    ['lease shorter than the renewal', { leadership: { lease: '1s', renew_every: '2s' } }, ['leadership: needs renew_every < stop_sending_after < lease']],
+    ['lease not a duration', { leadership: { lease: 'soon' } }, ['leadership.lease: expected a duration such as 30s, 5m or 2h, got "soon"']],
+    ['node with a space', { node: 'web a' }, ['node: a host-like name: letters, digits, . _ -, got "web a"']],
     ['http is a string', { http: '127.0.0.1:80' }, ['http: expected an object, got "127.0.0.1:80"']],
     ['roles.admin is a string', { roles: { admin: 'console' } }, ['roles.admin: expected an array, got "console"']],
     ['bad default role', { roles: { default: 'root' } }, ['roles.default: expected one of "viewer", "operator", "admin", got "root"']],

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/clock.js';
 import { UserError } from '../../src/errors.js';
-import { MIGRATIONS_DIR } from '../../src/paths.js';
+import { migrationsDir } from '../../src/paths.js';
 import { checkCron, nextOccurrence } from '../../src/scheduler/cron.js';
 import { DueSchedule } from '../../src/scheduler/due.js';
-import { openDatabase, type DB } from '../../src/store/database.js';
+import { openSqlite, type SqliteSql } from '../../src/store/sqlite.js';
 import { migrate, readMigrations } from '../../src/store/migrate.js';
 import { thrownBy } from '../helpers/thrown.js';
 
@@ -92,43 +92,43 @@ describe('nextOccurrence', () => {
 });
 
 describe('DueSchedule', () => {
-  const dbs: DB[] = [];
-  afterEach(() => {
-    for (const d of dbs.splice(0)) d.close();
+  const dbs: SqliteSql[] = [];
+  afterEach(async () => {
+    for (const d of dbs.splice(0)) await d.close();
   });
 
-  function schedule(cron: string, zone: string, start: string) {
-    const db = openDatabase(':memory:');
+  async function schedule(cron: string, zone: string, start: string) {
+    const db = openSqlite(':memory:');
     dbs.push(db);
-    migrate(db, readMigrations(MIGRATIONS_DIR));
+    await migrate(db, readMigrations(migrationsDir('sqlite')));
     const clock = fixedClock(start);
     const due = new DueSchedule(db, clock, 'test post', cron, zone);
-    const nextAt = () => (db.prepare("SELECT next_at FROM schedule_state WHERE name = 'test post'").pluck().get() as string | undefined) ?? null;
+    const nextAt = async () => (await db.value<string>("SELECT next_at FROM schedule_state WHERE name = 'test post'")) ?? null;
     return { clock, due, nextAt };
   }
 
-  it('is due at 09:00 Kathmandu time (03:15 UTC), once', () => {
-    const s = schedule('0 9 * * *', 'Asia/Kathmandu', '2026-01-01T00:00:00Z');
+  it('is due at 09:00 Kathmandu time (03:15 UTC), once', async () => {
+    const s = await schedule('0 9 * * *', 'Asia/Kathmandu', '2026-01-01T00:00:00Z');
     const posts: string[] = [];
-    const post = () => posts.push(s.clock.now().toISOString());
-    expect(s.due.runIfDue(post)).toBe(false);
-    expect(s.nextAt()).toBe('2026-01-01T03:15:00.000Z');
+    const post = () => void posts.push(s.clock.now().toISOString());
+    expect(await s.due.runIfDue(post)).toBe(false);
+    expect(await s.nextAt()).toBe('2026-01-01T03:15:00.000Z');
     s.clock.set('2026-01-01T03:14:59Z');
-    expect(s.due.runIfDue(post)).toBe(false);
+    expect(await s.due.runIfDue(post)).toBe(false);
     s.clock.set('2026-01-01T03:15:00Z');
-    expect(s.due.runIfDue(post)).toBe(true);
-    expect(s.due.runIfDue(post)).toBe(false);
-    expect(s.nextAt()).toBe('2026-01-02T03:15:00.000Z');
+    expect(await s.due.runIfDue(post)).toBe(true);
+    expect(await s.due.runIfDue(post)).toBe(false);
+    expect(await s.nextAt()).toBe('2026-01-02T03:15:00.000Z');
     expect(posts).toEqual(['2026-01-01T03:15:00.000Z']);
   });
 
-  it('moves with the clocks across a DST change', () => {
+  it('moves with the clocks across a DST change', async () => {
     // 09:00 Berlin: 08:00Z in winter, 07:00Z from 2026-03-29.
-    const s = schedule('0 9 * * *', 'Europe/Berlin', '2026-03-28T12:00:00Z');
-    s.due.runIfDue(() => undefined);
-    expect(s.nextAt()).toBe('2026-03-29T07:00:00.000Z');
+    const s = await schedule('0 9 * * *', 'Europe/Berlin', '2026-03-28T12:00:00Z');
+    await s.due.runIfDue(() => undefined);
+    expect(await s.nextAt()).toBe('2026-03-29T07:00:00.000Z');
     s.clock.set('2026-03-29T07:00:00Z');
-    expect(s.due.runIfDue(() => undefined)).toBe(true);
-    expect(s.nextAt()).toBe('2026-03-30T07:00:00.000Z');
+    expect(await s.due.runIfDue(() => undefined)).toBe(true);
+    expect(await s.nextAt()).toBe('2026-03-30T07:00:00.000Z');
   });
 });

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FatalError } from '../../src/errors.js';
-import { MIGRATIONS_DIR } from '../../src/paths.js';
-import { openDatabase, type DB } from '../../src/store/database.js';
+import { migrationsDir } from '../../src/paths.js';
+import { openSqlite, type SqliteSql } from '../../src/store/sqlite.js';
 import { migrate, readMigrations } from '../../src/store/migrate.js';
-import { thrownBy } from '../helpers/thrown.js';
+import { rejectedBy } from '../helpers/thrown.js';
 
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 
@@ -19,25 +19,25 @@ const C = 'CREATE TABLE c (x TEXT);\n';
 let root: string;
 let migDir: string;
 let dbPath: string;
-const open: DB[] = [];
+const open: SqliteSql[] = [];
 
-function db(): DB {
-  const d = openDatabase(dbPath);
+function db(): SqliteSql {
+  const d = openSqlite(dbPath);
   open.push(d);
   return d;
 }
-function close(d: DB) {
-  d.close();
+function close(d: SqliteSql) {
+  d.raw.close();
   open.splice(open.indexOf(d), 1);
 }
 function writeMigration(name: string, sql: string) {
   writeFileSync(join(migDir, name), sql);
 }
-function tables(d: DB): string[] {
-  return (d.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
+function tables(d: SqliteSql): string[] {
+  return (d.raw.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
 }
-function recorded(d: DB): { name: string; checksum: string }[] {
-  return d.prepare('SELECT name, checksum FROM schema_migrations ORDER BY name').all() as { name: string; checksum: string }[];
+function recorded(d: SqliteSql): { name: string; checksum: string }[] {
+  return d.raw.prepare('SELECT name, checksum FROM schema_migrations ORDER BY name').all() as { name: string; checksum: string }[];
 }
 /** sha256 of the database file and of its -wal and -shm files (null when absent). */
 function fileHashes(): Record<string, string | null> {
@@ -48,7 +48,7 @@ function fileHashes(): Record<string, string | null> {
   }
   return out;
 }
-const fatalOf = (f: () => unknown) => thrownBy(FatalError, f);
+const fatalOf = (p: Promise<unknown>) => rejectedBy(FatalError, p);
 
 beforeEach(() => {
   root = mkdtempSync(join(tmpdir(), 'opsbridge-migrate-'));
@@ -57,7 +57,7 @@ beforeEach(() => {
   dbPath = join(root, 'data', 'test.db');
 });
 afterEach(() => {
-  for (const d of open.splice(0)) if (d.open) d.close();
+  for (const d of open.splice(0)) if (d.raw.open) d.raw.close();
   rmSync(root, { recursive: true, force: true });
 });
 
@@ -79,63 +79,63 @@ describe('readMigrations', () => {
 });
 
 describe('migrate', () => {
-  it('applies pending migrations in order and records each with its checksum', () => {
+  it('applies pending migrations in order and records each with its checksum', async () => {
     writeMigration('0002_b.sql', B);
     writeMigration('0001_a.sql', A);
     const d = db();
-    const result = migrate(d, readMigrations(migDir));
+    const result = await migrate(d, readMigrations(migDir));
     expect(result).toEqual({ applied: ['0001_a.sql', '0002_b.sql'], alreadyApplied: 0 });
     expect(tables(d)).toEqual(['a', 'b', 'schema_migrations']);
     expect(recorded(d)).toEqual([
       { name: '0001_a.sql', checksum: sha256(A) },
       { name: '0002_b.sql', checksum: sha256(B) },
     ]);
-    expect(d.prepare('SELECT v FROM a').pluck().all()).toEqual(['from 0002']);
-    const at = d.prepare('SELECT applied_at FROM schema_migrations').pluck().all() as string[];
+    expect(d.raw.prepare('SELECT v FROM a').pluck().all()).toEqual(['from 0002']);
+    const at = d.raw.prepare('SELECT applied_at FROM schema_migrations').pluck().all() as string[];
     for (const t of at) expect(Number.isNaN(Date.parse(t))).toBe(false);
   });
 
-  it('a second run applies nothing and changes nothing', () => {
+  it('a second run applies nothing and changes nothing', async () => {
     writeMigration('0001_a.sql', A);
     writeMigration('0002_b.sql', B);
     const d = db();
-    migrate(d, readMigrations(migDir));
+    await migrate(d, readMigrations(migDir));
     const before = recorded(d);
-    expect(migrate(d, readMigrations(migDir))).toEqual({ applied: [], alreadyApplied: 2 });
+    expect(await migrate(d, readMigrations(migDir))).toEqual({ applied: [], alreadyApplied: 2 });
     expect(recorded(d)).toEqual(before);
     // 0002's INSERT did not run twice.
-    expect(d.prepare('SELECT count(*) FROM a').pluck().get()).toBe(1);
+    expect(d.raw.prepare('SELECT count(*) FROM a').pluck().get()).toBe(1);
   });
 
-  it('a run after closing and reopening the file applies only the new migration', () => {
+  it('a run after closing and reopening the file applies only the new migration', async () => {
     writeMigration('0001_a.sql', A);
     const d1 = db();
-    migrate(d1, readMigrations(migDir));
+    await migrate(d1, readMigrations(migDir));
     close(d1);
     writeMigration('0002_b.sql', B);
     const d2 = db();
-    expect(migrate(d2, readMigrations(migDir))).toEqual({ applied: ['0002_b.sql'], alreadyApplied: 1 });
+    expect(await migrate(d2, readMigrations(migDir))).toEqual({ applied: ['0002_b.sql'], alreadyApplied: 1 });
     expect(recorded(d2).map((r) => r.name)).toEqual(['0001_a.sql', '0002_b.sql']);
   });
 
-  it('an empty list of migrations on a fresh database does nothing', () => {
+  it('an empty list of migrations on a fresh database does nothing', async () => {
     const d = db();
-    expect(migrate(d, [])).toEqual({ applied: [], alreadyApplied: 0 });
+    expect(await migrate(d, [])).toEqual({ applied: [], alreadyApplied: 0 });
     expect(tables(d)).toEqual([]);
   });
 
-  it('a migration edited after it was applied is a FatalError naming the file; nothing pending is applied', () => {
+  it('a migration edited after it was applied is a FatalError naming the file; nothing pending is applied', async () => {
     writeMigration('0001_a.sql', A);
     writeMigration('0002_b.sql', B);
     const d1 = db();
-    migrate(d1, readMigrations(migDir));
+    await migrate(d1, readMigrations(migDir));
     close(d1);
     const before = fileHashes();
 
     writeMigration('0002_b.sql', B + '-- a harmless-looking comment\n');
     writeMigration('0003_c.sql', C);
     const d2 = db();
-    const err = fatalOf(() => migrate(d2, readMigrations(migDir)));
+    const err = await fatalOf(migrate(d2, readMigrations(migDir)));
     expect(err.message).toContain('0002_b.sql');
     expect(err.message).toMatch(/edited/);
     expect(err.message).not.toContain('0001_a.sql');
@@ -146,13 +146,13 @@ describe('migrate', () => {
     expect(fileHashes()).toEqual(before);
   });
 
-  it('a database with a migration this code does not know is a FatalError, and its files are left byte for byte', () => {
+  it('a database with a migration this code does not know is a FatalError, and its files are left byte for byte', async () => {
     writeMigration('0001_a.sql', A);
     writeMigration('0002_b.sql', B);
     const d1 = db();
-    migrate(d1, readMigrations(migDir));
-    d1.prepare("INSERT INTO a (v) VALUES ('data')").run();
-    d1.pragma('wal_checkpoint(TRUNCATE)');
+    await migrate(d1, readMigrations(migDir));
+    d1.raw.prepare("INSERT INTO a (v) VALUES ('data')").run();
+    d1.raw.pragma('wal_checkpoint(TRUNCATE)');
     close(d1);
     const before = fileHashes();
     expect(before.db).not.toBeNull();
@@ -161,7 +161,7 @@ describe('migrate', () => {
     rmSync(join(migDir, '0002_b.sql'));
     writeMigration('0001_z_other.sql', C);
     const d2 = db();
-    const err = fatalOf(() => migrate(d2, readMigrations(migDir)));
+    const err = await fatalOf(migrate(d2, readMigrations(migDir)));
     expect(err.message).toContain('0002_b.sql');
     expect(err.message).toMatch(/newer than the code/);
     expect(err.exitCode).not.toBe(0);
@@ -172,24 +172,24 @@ describe('migrate', () => {
     expect(fileHashes()).toEqual(before);
   });
 
-  it('names every unknown migration', () => {
+  it('names every unknown migration', async () => {
     writeMigration('0001_a.sql', A);
     writeMigration('0002_b.sql', B);
     writeMigration('0003_c.sql', C);
     const d = db();
-    migrate(d, readMigrations(migDir));
-    const err = fatalOf(() => migrate(d, readMigrations(migDir).slice(0, 1)));
+    await migrate(d, readMigrations(migDir));
+    const err = await fatalOf(migrate(d, readMigrations(migDir).slice(0, 1)));
     expect(err.message).toContain('0002_b.sql');
     expect(err.message).toContain('0003_c.sql');
   });
 
-  it('a failing migration rolls back every pending one in the batch (fresh database)', () => {
+  it('a failing migration rolls back every pending one in the batch (fresh database)', async () => {
     writeMigration('0001_a.sql', A);
     writeMigration('0002_b.sql', B);
     // The first statement succeeds, the second fails: the whole batch must go.
     writeMigration('0003_broken.sql', 'CREATE TABLE c (x TEXT);\nINSERT INTO no_such_table VALUES (1);\n');
     const d = db();
-    const err = fatalOf(() => migrate(d, readMigrations(migDir)));
+    const err = await fatalOf(migrate(d, readMigrations(migDir)));
     expect(err.message).toContain('0003_broken.sql');
     expect(err.message).toMatch(/no_such_table/);
     expect(tables(d)).toEqual([]);
@@ -199,56 +199,61 @@ describe('migrate', () => {
     expect(tables(d2)).toEqual([]);
   });
 
-  it('a failing migration rolls back the pending batch but keeps migrations applied earlier', () => {
+  it('a failing migration rolls back the pending batch but keeps migrations applied earlier', async () => {
     writeMigration('0001_a.sql', A);
     const d = db();
-    migrate(d, readMigrations(migDir));
+    await migrate(d, readMigrations(migDir));
     writeMigration('0002_b.sql', B);
     writeMigration('0003_broken.sql', 'CREATE TABLE c (x TEXT);\nCREATE TABLE c (x TEXT);\n');
-    const err = fatalOf(() => migrate(d, readMigrations(migDir)));
+    const err = await fatalOf(migrate(d, readMigrations(migDir)));
     expect(err.message).toContain('0003_broken.sql');
     expect(tables(d)).toEqual(['a', 'schema_migrations']);
     expect(recorded(d).map((r) => r.name)).toEqual(['0001_a.sql']);
     // 0002's INSERT was rolled back with it.
-    expect(d.prepare('SELECT count(*) FROM a').pluck().get()).toBe(0);
+    expect(d.raw.prepare('SELECT count(*) FROM a').pluck().get()).toBe(0);
     // Fixing the file lets the next run apply both.
     writeMigration('0003_broken.sql', C);
-    expect(migrate(d, readMigrations(migDir))).toEqual({ applied: ['0002_b.sql', '0003_broken.sql'], alreadyApplied: 1 });
+    expect(await migrate(d, readMigrations(migDir))).toEqual({ applied: ['0002_b.sql', '0003_broken.sql'], alreadyApplied: 1 });
     expect(tables(d)).toEqual(['a', 'b', 'c', 'schema_migrations']);
   });
 });
 
 describe('the real migrations directory', () => {
-  it('applies cleanly to a fresh database and creates the inventory and outbox tables', () => {
-    const ms = readMigrations(MIGRATIONS_DIR);
+  it('applies cleanly to a fresh database and creates the inventory and outbox tables', async () => {
+    const ms = readMigrations(migrationsDir('sqlite'));
     expect(ms.length).toBeGreaterThan(0);
     const d = db();
-    const result = migrate(d, ms);
+    const result = await migrate(d, ms);
     expect(result.applied).toEqual(ms.map((m) => m.name));
     const t = tables(d);
     for (const name of ['servers', 'server_ips', 'server_status_history', 'outbox', 'schema_migrations']) {
       expect(t).toContain(name);
     }
     // Roles and tags live either in their own tables or as columns of servers.
-    const serverColumns = (d.pragma('table_info(servers)') as { name: string }[]).map((c) => c.name);
+    const serverColumns = (d.raw.pragma('table_info(servers)') as { name: string }[]).map((c) => c.name);
     for (const [table, column] of [['server_roles', 'roles'], ['server_tags', 'tags']] as const) {
       expect(t.includes(table) || serverColumns.includes(column), `${table} table or servers.${column} column`).toBe(true);
     }
     for (const c of ['id', 'name', 'fqdn', 'status', 'cpu', 'memory_gb', 'notes', 'created_at', 'updated_at']) expect(serverColumns).toContain(c);
-    expect(d.pragma('foreign_key_check')).toEqual([]);
-    expect(d.pragma('integrity_check', { simple: true })).toBe('ok');
-    expect(migrate(d, ms)).toEqual({ applied: [], alreadyApplied: ms.length });
+    expect(d.raw.pragma('foreign_key_check')).toEqual([]);
+    expect(d.raw.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(await migrate(d, ms)).toEqual({ applied: [], alreadyApplied: ms.length });
   });
 
   it('every migration file name follows NNNN_name.sql and is unique by number', () => {
-    const ms = readMigrations(MIGRATIONS_DIR);
+    const ms = readMigrations(migrationsDir('sqlite'));
     const numbers = ms.map((m) => m.name.slice(0, 4));
     expect(new Set(numbers).size).toBe(numbers.length);
   });
 
-  it('opens databases in WAL mode with foreign keys on', () => {
+  it('PostgreSQL has the same migrations, name for name: one schema in two dialects', () => {
+    const names = (engine: 'sqlite' | 'postgres') => readMigrations(migrationsDir(engine)).map((m) => m.name);
+    expect(names('postgres')).toEqual(names('sqlite'));
+  });
+
+  it('opens databases in WAL mode with foreign keys on', async () => {
     const d = db();
-    expect(d.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(d.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(d.raw.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(d.raw.pragma('foreign_keys', { simple: true })).toBe(1);
   });
 });

@@ -5,9 +5,10 @@ import { compilePattern, patternError, subjectValue, type Subject } from '../../
 import { Routes, type RouteRule } from '../../src/domain/routing/routes.js';
 import { InputError } from '../../src/errors.js';
 import { Router, type Handler } from '../../src/http/router.js';
-import { MIGRATIONS_DIR } from '../../src/paths.js';
-import { openDatabase, type DB } from '../../src/store/database.js';
+import { migrationsDir } from '../../src/paths.js';
 import { migrate, readMigrations } from '../../src/store/migrate.js';
+import type { Sql } from '../../src/store/sql.js';
+import { openSqlite } from '../../src/store/sqlite.js';
 import { thrownBy } from '../helpers/thrown.js';
 
 function alertSubject(over: Partial<Subject> = {}): Subject {
@@ -248,20 +249,22 @@ describe('parseMatcher (silences)', () => {
 });
 
 describe('silence matching', () => {
-  let db: DB;
+  let db: Sql;
   let store: SilenceStore;
-  beforeEach(() => {
-    db = openDatabase(':memory:');
-    migrate(db, readMigrations(MIGRATIONS_DIR));
+  beforeEach(async () => {
+    db = openSqlite(':memory:');
+    await migrate(db, readMigrations(migrationsDir('sqlite')));
     store = new SilenceStore(db, fixedClock('2026-11-25T12:00:00Z'));
   });
-  afterEach(() => db.close());
+  afterEach(async () => {
+    await db.close();
+  });
 
   /** Whether a silence made of these words covers the subject. */
-  const covers = (words: string[], s: Subject): boolean => {
-    const sil = store.add(words.map((w) => parseMatcher(w)!), 3_600_000, 'test', null);
-    const hit = store.find(s)?.id === sil.id;
-    store.remove(sil.id, 'test');
+  const covers = async (words: string[], s: Subject): Promise<boolean> => {
+    const sil = await store.add(words.map((w) => parseMatcher(w)!), 3_600_000, 'test', null);
+    const hit = (await store.find(s))?.id === sil.id;
+    await store.remove(sil.id, 'test');
     return hit;
   };
 
@@ -282,15 +285,15 @@ describe('silence matching', () => {
     ['instance=~^db[0-9]+:.*$', 'db12:9100', true],
     // Regex values ignore case, as globs do.
     ['instance=~WEB0.*', 'web01:9100', true],
-  ])('%s on instance=%s → %s', (word, instance, hit) => {
-    expect(covers([word], alertSubject({ labels: { instance } }))).toBe(hit);
+  ])('%s on instance=%s → %s', async (word, instance, hit) => {
+    expect(await covers([word], alertSubject({ labels: { instance } }))).toBe(hit);
   });
 
-  it('fixed keys in any case match the subject; a label name in another case does not', () => {
-    expect(covers(['Host=web01', 'AlertName=DiskFull', 'SEVERITY=critical', 'Source=alertmanager'], alertSubject())).toBe(true);
-    expect(covers(['Host=web02'], alertSubject())).toBe(false);
-    expect(covers(['Team=ops'], alertSubject())).toBe(false);
-    expect(covers(['team=ops'], alertSubject())).toBe(true);
+  it('fixed keys in any case match the subject; a label name in another case does not', async () => {
+    expect(await covers(['Host=web01', 'AlertName=DiskFull', 'SEVERITY=critical', 'Source=alertmanager'], alertSubject())).toBe(true);
+    expect(await covers(['Host=web02'], alertSubject())).toBe(false);
+    expect(await covers(['Team=ops'], alertSubject())).toBe(false);
+    expect(await covers(['team=ops'], alertSubject())).toBe(true);
   });
 });
 

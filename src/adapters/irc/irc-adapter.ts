@@ -30,6 +30,12 @@ export interface IrcAdapterOptions {
   log: Logger;
   /** Told the bot's current nick, so `nick: command` addresses it. */
   onNick?: (nick: string) => void;
+  /**
+   * Asked before each queued line goes on the wire; while false, lines stay
+   * queued (and fail when the adapter stops). A redundant pair's leader
+   * says false once its lease may have run out.
+   */
+  mayWrite?: () => boolean;
 }
 
 const REGAIN_NICK_MS = 30_000;
@@ -64,6 +70,7 @@ export class IrcAdapter implements ChatAdapter, IrcSession {
   account: string | null = null;
   writingFromQueue = false;
   readonly onNick: ((nick: string) => void) | undefined;
+  private readonly mayWrite: () => boolean;
   onMessage: (msg: InboundMessage) => void = () => {};
   private stopping = false;
   private attempt = 0;
@@ -77,6 +84,7 @@ export class IrcAdapter implements ChatAdapter, IrcSession {
     this.settings = opts.settings;
     this.clock = opts.clock;
     this.onNick = opts.onNick;
+    this.mayWrite = opts.mayWrite ?? (() => true);
     this.currentNick = this.settings.nick;
     // Read once: a file gone at reconnect time must not kill the process.
     if (this.settings.tls && this.settings.caFile) {
@@ -238,8 +246,17 @@ export class IrcAdapter implements ChatAdapter, IrcSession {
       client.raw('PRIVMSG', this.settings.nickserv, `IDENTIFY ${this.settings.sasl.account} ${this.settings.sasl.password}`);
     }
     const echo = client.network.cap.isEnabled('echo-message');
-    this.queue.setWriter((line, confirmed) => {
+    const writer = (line: string, confirmed: (err?: Error | null) => void): boolean => {
       if (!client.connection.connected) return false;
+      if (!this.mayWrite()) {
+        // Held, not lost: try the queue again shortly, on this same connection.
+        const t = setTimeout(() => {
+          this.timers.delete(t);
+          if (this.client === client && client.connection.connected) this.queue.setWriter(writer);
+        }, 500);
+        this.timers.add(t);
+        return false;
+      }
       this.writingFromQueue = true;
       try {
         const privmsg = /^PRIVMSG (\S+) :(.*)$/s.exec(line);
@@ -253,9 +270,17 @@ export class IrcAdapter implements ChatAdapter, IrcSession {
         this.writingFromQueue = false;
       }
       return true;
-    });
+    };
+    this.queue.setWriter(writer);
     joinMissing(this);
-    if (nick !== this.settings.nick) regainNick(this);
+    if (nick !== this.settings.nick) {
+      // Our nick is held: often our own earlier connection (a lost host, a
+      // failover) that the server has not timed out yet. With an account,
+      // services end that session (GHOST works on Atheme and Anope); the
+      // QUIT that follows makes us take the nick back (events/nick.ts).
+      if (this.settings.sasl) client.raw('PRIVMSG', this.settings.nickserv, `GHOST ${this.settings.nick}`);
+      regainNick(this);
+    }
   }
 
   onClose(client: Client, err?: Error): void {

@@ -40,6 +40,8 @@ export interface SlackAdapterOptions {
   log: Logger;
   /** Names (IRC accounts, nicks, people's names) known to be a Slack user: for mentions across a bridge. */
   people?: ReadonlyMap<string, string>;
+  /** Asked before each post; false makes send() fail, so the message stays in the outbox. */
+  mayWrite?: () => boolean;
 }
 
 /** A Slack message event, as far as this adapter reads it. */
@@ -194,6 +196,7 @@ export class SlackAdapter implements ChatAdapter {
   }
 
   async send(msg: OutboundMessage): Promise<void> {
+    if (this.opts.mayWrite && !this.opts.mayWrite()) throw new Error('not sending: this node may no longer lead');
     try {
       await this.post(msg);
     } catch (err) {

@@ -1,6 +1,6 @@
 import type { Clock } from '../../clock.js';
 import { InputError } from '../../errors.js';
-import type { DB } from '../../store/database.js';
+import type { Sql } from '../../store/sql.js';
 import { compilePattern, patternError, subjectValue, type Subject } from '../routing/pattern.js';
 
 /**
@@ -55,52 +55,58 @@ function matches(ms: Matcher[], s: Subject): boolean {
   });
 }
 
+const INSERT = 'INSERT INTO silences (matchers, starts_at, ends_at, created_by, reason) VALUES (?, ?, ?, ?, ?)';
+const ACTIVE = 'SELECT * FROM silences WHERE removed_at IS NULL AND starts_at <= ? AND ends_at > ? ORDER BY id';
+const BY_ID = 'SELECT * FROM silences WHERE id = ?';
+const REMOVE = 'UPDATE silences SET removed_at = ?, removed_by = ? WHERE id = ? AND removed_at IS NULL';
+
 export class SilenceStore {
-  private readonly q;
   /** Active silences, re-read when one is added or removed or one ends. */
   private cache: { silences: Silence[]; until: number } | undefined;
+  /** Bumped when the cache is dropped: a read that was under way then must not refill it. */
+  private generation = 0;
 
-  constructor(db: DB, private readonly clock: Clock) {
-    this.q = {
-      insert: db.prepare('INSERT INTO silences (matchers, starts_at, ends_at, created_by, reason) VALUES (?, ?, ?, ?, ?)'),
-      active: db.prepare('SELECT * FROM silences WHERE removed_at IS NULL AND starts_at <= ? AND ends_at > ? ORDER BY id'),
-      byId: db.prepare('SELECT * FROM silences WHERE id = ?'),
-      remove: db.prepare('UPDATE silences SET removed_at = ?, removed_by = ? WHERE id = ? AND removed_at IS NULL'),
-    };
-  }
+  constructor(private readonly db: Sql, private readonly clock: Clock) {}
 
-  add(matchers: Matcher[], durationMs: number, actor: string, reason: string | null): Silence {
+  async add(matchers: Matcher[], durationMs: number, actor: string, reason: string | null): Promise<Silence> {
     const now = this.clock.now();
     const ends = new Date(now.getTime() + durationMs);
-    const id = Number(this.q.insert.run(JSON.stringify(matchers), now.toISOString(), ends.toISOString(), actor, reason).lastInsertRowid);
-    this.cache = undefined;
-    return this.get(id)!;
+    const id = await this.db.insert(INSERT, [JSON.stringify(matchers), now.toISOString(), ends.toISOString(), actor, reason]);
+    this.forget();
+    return (await this.get(id))!;
   }
 
-  get(id: number): Silence | null {
-    const r = this.q.byId.get(id) as Row | undefined;
+  async get(id: number): Promise<Silence | null> {
+    const r = await this.db.get<Row>(BY_ID, [id]);
     return r ? decode(r) : null;
   }
 
   /** Ends a silence now; false when it was already removed or unknown. */
-  remove(id: number, actor: string): boolean {
-    this.cache = undefined;
-    return this.q.remove.run(this.clock.now().toISOString(), actor, id).changes > 0;
+  async remove(id: number, actor: string): Promise<boolean> {
+    const { changes } = await this.db.run(REMOVE, [this.clock.now().toISOString(), actor, id]);
+    this.forget();
+    return changes > 0;
   }
 
-  active(): Silence[] {
+  private forget(): void {
+    this.cache = undefined;
+    this.generation++;
+  }
+
+  async active(): Promise<Silence[]> {
     const now = this.clock.now();
     if (this.cache && now.getTime() < this.cache.until) return this.cache.silences;
     const iso = now.toISOString();
-    const silences = (this.q.active.all(iso, iso) as Row[]).map(decode);
+    const generation = this.generation;
+    const silences = (await this.db.all<Row>(ACTIVE, [iso, iso])).map(decode);
     const until = Math.min(now.getTime() + 10_000, ...silences.map((s) => Date.parse(s.ends_at)));
-    this.cache = { silences, until };
+    if (generation === this.generation) this.cache = { silences, until };
     return silences;
   }
 
   /** The first active silence that covers the subject. */
-  find(s: Subject): Silence | undefined {
-    return this.active().find((sil) => matches(sil.matchers, s));
+  async find(s: Subject): Promise<Silence | undefined> {
+    return (await this.active()).find((sil) => matches(sil.matchers, s));
   }
 }
 

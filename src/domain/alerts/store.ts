@@ -1,5 +1,5 @@
 import type { Clock } from '../../clock.js';
-import type { DB } from '../../store/database.js';
+import type { Sql } from '../../store/sql.js';
 import { labelsFingerprint } from './fingerprint.js';
 import { severityRank, type Alert, type AlertEvent, type AlertInput, type AlertStatus } from './model.js';
 
@@ -34,40 +34,48 @@ export interface AlertQuery {
 const COLUMNS = `id, fingerprint, source, name, severity, status, host, server_id, summary, text, labels, url, started_at, resolved_at,
   first_seen_at, last_seen_at, count, last_notified_at, acked_at, acked_by, ack_note, suppressed`;
 
-/** The alerts table and each alert's history. Synchronous: callers wrap what must commit together in one transaction. */
+const BY_FINGERPRINT = `SELECT ${COLUMNS} FROM alerts WHERE source = ? AND fingerprint = ?`;
+/**
+ * PostgreSQL runs group commits side by side, each on its connection: the
+ * row is locked as it is read, so a second notification of the same alert
+ * waits for the first to commit and sees what it did (else both could post
+ * it). SQLite has one writer at a time and no FOR UPDATE.
+ */
+const BY_FINGERPRINT_FOR_UPDATE = `${BY_FINGERPRINT} FOR UPDATE`;
+const BY_ID = `SELECT ${COLUMNS} FROM alerts WHERE id = ?`;
+const INSERT = `INSERT INTO alerts (fingerprint, source, name, severity, status, host, server_id, summary, text, labels, url,
+  started_at, resolved_at, first_seen_at, last_seen_at, suppressed)
+  VALUES (@fingerprint, @source, @name, @severity, @status, @host, @server_id, @summary, @text, @labels, @url,
+  @started_at, @resolved_at, @now, @now, @suppressed)
+  ON CONFLICT (source, fingerprint) DO NOTHING RETURNING id`;
+const REOPEN = `UPDATE alerts SET status = 'firing', name = @name, severity = @severity, host = @host, server_id = @server_id,
+  summary = @summary, text = @text, labels = @labels, url = @url, started_at = @started_at, resolved_at = NULL, last_seen_at = @now,
+  count = 1, last_notified_at = NULL, acked_at = NULL, acked_by = NULL, ack_note = NULL, suppressed = @suppressed WHERE id = @id`;
+const TOUCH = `UPDATE alerts SET last_seen_at = @now, count = count + 1, severity = @severity, summary = @summary, text = @text,
+  labels = @labels, url = @url, suppressed = @suppressed WHERE id = @id`;
+const RESOLVE = `UPDATE alerts SET status = 'resolved', resolved_at = @resolved_at, last_seen_at = @now, count = count + 1 WHERE id = @id`;
+const NOTIFIED = 'UPDATE alerts SET last_notified_at = ? WHERE id = ?';
+const ACK = 'UPDATE alerts SET acked_at = ?, acked_by = ?, ack_note = ? WHERE id = ?';
+const QUIET = 'UPDATE alerts SET suppressed = ? WHERE id = ?';
+const HELD_FOR_MAINTENANCE = `SELECT ${COLUMNS} FROM alerts WHERE status = 'firing' AND suppressed = 'maintenance' AND server_id = ?`;
+const SILENCED_FIRING = `SELECT ${COLUMNS} FROM alerts WHERE status = 'firing' AND suppressed LIKE 'silence:%'`;
+const EVENT = 'INSERT INTO alert_events (alert_id, at, kind, actor, detail) VALUES (?, ?, ?, ?, ?)';
+const EVENTS = 'SELECT id, at, kind, actor, detail FROM alert_events WHERE alert_id = ? ORDER BY id DESC LIMIT ?';
+const DUE_REPEATS = `SELECT ${COLUMNS} FROM alerts WHERE status = 'firing' AND severity = 'critical' AND acked_at IS NULL
+  AND suppressed IS NULL AND last_notified_at IS NOT NULL AND last_notified_at <= ? ORDER BY id LIMIT 500`;
+const FIRING_FOR_SERVER = `SELECT ${COLUMNS} FROM alerts WHERE server_id = ? AND status = 'firing' ORDER BY id DESC LIMIT ?`;
+const SUPPRESSED_SINCE = `SELECT ${COLUMNS} FROM alerts WHERE server_id = ? AND suppressed = 'maintenance' AND last_seen_at >= ? ORDER BY id`;
+
+/**
+ * The alerts table and each alert's history. Every SQL text is a constant
+ * (the store caches a prepared statement per text), and nothing here opens a
+ * transaction: callers wrap what must commit together in one.
+ */
 export class AlertStore {
-  private readonly q;
+  constructor(private readonly db: Sql, private readonly clock: Clock) {}
 
-  constructor(private readonly db: DB, private readonly clock: Clock) {
-    this.q = {
-      byFingerprint: db.prepare(`SELECT ${COLUMNS} FROM alerts WHERE source = ? AND fingerprint = ?`),
-      byId: db.prepare(`SELECT ${COLUMNS} FROM alerts WHERE id = ?`),
-      insert: db.prepare(`INSERT INTO alerts (fingerprint, source, name, severity, status, host, server_id, summary, text, labels, url,
-        started_at, resolved_at, first_seen_at, last_seen_at, suppressed)
-        VALUES (@fingerprint, @source, @name, @severity, @status, @host, @server_id, @summary, @text, @labels, @url,
-        @started_at, @resolved_at, @now, @now, @suppressed)`),
-      reopen: db.prepare(`UPDATE alerts SET status = 'firing', name = @name, severity = @severity, host = @host, server_id = @server_id,
-        summary = @summary, text = @text, labels = @labels, url = @url, started_at = @started_at, resolved_at = NULL, last_seen_at = @now,
-        count = 1, last_notified_at = NULL, acked_at = NULL, acked_by = NULL, ack_note = NULL, suppressed = @suppressed WHERE id = @id`),
-      touch: db.prepare(`UPDATE alerts SET last_seen_at = @now, count = count + 1, severity = @severity, summary = @summary, text = @text,
-        labels = @labels, url = @url, suppressed = @suppressed WHERE id = @id`),
-      resolve: db.prepare(`UPDATE alerts SET status = 'resolved', resolved_at = @resolved_at, last_seen_at = @now, count = count + 1 WHERE id = @id`),
-      notified: db.prepare('UPDATE alerts SET last_notified_at = ? WHERE id = ?'),
-      ack: db.prepare('UPDATE alerts SET acked_at = ?, acked_by = ?, ack_note = ? WHERE id = ?'),
-      quiet: db.prepare('UPDATE alerts SET suppressed = ? WHERE id = ?'),
-      quietFiringForServer: db.prepare(`SELECT ${COLUMNS} FROM alerts WHERE status = 'firing' AND suppressed = 'maintenance' AND server_id = ?`),
-      silencedFiring: db.prepare(`SELECT ${COLUMNS} FROM alerts WHERE status = 'firing' AND suppressed LIKE 'silence:%'`),
-      event: db.prepare('INSERT INTO alert_events (alert_id, at, kind, actor, detail) VALUES (?, ?, ?, ?, ?)'),
-      events: db.prepare('SELECT id, at, kind, actor, detail FROM alert_events WHERE alert_id = ? ORDER BY id DESC LIMIT ?'),
-      dueRepeats: db.prepare(`SELECT ${COLUMNS} FROM alerts WHERE status = 'firing' AND severity = 'critical' AND acked_at IS NULL
-        AND suppressed IS NULL AND last_notified_at IS NOT NULL AND last_notified_at <= ? ORDER BY id LIMIT 500`),
-      firingForServer: db.prepare(`SELECT ${COLUMNS} FROM alerts WHERE server_id = ? AND status = 'firing' ORDER BY id DESC LIMIT ?`),
-      suppressedSince: db.prepare(`SELECT ${COLUMNS} FROM alerts WHERE server_id = ? AND suppressed = 'maintenance' AND last_seen_at >= ? ORDER BY id`),
-    };
-  }
-
-  get(id: number): Alert | null {
-    const r = this.q.byId.get(id) as Row | undefined;
+  async get(id: number): Promise<Alert | null> {
+    const r = await this.db.get<Row>(BY_ID, [id]);
     return r ? decode(r) : null;
   }
 
@@ -75,10 +83,11 @@ export class AlertStore {
    * Applies one notification. `quiet` says why it must not be posted
    * (maintenance, a silence); it is stored on the alert either way.
    */
-  record(input: AlertInput, match: { serverId: number | null; host: string | null }, dedupMs: number, quiet: string | null): { alert: Alert; outcome: Outcome } {
+  async record(input: AlertInput, match: { serverId: number | null; host: string | null }, dedupMs: number, quiet: string | null): Promise<{ alert: Alert; outcome: Outcome }> {
     const now = this.clock.now().toISOString();
     const fingerprint = input.fingerprint ?? labelsFingerprint(input.source, { ...input.labels, ...(!input.labels.alertname && { alertname: input.name }) });
-    const existing = this.q.byFingerprint.get(input.source, fingerprint) as Row | undefined;
+    const byFingerprint = this.db.engine === 'postgres' ? BY_FINGERPRINT_FOR_UPDATE : BY_FINGERPRINT;
+    let existing = await this.db.get<Row>(byFingerprint, [input.source, fingerprint]);
     const fields = {
       source: input.source,
       name: input.name,
@@ -97,104 +106,110 @@ export class AlertStore {
     if (!existing) {
       const resolved = input.status === 'resolved';
       const row = { ...fields, fingerprint, status: input.status, started_at: startedAt, resolved_at: resolved ? (input.endsAt ?? this.clock.now()).toISOString() : null };
-      const id = Number(this.q.insert.run(row).lastInsertRowid);
-      // The first 'firing' is the row itself (first_seen_at): one write fewer per new alert.
-      if (resolved) this.addEvent(id, 'resolved', null, null);
-      if (!resolved && quiet) this.addEvent(id, quiet === 'maintenance' ? 'suppressed' : 'silenced', null, quiet);
-      // Built from what was written rather than read back: a storm is mostly new alerts.
-      const alert: Alert = {
-        id, fingerprint, source: row.source, name: row.name, severity: input.severity, status: input.status, host: row.host, server_id: row.server_id,
-        summary: row.summary, text: row.text, labels: input.labels, url: row.url, started_at: row.started_at, resolved_at: row.resolved_at,
-        first_seen_at: now, last_seen_at: now, count: 1, last_notified_at: null, acked_at: null, acked_by: null, ack_note: null, suppressed: quiet,
-      };
-      return { alert, outcome: resolved ? 'stale' : 'opened' };
+      const id = await this.db.value<number>(INSERT, row);
+      if (id !== undefined) {
+        // The first 'firing' is the row itself (first_seen_at): one write fewer per new alert.
+        if (resolved) await this.addEvent(id, 'resolved', null, null);
+        if (!resolved && quiet) await this.addEvent(id, quiet === 'maintenance' ? 'suppressed' : 'silenced', null, quiet);
+        // Built from what was written rather than read back: a storm is mostly new alerts.
+        const alert: Alert = {
+          id, fingerprint, source: row.source, name: row.name, severity: input.severity, status: input.status, host: row.host, server_id: row.server_id,
+          summary: row.summary, text: row.text, labels: input.labels, url: row.url, started_at: row.started_at, resolved_at: row.resolved_at,
+          first_seen_at: now, last_seen_at: now, count: 1, last_notified_at: null, acked_at: null, acked_by: null, ack_note: null, suppressed: quiet,
+        };
+        return { alert, outcome: resolved ? 'stale' : 'opened' };
+      }
+      // Another transaction stored it meanwhile (PostgreSQL only; the insert waited for it
+      // to commit): this notification is a repeat of that one.
+      existing = (await this.db.get<Row>(byFingerprint, [input.source, fingerprint]))!;
     }
 
     const id = existing.id;
     if (input.status === 'firing') {
       if (existing.status === 'resolved') {
-        this.q.reopen.run({ ...fields, id, started_at: startedAt });
-        this.addEvent(id, 'firing', null, input.summary);
-        if (quiet) this.addEvent(id, quiet === 'maintenance' ? 'suppressed' : 'silenced', null, quiet);
-        return { alert: this.get(id)!, outcome: 'opened' };
+        await this.db.run(REOPEN, { ...fields, id, started_at: startedAt });
+        await this.addEvent(id, 'firing', null, input.summary);
+        if (quiet) await this.addEvent(id, quiet === 'maintenance' ? 'suppressed' : 'silenced', null, quiet);
+        return { alert: (await this.get(id))!, outcome: 'opened' };
       }
-      this.q.touch.run({ ...fields, id });
-      if (quiet && quiet !== existing.suppressed) this.addEvent(id, quiet === 'maintenance' ? 'suppressed' : 'silenced', null, quiet);
+      await this.db.run(TOUCH, { ...fields, id });
+      if (quiet && quiet !== existing.suppressed) await this.addEvent(id, quiet === 'maintenance' ? 'suppressed' : 'silenced', null, quiet);
       // Never posted (it was quiet until now): this is its first post.
-      if (existing.last_notified_at === null) return { alert: this.get(id)!, outcome: 'opened' };
+      if (existing.last_notified_at === null) return { alert: (await this.get(id))!, outcome: 'opened' };
       // Worse than before: news, whatever the window says.
       if (severityRank(input.severity) < severityRank(existing.severity)) {
-        this.addEvent(id, 'escalated', null, `${existing.severity} → ${input.severity}`);
-        return { alert: this.get(id)!, outcome: 'escalated' };
+        await this.addEvent(id, 'escalated', null, `${existing.severity} → ${input.severity}`);
+        return { alert: (await this.get(id))!, outcome: 'escalated' };
       }
       const withinWindow = Date.parse(now) - Date.parse(existing.last_notified_at) < dedupMs;
-      return { alert: this.get(id)!, outcome: withinWindow ? 'deduplicated' : 'repeat' };
+      return { alert: (await this.get(id))!, outcome: withinWindow ? 'deduplicated' : 'repeat' };
     }
     if (existing.status === 'resolved') {
-      this.q.touch.run({ ...fields, id, severity: existing.severity, suppressed: existing.suppressed });
-      return { alert: this.get(id)!, outcome: 'stale' };
+      await this.db.run(TOUCH, { ...fields, id, severity: existing.severity, suppressed: existing.suppressed });
+      return { alert: (await this.get(id))!, outcome: 'stale' };
     }
-    this.q.resolve.run({ id, now, resolved_at: (input.endsAt ?? this.clock.now()).toISOString() });
-    this.addEvent(id, 'resolved', null, null);
-    return { alert: this.get(id)!, outcome: 'resolved' };
+    await this.db.run(RESOLVE, { id, now, resolved_at: (input.endsAt ?? this.clock.now()).toISOString() });
+    await this.addEvent(id, 'resolved', null, null);
+    return { alert: (await this.get(id))!, outcome: 'resolved' };
   }
 
-  markNotified(id: number): void {
-    this.q.notified.run(this.clock.now().toISOString(), id);
+  async markNotified(id: number): Promise<void> {
+    await this.db.run(NOTIFIED, [this.clock.now().toISOString(), id]);
   }
 
-  ack(id: number, by: { name: string; actor: string }, note: string | null): void {
-    this.q.ack.run(this.clock.now().toISOString(), by.name, note, id);
-    this.addEvent(id, 'acked', by.actor, note);
+  async ack(id: number, by: { name: string; actor: string }, note: string | null): Promise<void> {
+    await this.db.run(ACK, [this.clock.now().toISOString(), by.name, note, id]);
+    await this.addEvent(id, 'acked', by.actor, note);
   }
 
-  setQuiet(id: number, quiet: string | null, actor: string | null): void {
-    this.q.quiet.run(quiet, id);
-    this.addEvent(id, quiet === null ? 'unquieted' : quiet === 'maintenance' ? 'suppressed' : 'silenced', actor, quiet);
+  async setQuiet(id: number, quiet: string | null, actor: string | null): Promise<void> {
+    await this.db.run(QUIET, [quiet, id]);
+    await this.addEvent(id, quiet === null ? 'unquieted' : quiet === 'maintenance' ? 'suppressed' : 'silenced', actor, quiet);
   }
 
   /** Firing alerts still held back for a host's maintenance. */
-  heldForMaintenance(serverId: number): Alert[] {
-    return (this.q.quietFiringForServer.all(serverId) as Row[]).map(decode);
+  async heldForMaintenance(serverId: number): Promise<Alert[]> {
+    return (await this.db.all<Row>(HELD_FOR_MAINTENANCE, [serverId])).map(decode);
   }
 
   /** Firing alerts held back by some silence. */
-  silencedFiring(): Alert[] {
-    return (this.q.silencedFiring.all() as Row[]).map(decode);
+  async silencedFiring(): Promise<Alert[]> {
+    return (await this.db.all<Row>(SILENCED_FIRING)).map(decode);
   }
 
-  addEvent(id: number, kind: string, actor: string | null, detail: string | null): void {
-    this.q.event.run(id, this.clock.now().toISOString(), kind, actor, detail);
+  async addEvent(id: number, kind: string, actor: string | null, detail: string | null): Promise<void> {
+    await this.db.run(EVENT, [id, this.clock.now().toISOString(), kind, actor, detail]);
   }
 
   /** Newest first; the oldest is the alert's first sighting. */
-  events(id: number, limit: number): AlertEvent[] {
-    const events = this.q.events.all(id, limit) as AlertEvent[];
+  async events(id: number, limit: number): Promise<AlertEvent[]> {
+    const events = await this.db.all<AlertEvent>(EVENTS, [id, limit]);
     if (events.length < limit) {
-      const a = this.get(id);
+      const a = await this.get(id);
       if (a) events.push({ id: 0, at: a.first_seen_at, kind: 'first seen', actor: null, detail: a.source });
     }
     return events;
   }
 
   /** Critical alerts nobody acknowledged whose last post is older than `before`. */
-  dueRepeats(before: Date): Alert[] {
-    return (this.q.dueRepeats.all(before.toISOString()) as Row[]).map(decode);
+  async dueRepeats(before: Date): Promise<Alert[]> {
+    return (await this.db.all<Row>(DUE_REPEATS, [before.toISOString()])).map(decode);
   }
 
-  firingForServer(serverId: number, limit: number): Alert[] {
-    return (this.q.firingForServer.all(serverId, limit) as Row[]).map(decode);
+  async firingForServer(serverId: number, limit: number): Promise<Alert[]> {
+    return (await this.db.all<Row>(FIRING_FOR_SERVER, [serverId, limit])).map(decode);
   }
 
   /** Alerts of a host held back for maintenance and seen since `since`. */
-  suppressedSince(serverId: number, since: string): Alert[] {
-    return (this.q.suppressedSince.all(serverId, since) as Row[]).map(decode);
+  async suppressedSince(serverId: number, since: string): Promise<Alert[]> {
+    return (await this.db.all<Row>(SUPPRESSED_SINCE, [serverId, since])).map(decode);
   }
 
   /** Newest first, with the total that matched. */
-  list(query: AlertQuery): { total: number; alerts: Alert[] } {
+  async list(query: AlertQuery): Promise<{ total: number; alerts: Alert[] }> {
     const status = query.status ?? 'firing';
     // Each filter that is set adds its condition and, when it has one, its parameter.
+    // The texts come in a few dozen shapes at most, so each gets its cached statement.
     const filters: Array<[boolean, string, unknown?]> = [
       [status !== 'all', 'status = ?', status],
       [!!query.host, "host LIKE ? ESCAPE '\\'", query.host && globToLike(query.host)],
@@ -208,8 +223,8 @@ export class AlertStore {
     const where = on.map(([, sql]) => sql);
     const params = on.filter((f) => f.length === 3).map(([, , p]) => p);
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const total = this.db.prepare(`SELECT COUNT(*) FROM alerts ${clause}`).pluck().get(...params) as number;
-    const rows = this.db.prepare(`SELECT ${COLUMNS} FROM alerts ${clause} ORDER BY last_seen_at DESC, id DESC LIMIT ? OFFSET ?`).all(...params, query.limit, query.offset ?? 0) as Row[];
+    const total = (await this.db.value<number>(`SELECT COUNT(*) FROM alerts ${clause}`, params))!;
+    const rows = await this.db.all<Row>(`SELECT ${COLUMNS} FROM alerts ${clause} ORDER BY last_seen_at DESC, id DESC LIMIT ? OFFSET ?`, [...params, query.limit, query.offset ?? 0]);
     return { total, alerts: rows.map(decode) };
   }
 }

@@ -1,4 +1,14 @@
-import type { DB } from '../../store/database.js';
+import type { Sql } from '../../store/sql.js';
+
+/**
+ * A NULL would make the whole string NULL: hence the coalesce around every
+ * max. The CASTs make each part text on PostgreSQL too, whose || wants one
+ * text side.
+ */
+const VERSION = `SELECT CAST(coalesce((SELECT max(id) FROM alerts), 0) AS TEXT) || '/' || CAST(coalesce((SELECT max(id) FROM alert_events), 0) AS TEXT) || '/' ||
+  CAST(coalesce((SELECT max(id) FROM server_status_history), 0) AS TEXT) || '/' || CAST((SELECT count(*) FROM servers) AS TEXT) || '/' ||
+  CAST(coalesce((SELECT max(id) FROM maintenance_windows), 0) AS TEXT) || '/' || CAST(coalesce((SELECT max(id) FROM maintenance_updates), 0) AS TEXT) || '/' ||
+  CAST(coalesce((SELECT max(id) FROM ticket_events), 0) AS TEXT)`;
 
 /**
  * A string that changes whenever something the status board shows does:
@@ -8,17 +18,9 @@ import type { DB } from '../../store/database.js';
  * enough to poll every second.
  */
 export class BoardVersion {
-  // A NULL would make the whole string NULL: hence the coalesce around every max.
-  private readonly version;
+  constructor(private readonly db: Sql) {}
 
-  constructor(db: DB) {
-    this.version = db.prepare(`SELECT coalesce((SELECT max(id) FROM alerts), 0) || '/' || coalesce((SELECT max(id) FROM alert_events), 0) || '/' ||
-      coalesce((SELECT max(id) FROM server_status_history), 0) || '/' || (SELECT count(*) FROM servers) || '/' ||
-      coalesce((SELECT max(id) FROM maintenance_windows), 0) || '/' || coalesce((SELECT max(id) FROM maintenance_updates), 0) || '/' ||
-      coalesce((SELECT max(id) FROM ticket_events), 0)`).pluck();
-  }
-
-  current(): string {
-    return String(this.version.get());
+  async current(): Promise<string> {
+    return String(await this.db.value(VERSION));
   }
 }

@@ -1,7 +1,7 @@
 import { bold, code, join, line, link, richText, tone, type Inline } from '../../chat/rich-text.js';
 import type { Clock } from '../../clock.js';
 import type { Outbox } from '../../delivery/outbox.js';
-import type { DB } from '../../store/database.js';
+import type { Sql } from '../../store/sql.js';
 import { oneLine } from '../tickets/format.js';
 import type { TicketService } from '../tickets/service.js';
 import { isBranch, shortRef, ZERO_SHA, type Push, type PushedCommit } from './push.js';
@@ -39,20 +39,22 @@ const LISTED = 3;
 const MANY_REFS = 3;
 
 /**
+ * The dedup of ref updates: the primary key (repo, ref, before, after) lets a
+ * ref update in once. Checked by `changes` in the push's transaction, so two
+ * nodes given the same webhook (PostgreSQL: the second waits on the key until
+ * the first commits) post it once.
+ */
+const RECORD_PUSH = `INSERT INTO git_pushes (repo, ref, before_sha, after_sha, pusher, commits, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+  ON CONFLICT DO NOTHING`;
+
+/**
  * Pushes from the hook or a webhook: link the tickets commits reference,
  * close those a closing keyword names once it reaches the default branch,
  * note rewritten history, and post one line to the repository's channel.
  * A push is one transaction, and the same ref update seen twice is done once.
  */
 export class GitService {
-  private readonly q;
-
-  constructor(private readonly deps: { db: DB; clock: Clock; tickets: TicketService; outbox: Outbox; repos: readonly RepoSettings[]; keywords: ReferenceKeywords }) {
-    this.q = {
-      push: deps.db.prepare(`INSERT INTO git_pushes (repo, ref, before_sha, after_sha, pusher, commits, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT DO NOTHING`),
-    };
-  }
+  constructor(private readonly deps: { db: Sql; clock: Clock; tickets: TicketService; outbox: Outbox; repos: readonly RepoSettings[]; keywords: ReferenceKeywords }) {}
 
   repo(name: string): RepoSettings | undefined {
     return this.deps.repos.find((r) => r.name === name);
@@ -67,28 +69,30 @@ export class GitService {
    * stored, or none. Each gets its line in the repository's channel; a push
    * of many refs at once (`git push --tags`, a mirror) gets one line for all.
    */
-  ingest(pushes: readonly Push[]): PushOutcome[] {
-    return this.deps.db.transaction(() => {
-      const done = pushes.map((raw) => {
+  async ingest(pushes: readonly Push[]): Promise<PushOutcome[]> {
+    return this.deps.db.tx(async () => {
+      const done: { repo: RepoSettings; push: Push; outcome: PushOutcome; line: Inline[] }[] = [];
+      for (const raw of pushes) {
         const repo = this.repo(raw.repo);
         if (!repo) throw new Error(`unknown repository ${raw.repo}`);
         // Names come from commits and forges: one line each in chat, whatever they hold.
         const push = { ...raw, pusher: oneLine(raw.pusher, 100), commits: raw.commits.map((c) => ({ ...c, author: oneLine(c.author, 100) })) };
-        return { repo, push, ...this.ingestOne(repo, push) };
-      });
+        done.push({ repo, push, ...(await this.ingestOne(repo, push)) });
+      }
       const posted = done.filter((d) => !d.outcome.duplicate && d.repo.channel);
       if (posted.length > MANY_REFS) {
-        for (const [channel, group] of groupBy(posted, (d) => d.repo.channel!)) this.deps.outbox.enqueue({ channel, body: richText(line(...manyRefsLine(group))) });
+        for (const [channel, group] of groupBy(posted, (d) => d.repo.channel!)) await this.deps.outbox.enqueue({ channel, body: richText(line(...manyRefsLine(group))) });
       } else {
-        for (const d of posted) this.deps.outbox.enqueue({ channel: d.repo.channel!, body: richText(line(...d.line)) });
+        for (const d of posted) await this.deps.outbox.enqueue({ channel: d.repo.channel!, body: richText(line(...d.line)) });
       }
       return done.map((d) => d.outcome);
-    })();
+    });
   }
 
-  private ingestOne(repo: RepoSettings, push: Push): { outcome: PushOutcome; line: Inline[] } {
+  private async ingestOne(repo: RepoSettings, push: Push): Promise<{ outcome: PushOutcome; line: Inline[] }> {
     const outcome: PushOutcome = { duplicate: false, deleted: push.after === ZERO_SHA, commits: push.commits.length, linked: [], closed: [], noted: [], unknown: [] };
-    const fresh = this.q.push.run(push.repo, push.ref, push.before, push.after, push.pusher, push.totalCommits ?? push.commits.length, this.deps.clock.now().toISOString()).changes === 1;
+    const recorded = await this.deps.db.run(RECORD_PUSH, [push.repo, push.ref, push.before, push.after, push.pusher, push.totalCommits ?? push.commits.length, this.deps.clock.now().toISOString()]);
+    const fresh = recorded.changes === 1;
     if (!fresh) return { outcome: { ...outcome, duplicate: true }, line: [] };
     const { tickets } = this.deps;
     const where = `${repo.name}/${shortRef(push.ref)}`;
@@ -101,7 +105,7 @@ export class GitService {
       const subject = oneLine(c.message.split('\n')[0] ?? '', 120);
       const url = c.url ?? repo.commit_url?.replace('{sha}', c.sha) ?? null;
       for (const r of refs) {
-        const result = tickets.recordCommit(r.ticket, { repo: repo.name, sha: c.sha, author: c.author, subject, url, where }, r.action, r.action === 'close' && onDefault);
+        const result = await tickets.recordCommit(r.ticket, { repo: repo.name, sha: c.sha, author: c.author, subject, url, where }, r.action, r.action === 'close' && onDefault);
         if (result === null) outcome.unknown.push(r.ticket);
         else if (result === 'closed') outcome.closed.push(r.ticket);
         else if (result === 'linked') {
@@ -116,11 +120,11 @@ export class GitService {
     if (removed.length > 0) {
       const deleted = push.after === ZERO_SHA;
       const what = deleted ? `was on ${where}, deleted by ${push.pusher}` : `is no longer on ${where} after a force-push by ${push.pusher}`;
-      outcome.noted = [...new Set(tickets.noteRemoved(repo.name, removed, what, push.pusher))];
+      outcome.noted = [...new Set(await tickets.noteRemoved(repo.name, removed, what, push.pusher))];
     }
     outcome.linked = [...new Set(outcome.linked)].filter((t) => !outcome.closed.includes(t));
     // Closing told the watchers already; a link is one notice per ticket, not one per commit.
-    for (const t of outcome.linked) tickets.notifyCommits(t, push.pusher, where, linkedCommits.get(t)!);
+    for (const t of outcome.linked) await tickets.notifyCommits(t, push.pusher, where, linkedCommits.get(t)!);
     outcome.closed = [...new Set(outcome.closed)];
     outcome.unknown = [...new Set(outcome.unknown)];
     return { outcome, line: pushLine(push, where, outcome, referencing) };

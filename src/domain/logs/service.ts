@@ -3,7 +3,7 @@ import { bold, code, join, line, richText, tone } from '../../chat/rich-text.js'
 import type { Clock } from '../../clock.js';
 import type { Outbox } from '../../delivery/outbox.js';
 import type { Metrics } from '../../metrics.js';
-import type { DB } from '../../store/database.js';
+import type { Sql } from '../../store/sql.js';
 import { validate } from '../../validate.js';
 import { SEVERITY_TONE } from '../alerts/format.js';
 import { severityOf } from '../alerts/model.js';
@@ -46,30 +46,29 @@ export function parseLogLines(items: unknown[]): LogInput[] {
  * Log lines: every line is stored, then posted to the channels its route
  * names (or the tailed file's channels). Bursts are condensed by delivery.
  */
-export class LogService {
-  private readonly insert;
-  private readonly ingestTx;
+const INSERT = 'INSERT INTO log_lines (source, host, level, message, ts, received_at, malformed) VALUES (?, ?, ?, ?, ?, ?, ?)';
 
-  constructor(private readonly d: { db: DB; clock: Clock; outbox: Outbox; routes: Routes; metrics: Metrics }) {
-    this.insert = d.db.prepare('INSERT INTO log_lines (source, host, level, message, ts, received_at, malformed) VALUES (?, ?, ?, ?, ?, ?, ?)');
-    this.ingestTx = d.db.transaction((lines: LogInput[], opts: IngestOptions) => this.store(lines, opts));
-  }
+export class LogService {
+  constructor(private readonly d: { db: Sql; clock: Clock; outbox: Outbox; routes: Routes; metrics: Metrics }) {}
 
   /**
-   * Stores and routes lines in one transaction; `to` overrides routing (a
-   * tailed file names its channels) and `post` can keep a line from being
-   * posted (it is stored all the same). `also` runs inside the same transaction
-   * (a tailer saves its file offset there). Returns the new rows' ids.
+   * Stores and routes lines in one transaction (a savepoint when the caller
+   * has one open: a group commit); `to` overrides routing (a tailed file
+   * names its channels) and `post` can keep a line from being posted (it is
+   * stored all the same). `also` runs inside the same transaction (a tailer
+   * saves its file offset there). Returns the new rows' ids.
    */
-  ingest(lines: LogInput[], opts: IngestOptions = {}): number[] {
-    return this.ingestTx.immediate(lines, opts);
+  ingest(lines: LogInput[], opts: IngestOptions = {}): Promise<number[]> {
+    return this.d.db.tx(() => this.store(lines, opts));
   }
 
-  private store(lines: LogInput[], opts: IngestOptions): number[] {
-    const { clock, outbox, routes, metrics } = this.d;
+  private async store(lines: LogInput[], opts: IngestOptions): Promise<number[]> {
+    const { db, clock, outbox, routes, metrics } = this.d;
     const now = clock.now().toISOString();
-    const ids = lines.map((l) => {
-      const id = Number(this.insert.run(l.source, l.host, l.level, l.message, l.ts?.toISOString() ?? null, now, l.malformed ? 1 : 0).lastInsertRowid);
+    const ids: number[] = [];
+    // One line after the other: the rows' ids and the outbox keep the lines' order.
+    for (const l of lines) {
+      const id = await db.insert(INSERT, [l.source, l.host, l.level, l.message, l.ts?.toISOString() ?? null, now, l.malformed ? 1 : 0]);
       metrics.logLines.inc({ source: l.source });
       const severity = severityOf(l.level) ?? 'info';
       const channels = opts.post && !opts.post(l) ? [] : (opts.to ?? routes.route(logSubject(l)).channels);
@@ -77,12 +76,12 @@ export class LogService {
         line(...join([l.host && code(l.host), tone(SEVERITY_TONE[severity], bold(l.level.toUpperCase())), l.malformed ? tone('muted', '(unparsed)') : '', l.message])),
       );
       for (const channel of channels) {
-        outbox.enqueue({ channel, body, digest: { kind: 'log', host: l.host ?? l.source, level: l.level } });
+        await outbox.enqueue({ channel, body, digest: { kind: 'log', host: l.host ?? l.source, level: l.level } });
         metrics.routed.inc({ channel });
       }
-      return id;
-    });
-    opts.also?.();
+      ids.push(id);
+    }
+    await opts.also?.();
     return ids;
   }
 }
@@ -90,5 +89,6 @@ export class LogService {
 interface IngestOptions {
   to?: readonly string[];
   post?: (l: LogInput) => boolean;
-  also?: () => void;
+  /** More writes for the same transaction; awaits nothing but the store. */
+  also?: () => Promise<void> | void;
 }

@@ -1,173 +1,199 @@
 import type { Clock } from '../../clock.js';
-import type { DB } from '../../store/database.js';
+import type { Sql } from '../../store/sql.js';
 import type { MaintenanceWindow, NewWindow, Schedule, WindowStatus, WindowUpdate } from './model.js';
 
 type WindowRow = Omit<MaintenanceWindow, 'channels'> & { channels: string };
 type ScheduleRow = Omit<Schedule, 'channels'> & { channels: string };
 
-/** The maintenance tables. Synchronous: the service wraps what must commit together. */
-export class MaintenanceStore {
-  private readonly q;
+// RETURNING rather than Sql.insert: an occurrence of a schedule that exists
+// already inserts nothing, and then there is no new id to return.
+const INSERT = `INSERT INTO maintenance_windows (title, targets, status, starts_at, ends_at, owner, channels, schedule_id, created_at)
+  VALUES (?, ?, 'scheduled', ?, ?, ?, ?, ?, ?) ON CONFLICT (schedule_id, starts_at) DO NOTHING RETURNING id`;
+const GET = 'SELECT * FROM maintenance_windows WHERE id = ?';
+const STARTED = "UPDATE maintenance_windows SET status = 'in_progress', started_at = ? WHERE id = ? AND status = 'scheduled'";
+const FINISHED = 'UPDATE maintenance_windows SET status = ?, finished_at = ? WHERE id = ? AND status = ?';
+const EXTEND = `UPDATE maintenance_windows SET ends_at = ?, status = CASE status WHEN 'overdue' THEN 'in_progress' ELSE status END, overdue_announced_at = NULL
+  WHERE id = ? AND status NOT IN ('done', 'cancelled')`;
+const LEAD_ANNOUNCED = "UPDATE maintenance_windows SET lead_announced_at = ? WHERE id = ? AND status = 'scheduled' AND lead_announced_at IS NULL";
+// IS NOT DISTINCT FROM: `= ?` never matches NULL, and PostgreSQL has no `IS ?`.
+const OVERDUE_ANNOUNCED = `UPDATE maintenance_windows SET status = 'overdue', overdue_announced_at = ?
+  WHERE id = ? AND status IN ('in_progress', 'overdue') AND ends_at <= ? AND overdue_announced_at IS NOT DISTINCT FROM ?`;
+const MISSED = "UPDATE maintenance_windows SET status = 'cancelled', finished_at = ? WHERE id = ? AND status = 'scheduled' AND ends_at <= ?";
+const ADD_UPDATE = 'INSERT INTO maintenance_updates (window_id, at, actor, kind, text) VALUES (?, ?, ?, ?, ?)';
+const UPDATES = 'SELECT id, at, actor, kind, text FROM maintenance_updates WHERE window_id = ? ORDER BY id DESC LIMIT ?';
+const ADD_HOST = 'INSERT INTO maintenance_hosts (window_id, server_id, previous_status) VALUES (?, ?, ?) ON CONFLICT DO NOTHING';
+const HOSTS = 'SELECT server_id, previous_status FROM maintenance_hosts WHERE window_id = ? ORDER BY server_id';
+const ACTIVE_FOR_SERVER = `SELECT w.*, h.previous_status FROM maintenance_hosts h JOIN maintenance_windows w ON w.id = h.window_id
+  WHERE h.server_id = ? AND w.status IN ('in_progress', 'overdue') ORDER BY w.id`;
+// One maintenance_hosts row per (window, server): no DISTINCT needed.
+const FOR_SERVER = `SELECT w.* FROM maintenance_windows w JOIN maintenance_hosts h ON h.window_id = w.id
+  WHERE h.server_id = ? ORDER BY w.starts_at DESC, w.id DESC LIMIT ?`;
+const DUE_TO_START = "SELECT * FROM maintenance_windows WHERE status = 'scheduled' AND starts_at <= ? ORDER BY starts_at, id";
+const DUE_LEAD = "SELECT * FROM maintenance_windows WHERE status = 'scheduled' AND lead_announced_at IS NULL AND starts_at <= ? ORDER BY starts_at, id";
+const DUE_OVERDUE = `SELECT * FROM maintenance_windows WHERE status IN ('in_progress', 'overdue') AND ends_at <= ?
+  AND (overdue_announced_at IS NULL OR overdue_announced_at <= ?) ORDER BY id`;
+const CURRENT = `SELECT * FROM maintenance_windows WHERE (status IN ('in_progress', 'overdue')) OR (status = 'scheduled' AND starts_at <= ?)
+  ORDER BY CASE WHEN status = 'scheduled' THEN 1 ELSE 0 END, starts_at, id`;
+const COUNT_ALL = 'SELECT COUNT(*) FROM maintenance_windows';
+const COUNT_STATUS = 'SELECT COUNT(*) FROM maintenance_windows WHERE status = ?';
+const LIST_ALL = 'SELECT * FROM maintenance_windows ORDER BY starts_at DESC, id DESC LIMIT ? OFFSET ?';
+const LIST_STATUS = 'SELECT * FROM maintenance_windows WHERE status = ? ORDER BY starts_at DESC, id DESC LIMIT ? OFFSET ?';
+const COUNT_FINISHED = "SELECT COUNT(*) FROM maintenance_windows WHERE status IN ('done', 'cancelled')";
+const FINISHED_PAGE = `SELECT * FROM maintenance_windows WHERE status IN ('done', 'cancelled')
+  ORDER BY coalesce(finished_at, ends_at) DESC, id DESC LIMIT ? OFFSET ?`;
+const INSERT_SCHEDULE = 'INSERT INTO maintenance_schedules (title, targets, cron, duration_ms, owner, channels, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)';
+const SCHEDULE = 'SELECT * FROM maintenance_schedules WHERE id = ?';
+const DUE_SCHEDULES = 'SELECT * FROM maintenance_schedules WHERE cancelled_at IS NULL AND next_at <= ? ORDER BY id';
+const ADVANCE_SCHEDULE = 'UPDATE maintenance_schedules SET next_at = ? WHERE id = ? AND next_at = ? AND cancelled_at IS NULL';
+const END_SCHEDULE = 'UPDATE maintenance_schedules SET cancelled_at = ? WHERE id = ? AND next_at = ? AND cancelled_at IS NULL';
+const CANCEL_SCHEDULE = 'UPDATE maintenance_schedules SET cancelled_at = ? WHERE id = ? AND cancelled_at IS NULL';
+const FIRST_OF_SCHEDULE = "SELECT * FROM maintenance_windows WHERE schedule_id = ? AND status = 'scheduled' ORDER BY starts_at LIMIT 1";
 
-  constructor(private readonly db: DB, private readonly clock: Clock) {
-    this.q = {
-      insert: db.prepare(`INSERT INTO maintenance_windows (title, targets, status, starts_at, ends_at, owner, channels, schedule_id, created_at)
-        VALUES (?, ?, 'scheduled', ?, ?, ?, ?, ?, ?) ON CONFLICT (schedule_id, starts_at) DO NOTHING`),
-      get: db.prepare('SELECT * FROM maintenance_windows WHERE id = ?'),
-      started: db.prepare("UPDATE maintenance_windows SET status = 'in_progress', started_at = ? WHERE id = ? AND status = 'scheduled'"),
-      finished: db.prepare('UPDATE maintenance_windows SET status = ?, finished_at = ? WHERE id = ?'),
-      extend: db.prepare("UPDATE maintenance_windows SET ends_at = ?, status = CASE status WHEN 'overdue' THEN 'in_progress' ELSE status END, overdue_announced_at = NULL WHERE id = ?"),
-      leadAnnounced: db.prepare('UPDATE maintenance_windows SET lead_announced_at = ? WHERE id = ? AND lead_announced_at IS NULL'),
-      overdueAnnounced: db.prepare(`UPDATE maintenance_windows SET status = 'overdue', overdue_announced_at = ?
-        WHERE id = ? AND status IN ('in_progress', 'overdue') AND overdue_announced_at IS ?`),
-      missed: db.prepare("UPDATE maintenance_windows SET status = 'cancelled', finished_at = ? WHERE id = ? AND status = 'scheduled'"),
-      update: db.prepare('INSERT INTO maintenance_updates (window_id, at, actor, kind, text) VALUES (?, ?, ?, ?, ?)'),
-      updates: db.prepare('SELECT id, at, actor, kind, text FROM maintenance_updates WHERE window_id = ? ORDER BY id DESC LIMIT ?'),
-      addHost: db.prepare('INSERT OR IGNORE INTO maintenance_hosts (window_id, server_id, previous_status) VALUES (?, ?, ?)'),
-      hosts: db.prepare('SELECT server_id, previous_status FROM maintenance_hosts WHERE window_id = ?'),
-      activeForServer: db.prepare(`SELECT w.*, h.previous_status FROM maintenance_hosts h JOIN maintenance_windows w ON w.id = h.window_id
-        WHERE h.server_id = ? AND w.status IN ('in_progress', 'overdue') ORDER BY w.id`),
-      forServer: db.prepare(`SELECT DISTINCT w.* FROM maintenance_windows w JOIN maintenance_hosts h ON h.window_id = w.id
-        WHERE h.server_id = ? ORDER BY w.starts_at DESC LIMIT ?`),
-      dueToStart: db.prepare("SELECT * FROM maintenance_windows WHERE status = 'scheduled' AND starts_at <= ? ORDER BY starts_at, id"),
-      dueLead: db.prepare("SELECT * FROM maintenance_windows WHERE status = 'scheduled' AND lead_announced_at IS NULL AND starts_at <= ? ORDER BY starts_at, id"),
-      dueOverdue: db.prepare(`SELECT * FROM maintenance_windows WHERE status IN ('in_progress', 'overdue') AND ends_at <= ?
-        AND (overdue_announced_at IS NULL OR overdue_announced_at <= ?) ORDER BY id`),
-      between: db.prepare(`SELECT * FROM maintenance_windows WHERE (status IN ('in_progress', 'overdue')) OR (status = 'scheduled' AND starts_at <= ?)
-        ORDER BY CASE WHEN status = 'scheduled' THEN 1 ELSE 0 END, starts_at, id`),
-      insertSchedule: db.prepare('INSERT INTO maintenance_schedules (title, targets, cron, duration_ms, owner, channels, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
-      schedule: db.prepare('SELECT * FROM maintenance_schedules WHERE id = ?'),
-      dueSchedules: db.prepare('SELECT * FROM maintenance_schedules WHERE cancelled_at IS NULL AND next_at <= ? ORDER BY id'),
-      advanceSchedule: db.prepare('UPDATE maintenance_schedules SET next_at = ? WHERE id = ?'),
-      cancelSchedule: db.prepare('UPDATE maintenance_schedules SET cancelled_at = ? WHERE id = ?'),
-      firstOfSchedule: db.prepare("SELECT * FROM maintenance_windows WHERE schedule_id = ? AND status = 'scheduled' ORDER BY starts_at LIMIT 1"),
-    };
-  }
+/**
+ * The maintenance tables. The service wraps what must commit together in a
+ * transaction; the writes that the scheduler's tick races on (another tick,
+ * another process on the same PostgreSQL) are conditional and say whether
+ * they won.
+ */
+export class MaintenanceStore {
+  constructor(private readonly db: Sql, private readonly clock: Clock) {}
 
   /** A new scheduled window; null when that occurrence of a schedule exists already. */
-  insert(w: NewWindow): MaintenanceWindow | null {
-    const r = this.q.insert.run(w.title, w.targets, w.starts_at.toISOString(), w.ends_at.toISOString(), w.owner, w.channels.join(' '), w.schedule_id ?? null, this.now());
-    return r.changes === 0 ? null : this.get(Number(r.lastInsertRowid));
+  async insert(w: NewWindow): Promise<MaintenanceWindow | null> {
+    const id = await this.db.value<number>(INSERT, [w.title, w.targets, w.starts_at.toISOString(), w.ends_at.toISOString(), w.owner, w.channels.join(' '), w.schedule_id ?? null, this.now()]);
+    return id === undefined ? null : this.get(id);
   }
 
-  get(id: number): MaintenanceWindow | null {
-    const r = this.q.get.get(id) as WindowRow | undefined;
+  async get(id: number): Promise<MaintenanceWindow | null> {
+    const r = await this.db.get<WindowRow>(GET, [id]);
     return r ? decode(r) : null;
   }
 
   /** Marks a scheduled window started; false when it was not scheduled any more (started elsewhere, cancelled). */
-  markStarted(id: number): boolean {
-    return this.q.started.run(this.now(), id).changes === 1;
+  async markStarted(id: number): Promise<boolean> {
+    return (await this.db.run(STARTED, [this.now(), id])).changes === 1;
   }
 
-  finish(id: number, status: Extract<WindowStatus, 'done' | 'cancelled'>): void {
-    this.q.finished.run(status, this.now(), id);
+  /** Ends a window that still has the status `from` the caller saw; false when someone changed it meanwhile. */
+  async finish(id: number, status: Extract<WindowStatus, 'done' | 'cancelled'>, from: WindowStatus): Promise<boolean> {
+    return (await this.db.run(FINISHED, [status, this.now(), id, from])).changes === 1;
   }
 
-  extend(id: number, endsAt: Date): void {
-    this.q.extend.run(endsAt.toISOString(), id);
+  /** Moves the planned end; false when the window is done or cancelled. */
+  async extend(id: number, endsAt: Date): Promise<boolean> {
+    return (await this.db.run(EXTEND, [endsAt.toISOString(), id])).changes === 1;
   }
 
   /** The guarded writes below return false when another tick (or process) got there first. */
-  markLeadAnnounced(id: number): boolean {
-    return this.q.leadAnnounced.run(this.now(), id).changes === 1;
+  async markLeadAnnounced(id: number): Promise<boolean> {
+    return (await this.db.run(LEAD_ANNOUNCED, [this.now(), id])).changes === 1;
   }
 
-  /** `last` is the overdue announcement the caller saw: the update only wins if it is still that one. */
-  markOverdue(id: number, last: string | null): boolean {
-    return this.q.overdueAnnounced.run(this.now(), id, last).changes === 1;
+  /**
+   * `last` is the overdue announcement the caller saw: the update only wins
+   * if it is still that one and the window is still past its end at `now`
+   * (an extend in between moves the end and clears `last`).
+   */
+  async markOverdue(id: number, last: string | null, now: Date): Promise<boolean> {
+    return (await this.db.run(OVERDUE_ANNOUNCED, [this.now(), id, now.toISOString(), last])).changes === 1;
   }
 
-  markMissed(id: number): boolean {
-    return this.q.missed.run(this.now(), id).changes === 1;
+  /** A scheduled window whose planned end (as of now) has passed: cancelled as missed. */
+  async markMissed(id: number, now: Date): Promise<boolean> {
+    return (await this.db.run(MISSED, [this.now(), id, now.toISOString()])).changes === 1;
   }
 
-  addUpdate(windowId: number, actor: string, kind: string, text: string | null): void {
-    this.q.update.run(windowId, this.now(), actor, kind, text);
+  async addUpdate(windowId: number, actor: string, kind: string, text: string | null): Promise<void> {
+    await this.db.run(ADD_UPDATE, [windowId, this.now(), actor, kind, text]);
   }
 
-  updates(windowId: number, limit: number): WindowUpdate[] {
-    return this.q.updates.all(windowId, limit) as WindowUpdate[];
+  updates(windowId: number, limit: number): Promise<WindowUpdate[]> {
+    return this.db.all<WindowUpdate>(UPDATES, [windowId, limit]);
   }
 
-  addHost(windowId: number, serverId: number, previousStatus: string): void {
-    this.q.addHost.run(windowId, serverId, previousStatus);
+  async addHost(windowId: number, serverId: number, previousStatus: string): Promise<void> {
+    await this.db.run(ADD_HOST, [windowId, serverId, previousStatus]);
   }
 
-  hosts(windowId: number): Array<{ server_id: number; previous_status: string }> {
-    return this.q.hosts.all(windowId) as Array<{ server_id: number; previous_status: string }>;
+  hosts(windowId: number): Promise<Array<{ server_id: number; previous_status: string }>> {
+    return this.db.all<{ server_id: number; previous_status: string }>(HOSTS, [windowId]);
   }
 
   /** Running windows covering a host, with the status it had before each. */
-  activeForServer(serverId: number): Array<MaintenanceWindow & { previous_status: string }> {
-    return (this.q.activeForServer.all(serverId) as Array<WindowRow & { previous_status: string }>).map((r) => ({ ...decode(r), previous_status: r.previous_status }));
+  async activeForServer(serverId: number): Promise<Array<MaintenanceWindow & { previous_status: string }>> {
+    return (await this.db.all<WindowRow & { previous_status: string }>(ACTIVE_FOR_SERVER, [serverId])).map((r) => ({ ...decode(r), previous_status: r.previous_status }));
   }
 
-  forServer(serverId: number, limit: number): MaintenanceWindow[] {
-    return (this.q.forServer.all(serverId, limit) as WindowRow[]).map(decode);
+  async forServer(serverId: number, limit: number): Promise<MaintenanceWindow[]> {
+    return (await this.db.all<WindowRow>(FOR_SERVER, [serverId, limit])).map(decode);
   }
 
-  dueToStart(now: Date): MaintenanceWindow[] {
-    return (this.q.dueToStart.all(now.toISOString()) as WindowRow[]).map(decode);
+  async dueToStart(now: Date): Promise<MaintenanceWindow[]> {
+    return (await this.db.all<WindowRow>(DUE_TO_START, [now.toISOString()])).map(decode);
   }
 
   /** Scheduled windows starting before `until` whose lead announcement is still to be made. */
-  dueLead(until: Date): MaintenanceWindow[] {
-    return (this.q.dueLead.all(until.toISOString()) as WindowRow[]).map(decode);
+  async dueLead(until: Date): Promise<MaintenanceWindow[]> {
+    return (await this.db.all<WindowRow>(DUE_LEAD, [until.toISOString()])).map(decode);
   }
 
   /** Running windows past their planned end, not announced as overdue since `lastBefore`. */
-  dueOverdue(now: Date, lastBefore: Date): MaintenanceWindow[] {
-    return (this.q.dueOverdue.all(now.toISOString(), lastBefore.toISOString()) as WindowRow[]).map(decode);
+  async dueOverdue(now: Date, lastBefore: Date): Promise<MaintenanceWindow[]> {
+    return (await this.db.all<WindowRow>(DUE_OVERDUE, [now.toISOString(), lastBefore.toISOString()])).map(decode);
   }
 
   /** Running windows, then scheduled ones starting before `until`. */
-  current(until: Date): MaintenanceWindow[] {
-    return (this.q.between.all(until.toISOString()) as WindowRow[]).map(decode);
+  async current(until: Date): Promise<MaintenanceWindow[]> {
+    return (await this.db.all<WindowRow>(CURRENT, [until.toISOString()])).map(decode);
   }
 
-  list(filter: { status?: WindowStatus; limit: number; offset: number }): { total: number; windows: MaintenanceWindow[] } {
-    const where = filter.status ? 'WHERE status = ?' : '';
-    const params = filter.status ? [filter.status] : [];
-    const total = this.db.prepare(`SELECT COUNT(*) FROM maintenance_windows ${where}`).pluck().get(...params) as number;
-    const rows = this.db.prepare(`SELECT * FROM maintenance_windows ${where} ORDER BY starts_at DESC, id DESC LIMIT ? OFFSET ?`).all(...params, filter.limit, filter.offset) as WindowRow[];
-    return { total, windows: rows.map(decode) };
+  async list(filter: { status?: WindowStatus; limit: number; offset: number }): Promise<{ total: number; windows: MaintenanceWindow[] }> {
+    const [total, rows] = filter.status
+      ? [await this.db.value<number>(COUNT_STATUS, [filter.status]), await this.db.all<WindowRow>(LIST_STATUS, [filter.status, filter.limit, filter.offset])]
+      : [await this.db.value<number>(COUNT_ALL), await this.db.all<WindowRow>(LIST_ALL, [filter.limit, filter.offset])];
+    return { total: total ?? 0, windows: rows.map(decode) };
   }
 
   /** Done and cancelled windows, the latest to finish first. */
-  finished(limit: number, offset: number): { total: number; windows: MaintenanceWindow[] } {
-    const where = "WHERE status IN ('done', 'cancelled')";
-    const total = this.db.prepare(`SELECT COUNT(*) FROM maintenance_windows ${where}`).pluck().get() as number;
-    const rows = this.db.prepare(`SELECT * FROM maintenance_windows ${where} ORDER BY coalesce(finished_at, ends_at) DESC, id DESC LIMIT ? OFFSET ?`).all(limit, offset) as WindowRow[];
+  async finished(limit: number, offset: number): Promise<{ total: number; windows: MaintenanceWindow[] }> {
+    const total = (await this.db.value<number>(COUNT_FINISHED)) ?? 0;
+    const rows = await this.db.all<WindowRow>(FINISHED_PAGE, [limit, offset]);
     return { total, windows: rows.map(decode) };
   }
 
-  insertSchedule(s: Omit<Schedule, 'id' | 'created_at' | 'cancelled_at'>): Schedule {
-    const id = Number(this.q.insertSchedule.run(s.title, s.targets, s.cron, s.duration_ms, s.owner, s.channels.join(' '), s.next_at, this.now()).lastInsertRowid);
-    return this.schedule(id)!;
+  async insertSchedule(s: Omit<Schedule, 'id' | 'created_at' | 'cancelled_at'>): Promise<Schedule> {
+    const id = await this.db.insert(INSERT_SCHEDULE, [s.title, s.targets, s.cron, s.duration_ms, s.owner, s.channels.join(' '), s.next_at, this.now()]);
+    return (await this.schedule(id))!;
   }
 
-  schedule(id: number): Schedule | null {
-    const r = this.q.schedule.get(id) as ScheduleRow | undefined;
+  async schedule(id: number): Promise<Schedule | null> {
+    const r = await this.db.get<ScheduleRow>(SCHEDULE, [id]);
     return r ? { ...r, channels: words(r.channels) } : null;
   }
 
   /** Schedules whose next occurrence (not yet a window) is before `until`. */
-  dueSchedules(until: Date): Schedule[] {
-    return (this.q.dueSchedules.all(until.toISOString()) as ScheduleRow[]).map((r) => ({ ...r, channels: words(r.channels) }));
+  async dueSchedules(until: Date): Promise<Schedule[]> {
+    return (await this.db.all<ScheduleRow>(DUE_SCHEDULES, [until.toISOString()])).map((r) => ({ ...r, channels: words(r.channels) }));
   }
 
-  firstOfSchedule(scheduleId: number): MaintenanceWindow | null {
-    const r = this.q.firstOfSchedule.get(scheduleId) as WindowRow | undefined;
+  async firstOfSchedule(scheduleId: number): Promise<MaintenanceWindow | null> {
+    const r = await this.db.get<WindowRow>(FIRST_OF_SCHEDULE, [scheduleId]);
     return r ? decode(r) : null;
   }
 
-  advanceSchedule(id: number, nextAt: string): void {
-    this.q.advanceSchedule.run(nextAt, id);
+  /** Moves a running schedule's next occurrence from `from` to `to`; false when another tick (or process) moved it first. */
+  async advanceSchedule(id: number, from: string, to: string): Promise<boolean> {
+    return (await this.db.run(ADVANCE_SCHEDULE, [to, id, from])).changes === 1;
   }
 
-  cancelSchedule(id: number): void {
-    this.q.cancelSchedule.run(this.now(), id);
+  /** Stops a schedule that has no occurrence after `from`; false when another tick (or process) got there first. */
+  async endSchedule(id: number, from: string): Promise<boolean> {
+    return (await this.db.run(END_SCHEDULE, [this.now(), id, from])).changes === 1;
+  }
+
+  /** Stops a schedule; false when it was stopped already. */
+  async cancelSchedule(id: number): Promise<boolean> {
+    return (await this.db.run(CANCEL_SCHEDULE, [this.now(), id])).changes === 1;
   }
 
   private now(): string {

@@ -10,12 +10,13 @@ export function toImportRecord(s: Server): Record<string, unknown> {
 
 /**
  * Writes hosts in the import format, chunk by chunk, so that exporting
- * 100,000 hosts never holds the whole file in memory.
+ * 100,000 hosts never holds the whole file in memory. `servers` may be read
+ * from the store page by page (Inventory.all()): consume with `for await`.
  */
-export function* exportServers(servers: Iterable<Server>, format: ExportFormat): Generator<string> {
+export async function* exportServers(servers: AsyncIterable<Server> | Iterable<Server>, format: ExportFormat): AsyncGenerator<string> {
   if (format === 'csv') {
     yield csvLine([...COLUMNS]);
-    for (const s of servers) {
+    for await (const s of servers) {
       const rec = toImportRecord(s);
       for (const c of LIST_COLUMNS) rec[c] = (rec[c] as string[]).join(' ');
       yield csvLine(COLUMNS.map((c) => rec[c] ?? ''));
@@ -23,13 +24,13 @@ export function* exportServers(servers: Iterable<Server>, format: ExportFormat):
     return;
   }
   if (format === 'ndjson') {
-    for (const s of servers) yield JSON.stringify(toImportRecord(s)) + '\n';
+    for await (const s of servers) yield JSON.stringify(toImportRecord(s)) + '\n';
     return;
   }
   // One host per line: diffable, and import's error lines match the file.
   let first = true;
   yield '[';
-  for (const s of servers) {
+  for await (const s of servers) {
     yield (first ? '\n' : ',\n') + JSON.stringify(toImportRecord(s));
     first = false;
   }

@@ -1,4 +1,4 @@
-import type { DB } from '../../store/database.js';
+import type { Sql } from '../../store/sql.js';
 import type { Alert, Severity } from '../alerts/model.js';
 import type { AlertStore } from '../alerts/store.js';
 import type { MaintenanceWindow } from '../maintenance/model.js';
@@ -59,49 +59,51 @@ export interface HostView {
 }
 
 export interface HostViewDeps {
-  db: DB;
+  db: Sql;
   inventory: Inventory;
   alertStore: AlertStore;
   maintenanceStore: MaintenanceStore;
   tickets: TicketService;
 }
 
+// The alerts table has no index by host (each one costs every ingest a
+// write), so this scans it: fine for one host, never on the hot path.
+const RECENT_ALERTS = `SELECT id, name, severity, status, summary, started_at, last_seen_at, resolved_at, suppressed, acked_by FROM alerts
+  WHERE server_id = ? ORDER BY last_seen_at DESC, id DESC LIMIT ?`;
+
 /** The one read of "a host and its alerts, windows and tickets", for `!server` and the board's host page. */
 export class HostViews {
-  private readonly recentAlerts;
+  constructor(private readonly d: HostViewDeps) {}
 
-  constructor(private readonly d: HostViewDeps) {
-    this.recentAlerts = d.db.prepare(`SELECT id, name, severity, status, summary, started_at, last_seen_at, resolved_at, suppressed, acked_by FROM alerts
-      WHERE server_id = ? ORDER BY last_seen_at DESC, id DESC LIMIT ?`);
+  /**
+   * The lists around a host found by a lookup, read in one transaction so
+   * that they agree. Only store reads happen inside it, one after the other.
+   */
+  get(server: Server, limits: HostViewLimits): Promise<HostView> {
+    return this.d.db.tx(() => this.read(server, limits), { readOnly: true });
   }
 
-  /** The lists around a host found by a lookup, read from one snapshot of the store so that they agree. */
-  get(server: Server, limits: HostViewLimits): HostView {
-    return this.d.db.transaction(() => this.read(server, limits))();
-  }
-
-  private read(server: Server, limits: HostViewLimits): HostView {
-    const { inventory, alertStore, maintenanceStore, tickets } = this.d;
+  private async read(server: Server, limits: HostViewLimits): Promise<HostView> {
+    const { db, inventory, alertStore, maintenanceStore, tickets } = this.d;
     const serverId = server.id;
-    const open = tickets.list({ status: 'active', serverId }, limits.tickets);
+    const open = await tickets.list({ status: 'active', serverId }, limits.tickets);
     return {
       server,
-      firing: alertStore.firingForServer(serverId, limits.firing),
-      maintenance: maintenanceStore.activeForServer(serverId),
+      firing: await alertStore.firingForServer(serverId, limits.firing),
+      maintenance: await maintenanceStore.activeForServer(serverId),
       openTickets: open.total,
-      tickets: limits.closedTickets ? this.activeFirst(serverId, open.tickets, limits.tickets) : open.tickets,
-      windows: limits.windows ? maintenanceStore.forServer(serverId, limits.windows) : [],
-      // The alerts table has no index by host (each one costs every ingest a
-      // write), so this scans it: fine for one host, never on the hot path.
-      recentAlerts: limits.recentAlerts ? (this.recentAlerts.all(serverId, limits.recentAlerts) as AlertBrief[]) : [],
-      statusChanges: limits.statusChanges ? inventory.history(serverId, limits.statusChanges) : [],
+      tickets: limits.closedTickets ? await this.activeFirst(serverId, open.tickets, limits.tickets) : open.tickets,
+      windows: limits.windows ? await maintenanceStore.forServer(serverId, limits.windows) : [],
+      recentAlerts: limits.recentAlerts ? await db.all<AlertBrief>(RECENT_ALERTS, [serverId, limits.recentAlerts]) : [],
+      statusChanges: limits.statusChanges ? await inventory.history(serverId, limits.statusChanges) : [],
     };
   }
 
   /** The active tickets, then as many of the others as fit in `limit`, each part in the store's priority order. */
-  private activeFirst(serverId: number, active: Ticket[], limit: number): Ticket[] {
+  private async activeFirst(serverId: number, active: Ticket[], limit: number): Promise<Ticket[]> {
     if (active.length >= limit) return active;
-    const others = this.d.tickets.list({ status: 'all', serverId }, limit).tickets.filter((t) => !ACTIVE_STATUSES.includes(t.status));
+    const all = await this.d.tickets.list({ status: 'all', serverId }, limit);
+    const others = all.tickets.filter((t) => !ACTIVE_STATUSES.includes(t.status));
     return [...active, ...others].slice(0, limit);
   }
 }

@@ -17,12 +17,12 @@ export interface ImportReport extends ImportCounts {
  * bad rows are reported with their line and reason, and the good rows go in
  * together in one transaction.
  */
-export function importServers(
+export async function importServers(
   inventory: Inventory,
   text: string,
   format: ImportFormat,
   opts: { actor: string; source: string; dryRun?: boolean; onProgress?: (done: number, total: number) => void },
-): ImportReport {
+): Promise<ImportReport> {
   const file = parseServerFile(text, format);
   const rejected: Rejected[] = [...file.errors];
   const good: ServerInput[] = [];
@@ -43,7 +43,7 @@ export function importServers(
     good.push(r.input);
   }
   rejected.sort((a, b) => a.line - b.line);
-  const counts = inventory.import(good, {
+  const counts = await inventory.import(good, {
     actor: opts.actor,
     reason: `import ${opts.source}`,
     dryRun: opts.dryRun ?? false,

@@ -15,23 +15,23 @@ const GLOB = /[*?[]/;
  * range (`10.2.0.0/16`) or a glob (`web*`). A miss comes with the closest
  * names.
  */
-export function lookupServers(inventory: Inventory, query: string, limit: number): LookupResult {
+export async function lookupServers(inventory: Inventory, query: string, limit: number): Promise<LookupResult> {
   const q = query.trim();
-  const byAddress = inventory.findByAddress(q, limit);
+  const byAddress = await inventory.findByAddress(q, limit);
   if (byAddress) {
     if (byAddress.total === 1 && !q.includes('/')) return { kind: 'one', server: byAddress.servers[0]! };
     if (byAddress.total > 0) return { kind: 'many', ...byAddress, by: q.includes('/') ? 'cidr' : 'ip' };
     return { kind: 'none', suggestions: [] };
   }
   if (GLOB.test(q)) {
-    const r = inventory.list({ name: q }, limit);
+    const r = await inventory.list({ name: q }, limit);
     if (r.total === 1) return { kind: 'one', server: r.servers[0]! };
     return r.total > 0 ? { kind: 'many', ...r, by: 'glob' } : { kind: 'none', suggestions: [] };
   }
-  const server = inventory.get(q);
+  const server = await inventory.get(q);
   if (server) return { kind: 'one', server };
-  let suggestions = closest(q, inventory.namesLike(q));
-  if (suggestions.length === 0) suggestions = closest(q, inventory.allNames());
+  let suggestions = closest(q, await inventory.namesLike(q));
+  if (suggestions.length === 0) suggestions = closest(q, await inventory.allNames());
   return { kind: 'none', suggestions };
 }
 
@@ -40,13 +40,13 @@ const SEVERAL_SHOWN = 3;
 
 /**
  * The one host a word names (name, FQDN, or an address only it has), or a
- * user error that says why not: no such host (with the closest names), or
+ * user error (a rejected promise) that says why not: no such host (with the closest names), or
  * several (with the first of them).
  */
-export function requireOneServer(inventory: Inventory, name: string): Server {
-  const exact = inventory.get(name);
+export async function requireOneServer(inventory: Inventory, name: string): Promise<Server> {
+  const exact = await inventory.get(name);
   if (exact) return exact;
-  const r = lookupServers(inventory, name, SEVERAL_SHOWN);
+  const r = await lookupServers(inventory, name, SEVERAL_SHOWN);
   if (r.kind === 'one') return r.server;
   if (r.kind === 'many') {
     const more = r.total > r.servers.length ? ` and ${r.total - r.servers.length} more` : '';

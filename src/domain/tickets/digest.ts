@@ -3,7 +3,7 @@ import type { Clock } from '../../clock.js';
 import type { Outbox } from '../../delivery/outbox.js';
 import { DueSchedule } from '../../scheduler/due.js';
 import type { Job } from '../../scheduler/scheduler.js';
-import type { DB } from '../../store/database.js';
+import type { Sql } from '../../store/sql.js';
 import { formatDuration } from '../../time/duration.js';
 import { oneLine } from './format.js';
 import { PRIORITIES, type Ticket } from './model.js';
@@ -70,19 +70,27 @@ export class TicketDigestJob implements Job {
   readonly every = '0 * * * * *';
   private readonly due: DueSchedule;
 
-  constructor(private readonly deps: { db: DB; clock: Clock; tickets: TicketService; outbox: Outbox; cron: string; timezone: string; channels: readonly string[]; staleMs: number }) {
+  constructor(private readonly deps: { db: Sql; clock: Clock; tickets: TicketService; outbox: Outbox; cron: string; timezone: string; channels: readonly string[]; staleMs: number }) {
     this.due = new DueSchedule(deps.db, deps.clock, 'ticket digest', deps.cron, deps.timezone);
   }
 
-  /** Posts the digest if one is due; true when it did. */
-  run(): boolean {
-    // IMMEDIATE: it reads before it writes, and a `git-hook --db` may write in between.
-    return this.deps.db.transaction(() => this.due.runIfDue(() => this.post())).immediate();
+  /** The scheduler's entry: posts the digest if one is due. */
+  async run(): Promise<void> {
+    await this.runIfDue();
   }
 
-  private post(): void {
-    const active = this.deps.tickets.list({ status: 'active' }, DIGEST_LIMIT).tickets;
+  /**
+   * Posts the digest if one is due; true when it did. DueSchedule claims the
+   * occurrence and the post is enqueued in its transaction, so of two nodes
+   * (or a `git-hook --db` writing in between) one posts.
+   */
+  runIfDue(): Promise<boolean> {
+    return this.due.runIfDue(() => this.post());
+  }
+
+  private async post(): Promise<void> {
+    const active = (await this.deps.tickets.list({ status: 'active' }, DIGEST_LIMIT)).tickets;
     const body = ticketDigest(active, this.deps.clock.now(), this.deps.staleMs);
-    for (const channel of this.deps.channels) this.deps.outbox.enqueue({ channel, body });
+    for (const channel of this.deps.channels) await this.deps.outbox.enqueue({ channel, body });
   }
 }

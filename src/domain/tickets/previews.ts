@@ -21,7 +21,7 @@ export class TicketPreviews {
     channels: readonly string[];
     everyMs: number;
     clock: Clock;
-    ticket(id: number): Ticket | null;
+    ticket(id: number): Promise<Ticket | null> | Ticket | null;
     /** Channels bridged with this one: they see the preview too, so it counts as shown there. */
     peers?: (msg: { channel: string; channelAliases?: string[] }) => string[];
     links: Links;
@@ -30,7 +30,7 @@ export class TicketPreviews {
   }
 
   /** The previews a message should get, already counted as shown. */
-  previewsFor(msg: { channel: string; channelAliases?: string[]; text: string }): RichText[] {
+  async previewsFor(msg: { channel: string; channelAliases?: string[]; text: string }): Promise<RichText[]> {
     const addresses = [msg.channel, ...(msg.channelAliases ?? [])];
     if (!addresses.some((a) => this.channels.has(a))) return [];
     const now = this.deps.clock.now().getTime();
@@ -40,14 +40,19 @@ export class TicketPreviews {
     for (const id of ids) {
       if (out.length >= MAX_PER_MESSAGE) break;
       const key = `${msg.channel} ${id}`;
-      const last = this.lastShown.get(key);
-      if (last !== undefined && now - last < this.deps.everyMs) continue;
-      const ticket = this.deps.ticket(id);
-      if (!ticket) continue;
+      if (this.shownRecently(key, now)) continue;
+      const ticket = await this.deps.ticket(id);
+      // Another message may have shown it while the ticket was read.
+      if (!ticket || this.shownRecently(key, now)) continue;
       for (const c of [msg.channel, ...(this.deps.peers?.(msg) ?? [])]) this.lastShown.set(`${c} ${id}`, now);
       out.push(ticketPreview(ticket, this.deps.links));
     }
     return out;
+  }
+
+  private shownRecently(key: string, now: number): boolean {
+    const last = this.lastShown.get(key);
+    return last !== undefined && now - last < this.deps.everyMs;
   }
 
   /** Keeps the map from growing without end in a busy channel. */

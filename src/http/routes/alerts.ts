@@ -15,14 +15,14 @@ export function alertRoutes(router: Router, deps: { alerts: AlertService; store:
     withToken(deps.token, async (req: HttpRequest) => {
       const inputs = parse(jsonBody(req), deps.sources);
       // Committed before the answer: a 202 means the alerts survive a crash.
-      const accepted = await deps.commits.submit(() => deps.alerts.ingest(inputs));
+      const accepted = await deps.commits.submit(() => deps.alerts.ingestInTransaction(inputs));
       return { status: 202, body: { accepted: accepted.length, alerts: accepted } };
     });
   router.add('POST', '/api/v1/alerts/alertmanager', accept(fromAlertmanager));
   router.add('POST', '/api/v1/alerts/grafana', accept(fromGrafana));
   router.add('POST', '/api/v1/alerts', accept(fromGeneric));
 
-  router.add('GET', '/api/v1/alerts', ({ url }) => {
+  router.add('GET', '/api/v1/alerts', async ({ url }) => {
     const q: Parameters<AlertStore['list']>[0] = { limit: 100 };
     for (const [key, value] of url.searchParams) {
       switch (key) {
@@ -51,14 +51,14 @@ export function alertRoutes(router: Router, deps: { alerts: AlertService; store:
           throw new HttpError(400, `unknown parameter '${key}' (parameters: status, host, severity, name, since, limit, offset)`, key);
       }
     }
-    const { total, alerts } = deps.store.list(q);
+    const { total, alerts } = await deps.store.list(q);
     return { status: 200, body: { total, limit: q.limit, offset: q.offset ?? 0, alerts } };
   });
 
-  router.add('GET', '/api/v1/alerts/:id', ({ params }) => {
+  router.add('GET', '/api/v1/alerts/:id', async ({ params }) => {
     const id = intParam('id', params.id!, 1, Number.MAX_SAFE_INTEGER);
-    const alert = deps.store.get(id);
+    const alert = await deps.store.get(id);
     if (!alert) return { status: 404, body: { error: `no alert #${id}` } };
-    return { status: 200, body: { alert, history: deps.store.events(id, 200) } };
+    return { status: 200, body: { alert, history: await deps.store.events(id, 200) } };
   });
 }

@@ -37,10 +37,10 @@ export function boardRoutes(
   router.add('GET', '/board.js', asset('text/javascript; charset=utf-8', BOARD_JS));
 
   for (const [path, handler] of Object.entries(deps.pages)) {
-    router.add('GET', path, guard((req) => {
+    router.add('GET', path, guard(async (req) => {
       const ctx = { services: deps.services, fleet: deps.fleet, clock: deps.clock, timezone: deps.timezone, query: req.url.searchParams, params: req.params };
       const fragment = req.headers['x-board-fragment'] === '1';
-      const result = handler(ctx);
+      const result = await handler(ctx);
       if (!result) {
         const body = html`<h1>Not found</h1><p>Nothing at <code>${req.url.pathname}</code>. <a href="/">Back to the fleet</a></p>`;
         return htmlResponse(page({ title: 'Not found', section: null, body, fragment }), 404);
@@ -50,28 +50,32 @@ export function boardRoutes(
   }
 
   const changes = new VersionPoller(() => deps.version.current());
-  router.add('GET', '/events', guard(() => ({
-    status: 200,
-    body: null,
-    headers: { 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive' },
-    stream: (res) => {
-      let last = changes.current();
-      let quiet = 0;
-      res.write(`retry: 3000\nevent: hello\ndata: ${last}\n\n`);
-      const stop = changes.watch((now) => {
-        quiet += POLL_MS;
-        if (now !== last) {
-          last = now;
-          quiet = 0;
-          res.write(`event: change\ndata: ${now}\n\n`);
-        } else if (quiet >= HEARTBEAT_MS) {
-          quiet = 0;
-          res.write(': alive\n\n');
-        }
-      });
-      res.on('close', stop);
-    },
-  })));
+  router.add('GET', '/events', guard(async () => {
+    // Read before the head goes out: a store that cannot answer fails the request, not the stream.
+    const first = await changes.current();
+    return {
+      status: 200,
+      body: null,
+      headers: { 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive' },
+      stream: (res) => {
+        let last = first;
+        let quiet = 0;
+        res.write(`retry: 3000\nevent: hello\ndata: ${last}\n\n`);
+        const stop = changes.watch((now) => {
+          quiet += POLL_MS;
+          if (now !== last) {
+            last = now;
+            quiet = 0;
+            res.write(`event: change\ndata: ${now}\n\n`);
+          } else if (quiet >= HEARTBEAT_MS) {
+            quiet = 0;
+            res.write(': alive\n\n');
+          }
+        });
+        res.on('close', stop);
+      },
+    };
+  }));
 }
 
 /**
@@ -81,17 +85,20 @@ export function boardRoutes(
 class VersionPoller {
   private readonly watchers = new Set<(version: string) => void>();
   private timer: NodeJS.Timeout | undefined;
+  /** A read in flight: a slow store skips ticks rather than piling reads up. */
+  private reading = false;
 
-  constructor(private readonly read: () => string) {}
+  constructor(private readonly read: () => Promise<string>) {}
 
-  current(): string {
+  current(): Promise<string> {
     return this.read();
   }
 
   /** Calls `fn` with the version every POLL_MS; returns how to stop. */
   watch(fn: (version: string) => void): () => void {
     this.watchers.add(fn);
-    this.timer ??= setInterval(() => this.tick(), POLL_MS).unref();
+    // tick() handles its own errors, so nothing is left to reject.
+    this.timer ??= setInterval(() => void this.tick(), POLL_MS).unref();
     return () => {
       this.watchers.delete(fn);
       if (this.watchers.size === 0 && this.timer) {
@@ -101,12 +108,16 @@ class VersionPoller {
     };
   }
 
-  private tick(): void {
+  private async tick(): Promise<void> {
+    if (this.reading) return;
+    this.reading = true;
     let now: string;
     try {
-      now = this.read();
+      now = await this.read();
     } catch {
-      return; // a busy store: look again next time
+      return; // a busy or unreachable store: look again next time
+    } finally {
+      this.reading = false;
     }
     for (const fn of this.watchers) fn(now);
   }

@@ -56,16 +56,16 @@ export function gitRoutes(router: Router, deps: { git: GitService; token: string
     },
   });
 
-  function fromHook(req: HttpRequest): HttpResponse {
+  async function fromHook(req: HttpRequest): Promise<HttpResponse> {
     const { pushes } = validate(hookBody, jsonBody(req));
     pushes.forEach((p, i) => {
       if (!deps.git.repo(p.repo)) throw new HttpError(400, `no repository '${p.repo}' in git.repos`, `pushes.${i}.repo`);
     });
-    const outcomes = deps.git.ingest(pushes);
+    const outcomes = await deps.git.ingest(pushes);
     return { status: 200, body: { pushes: pushes.map((p, i) => summary(p, outcomes[i]!)) } };
   }
 
-  function fromForge(forge: Forge, req: HttpRequest): HttpResponse {
+  async function fromForge(forge: Forge, req: HttpRequest): Promise<HttpResponse> {
     const wanted = req.url.searchParams.get('repo');
     const named = wanted === null ? undefined : deps.git.repo(wanted);
     if (wanted !== null && !named) throw new HttpError(404, `no repository '${wanted}' in git.repos`, 'repo');
@@ -89,7 +89,8 @@ export function gitRoutes(router: Router, deps: { git: GitService; token: string
     const event = parseWebhook(forge, req.headers, body, target.name);
     if (event.kind === 'ping') return { status: 200, body: { ok: true, pong: target.name } };
     if (event.kind === 'ignored') return { status: 202, body: { ignored: event.event } };
-    return { status: 200, body: { pushes: [summary(event.push, deps.git.ingest([event.push])[0]!)] } };
+    const [outcome] = await deps.git.ingest([event.push]);
+    return { status: 200, body: { pushes: [summary(event.push, outcome!)] } };
   }
 }
 

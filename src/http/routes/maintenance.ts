@@ -27,7 +27,7 @@ export function maintenanceRoutes(
   router: Router,
   deps: { maintenance: MaintenanceService; store: MaintenanceStore; inventory: Inventory; clock: Clock; timezone: string; channels: string[]; token: string },
 ): void {
-  router.add('GET', '/api/v1/maintenance', ({ url }) => {
+  router.add('GET', '/api/v1/maintenance', async ({ url }) => {
     let status: WindowStatus | undefined;
     let limit = 100;
     let offset = 0;
@@ -39,16 +39,17 @@ export function maintenanceRoutes(
       else if (key === 'offset') offset = intParam(key, value, 0, Number.MAX_SAFE_INTEGER);
       else throw new HttpError(400, `unknown parameter '${key}' (parameters: status, limit, offset)`, key);
     }
-    const r = deps.store.list({ ...(status && { status }), limit, offset });
+    const r = await deps.store.list({ ...(status && { status }), limit, offset });
     return { status: 200, body: { total: r.total, limit, offset, windows: r.windows } };
   });
 
-  router.add('GET', '/api/v1/maintenance/:id', ({ params }) => {
+  router.add('GET', '/api/v1/maintenance/:id', async ({ params }) => {
     const id = intParam('id', params.id!, 1, Number.MAX_SAFE_INTEGER);
-    const w = deps.store.get(id);
+    const w = await deps.store.get(id);
     if (!w) return { status: 404, body: { error: `no maintenance #${id}` } };
-    const hosts = deps.store.hosts(id).map((h) => ({ name: deps.inventory.getById(h.server_id)?.name ?? null, previous_status: h.previous_status }));
-    return { status: 200, body: { window: w, hosts, timeline: deps.store.updates(id, 500) } };
+    const hosts: Array<{ name: string | null; previous_status: string }> = [];
+    for (const h of await deps.store.hosts(id)) hosts.push({ name: (await deps.inventory.getById(h.server_id))?.name ?? null, previous_status: h.previous_status });
+    return { status: 200, body: { window: w, hosts, timeline: await deps.store.updates(id, 500) } };
   });
 
   router.add(
@@ -60,20 +61,26 @@ export function maintenanceRoutes(
       const startsAt = fieldOf('start', () => (b.start ? parseTime(b.start, now, deps.timezone).at : now));
       const durationMs = fieldOf('duration', () => parseDurationWord(b.duration, 'the window'));
       const channels = b.channels ?? (deps.channels.length > 0 ? deps.channels : ['console']);
-      const w = fieldOf('hosts', () =>
+      const w = await fieldOf('hosts', () =>
         deps.maintenance.plan({ title: b.title, targets: b.hosts, startsAt, durationMs, owner: b.owner ?? 'api', channels }, `api:${b.owner ?? 'token'}`),
       );
-      return { status: 201, body: { window: deps.store.get(w.id), hosts: deps.store.hosts(w.id).length } };
+      return { status: 201, body: { window: await deps.store.get(w.id), hosts: (await deps.store.hosts(w.id)).length } };
     }),
   );
 }
 
-/** A user error from parsing one field, answered as a 400 naming it. */
-function fieldOf<T>(field: string, f: () => T): T {
-  try {
-    return f();
-  } catch (err) {
+/** A user error from parsing one field (thrown, or a rejected promise), answered as a 400 naming it. */
+function fieldOf<T>(field: string, f: () => Promise<T>): Promise<T>;
+function fieldOf<T>(field: string, f: () => T): T;
+function fieldOf<T>(field: string, f: () => T | Promise<T>): T | Promise<T> {
+  const asHttp = (err: unknown): never => {
     if (err instanceof UserError) throw new HttpError(400, err.message, field);
     throw err;
+  };
+  try {
+    const r = f();
+    return r instanceof Promise ? r.catch(asHttp) : r;
+  } catch (err) {
+    return asHttp(err);
   }
 }

@@ -7,7 +7,7 @@ import { intParam } from './params.js';
 const MAX_LIMIT = 1000;
 
 export function serverRoutes(router: Router, services: Services): void {
-  router.add('GET', '/api/v1/servers', ({ url }) => {
+  router.add('GET', '/api/v1/servers', async ({ url }) => {
     const filter: ServerFilter = {};
     let limit = 100;
     let offset = 0;
@@ -20,16 +20,16 @@ export function serverRoutes(router: Router, services: Services): void {
     if (filter.status && !/[*?[]/.test(filter.status) && !isStatus(filter.status.toLowerCase())) {
       throw new HttpError(400, `unknown status '${filter.status}' (one of: ${STATUSES.join(', ')})`, 'status');
     }
-    const { total, servers } = services.inventory.list(filter, limit, offset);
+    const { total, servers } = await services.inventory.list(filter, limit, offset);
     return { status: 200, body: { total, limit, offset, servers } };
   });
 
-  router.add('GET', '/api/v1/servers/:name', ({ params }) => {
-    const server = services.inventory.get(params.name!);
+  router.add('GET', '/api/v1/servers/:name', async ({ params }) => {
+    const server = await services.inventory.get(params.name!);
     if (!server) {
-      const r = lookupServers(services.inventory, params.name!, 1);
+      const r = await lookupServers(services.inventory, params.name!, 1);
       return { status: 404, body: { error: `no server '${params.name}'`, suggestions: r.kind === 'none' ? r.suggestions : [] } };
     }
-    return { status: 200, body: { server, history: services.inventory.history(server.id, 100) } };
+    return { status: 200, body: { server, history: await services.inventory.history(server.id, 100) } };
   });
 }

@@ -8,7 +8,7 @@ const STATUS_VALUES = ['active', 'all', ...TICKET_STATUSES];
 
 /** Read-only ticket API: lists for dashboards and scripts, one ticket with its timeline and commits. */
 export function ticketRoutes(router: Router, deps: { tickets: TicketService }): void {
-  router.add('GET', '/api/v1/tickets', ({ url }) => {
+  router.add('GET', '/api/v1/tickets', async ({ url }) => {
     const filter: TicketFilter = {};
     let limit = 100;
     let offset = 0;
@@ -19,7 +19,7 @@ export function ticketRoutes(router: Router, deps: { tickets: TicketService }): 
       } else if (key === 'assignee') filter.assignee = value;
       else if (key === 'host') {
         try {
-          filter.serverId = deps.tickets.server(value).id;
+          filter.serverId = (await deps.tickets.server(value)).id;
         } catch (err) {
           if (err instanceof UserError) throw new HttpError(400, err.message, key);
           throw err;
@@ -33,7 +33,7 @@ export function ticketRoutes(router: Router, deps: { tickets: TicketService }): 
     filter.status ??= 'all';
     let r;
     try {
-      r = deps.tickets.list(filter, limit, offset);
+      r = await deps.tickets.list(filter, limit, offset);
     } catch (err) {
       if (err instanceof UserError) throw new HttpError(400, err.message, 'q');
       throw err;
@@ -41,10 +41,11 @@ export function ticketRoutes(router: Router, deps: { tickets: TicketService }): 
     return { status: 200, body: { total: r.total, limit, offset, tickets: r.tickets } };
   });
 
-  router.add('GET', '/api/v1/tickets/:id', ({ params }) => {
+  router.add('GET', '/api/v1/tickets/:id', async ({ params }) => {
     const id = intParam('id', params.id!.replace(/^#/, ''), 1, Number.MAX_SAFE_INTEGER);
-    const ticket = deps.tickets.get(id);
+    const ticket = await deps.tickets.get(id);
     if (!ticket) return { status: 404, body: { error: `no ticket #${id}` } };
-    return { status: 200, body: { ticket, watchers: deps.tickets.watchers(id), commits: deps.tickets.commits(id), timeline: deps.tickets.timeline(id, 1000) } };
+    const [watchers, commits, timeline] = await Promise.all([deps.tickets.watchers(id), deps.tickets.commits(id), deps.tickets.timeline(id, 1000)]);
+    return { status: 200, body: { ticket, watchers, commits, timeline } };
   });
 }

@@ -1,6 +1,7 @@
 /**
  * Syslog over UDP and TCP. Transport only: decoded, parsed messages go to a
- * synchronous `sink` that commits them (to SQLite) before we read on.
+ * `sink` that commits them to the store; a TCP connection is not read on
+ * until what it sent is committed.
  */
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, isIPv6, type AddressInfo, type Server, type Socket } from 'node:net';
@@ -11,8 +12,8 @@ import { parseSyslog, type SyslogMessage } from './parse.js';
 export interface SyslogListenerOptions {
   udp?: { host: string; port: number };
   tcp?: { host: string; port: number };
-  /** Stores the messages; throwing means they were not stored. */
-  sink: (messages: SyslogMessage[], transport: 'udp' | 'tcp') => void;
+  /** Stores the messages (one transaction per call); rejecting means they were not stored. */
+  sink: (messages: SyslogMessage[], transport: 'udp' | 'tcp') => Promise<void>;
   log: Logger;
   now?: () => Date;
   /** IANA zone for BSD timestamps, which carry none. Default UTC. */
@@ -39,6 +40,11 @@ export class SyslogListener {
   private tcp: Server | undefined;
   private readonly connections = new Set<Socket>();
   private pendingUdp: { text: string; from: string }[] = [];
+  /** UDP batches are stored one after the other; datagrams that arrive meanwhile make the next batch. */
+  private udpChain: Promise<void> = Promise.resolve();
+  private udpFlushQueued = false;
+  /** TCP batches being stored, so that stop() waits for them. */
+  private readonly tcpCommits = new Set<Promise<void>>();
   private counters = { udpDatagrams: 0, lost: 0 };
   private readonly now: () => Date;
 
@@ -59,9 +65,11 @@ export class SyslogListener {
     }
   }
 
-  /** Stops listening. Datagrams already received are stored first; unfinished TCP frames are dropped. */
+  /**
+   * Stops listening. Datagrams already received and TCP messages being stored
+   * are committed before it resolves; unfinished TCP frames are dropped.
+   */
   async stop(): Promise<void> {
-    this.flushUdp();
     const udp = this.udp;
     const tcp = this.tcp;
     this.udp = undefined;
@@ -71,6 +79,10 @@ export class SyslogListener {
       udp && new Promise<void>((resolve) => udp.close(() => resolve())),
       tcp && new Promise<void>((resolve) => tcp.close(() => resolve())),
     ]);
+    // Nothing more arrives now: store what did.
+    await this.udpChain;
+    await this.flushUdp();
+    await Promise.all([...this.tcpCommits]);
   }
 
   stats(): SyslogListenerStats {
@@ -82,9 +94,8 @@ export class SyslogListener {
     this.udp = socket;
     socket.on('message', (datagram, rinfo) => {
       this.counters.udpDatagrams++;
-      // Batched per tick: one sink call (one transaction) for a burst.
-      if (this.pendingUdp.length === 0) setImmediate(() => this.flushUdp());
       this.pendingUdp.push({ text: datagram.toString('utf8'), from: plainAddress(rinfo.address) });
+      this.queueUdpFlush();
     });
     return new Promise((resolve, reject) => {
       socket.once('error', reject);
@@ -96,13 +107,29 @@ export class SyslogListener {
     });
   }
 
-  private flushUdp(): void {
+  /**
+   * Batched per tick, and while the batch before is still being stored: one
+   * sink call (one transaction) for a burst, however slow the store.
+   */
+  private queueUdpFlush(): void {
+    if (this.udpFlushQueued) return;
+    this.udpFlushQueued = true;
+    setImmediate(() => {
+      this.udpChain = this.udpChain.then(() => {
+        this.udpFlushQueued = false;
+        return this.flushUdp();
+      });
+    });
+  }
+
+  /** Stores the datagrams received so far. Never rejects: what cannot be stored is counted as lost. */
+  private async flushUdp(): Promise<void> {
     const batch = this.pendingUdp;
     if (batch.length === 0) return;
     this.pendingUdp = [];
     try {
       const now = this.now();
-      this.options.sink(batch.map((d) => this.parse(d.text, d.from, now)), 'udp');
+      await this.options.sink(batch.map((d) => this.parse(d.text, d.from, now)), 'udp');
     } catch (err) {
       this.counters.lost += batch.length;
       this.options.log.error({ err, lost: batch.length }, 'syslog: storing UDP messages failed; they are lost');
@@ -132,18 +159,34 @@ export class SyslogListener {
     if (this.options.idleTimeoutMs) {
       socket.setTimeout(this.options.idleTimeoutMs, () => socket.destroy());
     }
-    // All frames of one chunk are committed in one sink call, inside the
-    // handler: nothing more is read from this connection until they are stored.
+    // All frames of one chunk are committed in one sink call, and the
+    // connection is paused meanwhile: nothing more is read from it until they
+    // are stored (TCP then slows the sender down). The chain keeps a chunk's
+    // batch after the one before, and the last line at 'end' after both.
+    let chain: Promise<void> = Promise.resolve();
+    let failed = false;
     const deliver = (frames: string[]) => {
       if (frames.length === 0) return;
-      try {
-        const now = this.now();
-        this.options.sink(frames.map((f) => this.parse(f, remote, now)), 'tcp');
-      } catch (err) {
-        // Closing tells the sender these were not taken; it may resend them.
-        this.options.log.error({ err, remote, frames: frames.length }, 'syslog: storing TCP messages failed; closing the connection');
-        socket.destroy();
-      }
+      socket.pause();
+      const now = this.now();
+      const messages = frames.map((f) => this.parse(f, remote, now));
+      chain = chain.then(async () => {
+        // A batch before this one was not stored and the connection is closed:
+        // storing what came after it would leave a gap the sender cannot see.
+        if (failed) return;
+        try {
+          await this.options.sink(messages, 'tcp');
+          if (!socket.destroyed) socket.resume();
+        } catch (err) {
+          failed = true;
+          // Closing tells the sender these were not taken; it may resend them.
+          this.options.log.error({ err, remote, frames: messages.length }, 'syslog: storing TCP messages failed; closing the connection');
+          socket.destroy();
+        }
+      });
+      const commit = chain;
+      this.tcpCommits.add(commit);
+      void commit.finally(() => this.tcpCommits.delete(commit)); // never rejects
     };
     socket.on('data', (chunk: Buffer) => deliver(decoder.push(chunk)));
     // A last line without its newline is still a message.

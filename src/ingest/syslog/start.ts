@@ -28,8 +28,9 @@ export async function startSyslog(o: SyslogStartOptions): Promise<SyslogListener
     timezone: o.timezone,
     now: () => o.clock.now(),
     log: o.log,
-    sink: (messages, transport) => {
-      o.logs.ingest(messages.map(syslogToLog));
+    // One transaction for the whole batch the listener hands over.
+    sink: async (messages, transport) => {
+      await o.logs.ingest(messages.map(syslogToLog));
       for (const m of messages) o.received.inc({ transport, result: m.malformed ? 'malformed' : 'parsed' });
     },
   });

@@ -22,7 +22,7 @@ const HISTORY = 1000;
 /** A summary longer than this is cut in the list (the alert's page has all of it). */
 const DETAIL_CHARS = 300;
 
-export const alertsPage: PageHandler = (ctx) => {
+export const alertsPage: PageHandler = async (ctx) => {
   const { alertStore } = ctx.services;
   const notices: string[] = [];
 
@@ -46,20 +46,21 @@ export const alertsPage: PageHandler = (ctx) => {
   let alerts: Alert[];
   if (status === 'all') {
     // Firing first, then resolved: two lists read as one.
-    const firing = alertStore.list({ ...filter, status: 'firing', limit: PER_PAGE, offset });
-    const resolvedTotal = alertStore.list({ ...filter, status: 'resolved', limit: 0 }).total;
+    const firing = await alertStore.list({ ...filter, status: 'firing', limit: PER_PAGE, offset });
+    const resolvedTotal = (await alertStore.list({ ...filter, status: 'resolved', limit: 0 })).total;
     alerts = firing.alerts;
     if (alerts.length < PER_PAGE) {
-      const more = alertStore.list({ ...filter, status: 'resolved', limit: PER_PAGE - alerts.length, offset: Math.max(0, offset - firing.total) });
+      const more = await alertStore.list({ ...filter, status: 'resolved', limit: PER_PAGE - alerts.length, offset: Math.max(0, offset - firing.total) });
       alerts = [...alerts, ...more.alerts];
     }
     total = firing.total + resolvedTotal;
   } else {
-    ({ total, alerts } = alertStore.list({ ...filter, status, limit: PER_PAGE, offset }));
+    ({ total, alerts } = await alertStore.list({ ...filter, status, limit: PER_PAGE, offset }));
   }
 
   const params = { status: status === 'firing' ? undefined : status, severity: severity ?? undefined, host: host || undefined, name: name || undefined };
   const now = ctx.clock.now();
+  const silences = await silencesSection(ctx, now);
   const what = status === 'firing' ? 'firing alert' : status === 'resolved' ? 'resolved alert' : 'alert';
   const body = html`<h1>Alerts</h1>
 ${notices.map(notice)}
@@ -82,7 +83,7 @@ ${alerts.length === 0
 <tbody>${alerts.map((a) => alertRow(ctx, a, now))}</tbody>
 </table>`}
 ${pager({ path: '/alerts', params, page, total })}
-${silencesSection(ctx, now)}`;
+${silences}`;
   return { title: 'Alerts', section: 'alerts', body };
 };
 
@@ -114,8 +115,8 @@ function quietText(q: string): string {
   return q === 'maintenance' ? 'suppressed (maintenance)' : q.startsWith('silence:') ? `silenced (silence #${q.slice('silence:'.length)})` : `quiet (${q})`;
 }
 
-function silencesSection(ctx: BoardContext, now: Date): Html {
-  const active = ctx.services.silences.active();
+async function silencesSection(ctx: BoardContext, now: Date): Promise<Html> {
+  const active = await ctx.services.silences.active();
   if (active.length === 0) return html`<h2>Silences</h2><p class="muted">No active silences.</p>`;
   const shown = active.slice(0, SILENCES_SHOWN);
   return html`<h2>Silences <span class="muted">(${active.length} active)</span></h2>
@@ -132,16 +133,16 @@ function silencesSection(ctx: BoardContext, now: Date): Html {
 ${active.length > shown.length ? html`<p class="muted">…and ${active.length - shown.length} more</p>` : ''}`;
 }
 
-export const alertPage: PageHandler = (ctx) => {
+export const alertPage: PageHandler = async (ctx) => {
   const id = parseId(ctx.params.id);
   if (id === null) return null;
   const { alertStore } = ctx.services;
-  const a = alertStore.get(id);
+  const a = await alertStore.get(id);
   if (!a) return null;
   const now = ctx.clock.now();
   const tz = ctx.timezone;
   const labels = Object.entries(a.labels);
-  const events = alertStore.events(id, HISTORY).reverse();
+  const events = (await alertStore.events(id, HISTORY)).reverse();
   const body = html`<p><a href="/alerts">‹ alerts</a></p>
 <h1>${severityPill(a.severity)} #${a.id} ${a.name}</h1>
 <dl class="fields">

@@ -16,18 +16,21 @@ export const PAGE_SIZE = 2000;
 /** `GET /`: the fleet at a glance, read from one snapshot of the store. */
 export const fleetPage: PageHandler = (ctx) => ctx.fleet.snapshot(() => fleet(ctx));
 
-function fleet(ctx: BoardContext): PageResult {
+/** Runs inside the snapshot: awaits nothing but the store. */
+async function fleet(ctx: BoardContext): Promise<PageResult> {
   const q = ctx.query.get('q') ?? '';
   const words = filterWords(q);
-  const layout = ctx.fleet.layout(words);
+  const layout = await ctx.fleet.layout(words);
   if (layout.total === 0) return { title: 'Fleet', section: 'fleet', body: html`<h1>Fleet</h1>${emptyFleet()}` };
   // The mode follows the whole fleet, not the filtered part: in client mode
   // the browser only ever hides tiles, so every host must be on the page for
   // a shorter query to bring them back.
-  const view = layout.total <= PAGE_SIZE ? clientView(ctx, words) : serverView(ctx, q, words, layout);
+  const view = layout.total <= PAGE_SIZE ? await clientView(ctx, words) : await serverView(ctx, q, words, layout);
+  const counts = await ctx.fleet.alertTicketCounts();
+  const perHour = await ctx.fleet.alertsPerHour(ctx.clock.now());
   const body = html`<h1>Fleet</h1>
-${summaryLine({ ...layout, ...ctx.fleet.alertTicketCounts() })}
-${chart(ctx.fleet.alertsPerHour(ctx.clock.now()), ctx.timezone)}
+${summaryLine({ ...layout, ...counts })}
+${chart(perHour, ctx.timezone)}
 <form class="toolbar" method="get" action="/"><input id="filter" name="q" type="search" placeholder="filter: name, role, status, tag" value="${q}" data-mode="${view.mode}" autocomplete="off" aria-label="filter hosts"><span class="muted"><span id="shown">${view.shown}</span> shown${view.note}</span></form>
 ${view.body}`;
   return { title: 'Fleet', section: 'fleet', body };
@@ -41,9 +44,9 @@ interface View {
 }
 
 /** The whole fleet on the page; the filter only hides tiles, as the script does when typing. */
-function clientView(ctx: BoardContext, words: readonly string[]): View {
-  const hosts = ctx.fleet.tiles([], PAGE_SIZE, 0);
-  const badges = ctx.fleet.hostBadges(hosts.map((h) => h.id));
+async function clientView(ctx: BoardContext, words: readonly string[]): Promise<View> {
+  const hosts = await ctx.fleet.tiles([], PAGE_SIZE, 0);
+  const badges = await ctx.fleet.hostBadges(hosts.map((h) => h.id));
   const hay = new Map(hosts.map((h) => [h.id, searchText(h)]));
   const match = (h: TileHost) => words.every((w) => hay.get(h.id)!.includes(w));
   const shown = hosts.filter(match).length;
@@ -58,13 +61,13 @@ function clientView(ctx: BoardContext, words: readonly string[]): View {
 }
 
 /** A page of the hosts matching `?q=`, groups collapsed and counted over all pages. */
-function serverView(ctx: BoardContext, q: string, words: readonly string[], layout: FleetLayout): View {
+async function serverView(ctx: BoardContext, q: string, words: readonly string[], layout: FleetLayout): Promise<View> {
   const total = layout.matching;
   const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
   const requested = Number.parseInt(ctx.query.get('page') ?? '1', 10);
   const pageNo = Math.min(pages, Math.max(1, Number.isFinite(requested) ? requested : 1));
-  const hosts = ctx.fleet.pageTiles(layout, words, PAGE_SIZE, (pageNo - 1) * PAGE_SIZE);
-  const badges = ctx.fleet.hostBadges(hosts.map((h) => h.id));
+  const hosts = await ctx.fleet.pageTiles(layout, words, PAGE_SIZE, (pageNo - 1) * PAGE_SIZE);
+  const badges = await ctx.fleet.hostBadges(hosts.map((h) => h.id));
 
   // Group sizes over every page: a group cut by a page break says how much of it is here.
   const totals = new Map<string, number>();

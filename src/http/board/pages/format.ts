@@ -2,7 +2,6 @@ import { parseHashId } from '../../../chat/args.js';
 import type { Inline, Tone } from '../../../chat/rich-text.js';
 import type { Severity } from '../../../domain/alerts/model.js';
 import type { WindowStatus } from '../../../domain/maintenance/model.js';
-import type { Inventory } from '../../../domain/servers/inventory.js';
 import { isStatus } from '../../../domain/servers/model.js';
 import type { Priority, TicketStatus } from '../../../domain/tickets/model.js';
 import { formatDuration } from '../../../time/duration.js';
@@ -88,10 +87,10 @@ export function hostLink(name: string | null | undefined, known: boolean): Html 
   return known ? html`<a href="/servers/${encodeURIComponent(name)}">${name}</a>` : html`${name}`;
 }
 
-/** Host names, each linking to its page when the inventory has it. */
-export function hostLinks(names: readonly string[], inventory: Inventory): Html {
+/** Inventory host names (a ticket's hosts come from the inventory), each linking to its page. */
+export function hostLinks(names: readonly string[]): Html {
   if (names.length === 0) return html`<span class="muted">—</span>`;
-  return html`${names.map((n, i) => html`${i > 0 ? ', ' : ''}${hostLink(n, inventory.get(n) !== null)}`)}`;
+  return html`${names.map((n, i) => html`${i > 0 ? ', ' : ''}${hostLink(n, true)}`)}`;
 }
 
 /** Chat rich text as HTML: bold → <b>, code → <code>, link → <a> (web addresses only), tone → a pill, mention → the name. */

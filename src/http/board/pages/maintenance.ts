@@ -1,5 +1,6 @@
 import type { MaintenanceWindow } from '../../../domain/maintenance/model.js';
 import { resolveTargets } from '../../../domain/maintenance/targets.js';
+import type { Server } from '../../../domain/servers/model.js';
 import { formatDuration } from '../../../time/duration.js';
 import { html, type Html } from '../html.js';
 import { hostLink, notice, pageNumber, pager, parseId, PER_PAGE, serverStatusPill, since, time, windowStatusPill } from './format.js';
@@ -21,7 +22,7 @@ const TIMELINE = 1000;
 /** Hosts a planned window's targets are shown matching, at most. */
 const PLANNED_HOSTS_SHOWN = 200;
 
-export const maintenancePage: PageHandler = (ctx) => {
+export const maintenancePage: PageHandler = async (ctx) => {
   const { maintenanceStore } = ctx.services;
   const now = ctx.clock.now();
   const page = pageNumber(ctx.query);
@@ -29,12 +30,12 @@ export const maintenancePage: PageHandler = (ctx) => {
 
   let top: Html = html``;
   if (page === 1) {
-    const current = maintenanceStore.current(until);
-    const schedules = maintenanceStore.dueSchedules(until);
+    const current = await maintenanceStore.current(until);
+    const schedules = await maintenanceStore.dueSchedules(until);
     top = html`<h2>Running and upcoming <span class="muted">(${current.length})</span></h2>
 ${current.length === 0
   ? html`<p class="muted">No maintenance running or planned.</p>`
-  : html`${windowTable(ctx, current.slice(0, CURRENT_SHOWN), now)}${current.length > CURRENT_SHOWN ? html`<p class="muted">…and ${current.length - CURRENT_SHOWN} more</p>` : ''}`}
+  : html`${await windowTable(ctx, current.slice(0, CURRENT_SHOWN), now)}${current.length > CURRENT_SHOWN ? html`<p class="muted">…and ${current.length - CURRENT_SHOWN} more</p>` : ''}`}
 ${schedules.length === 0
   ? ''
   : html`<h2>Recurring <span class="muted">(${schedules.length})</span></h2>
@@ -42,21 +43,24 @@ ${schedules.length === 0
 <tbody>${schedules.map((s) => html`<tr><td>#${s.id}</td><td>${s.title}</td><td><code>${s.targets}</code></td><td>${time(s.next_at, ctx.timezone)}</td><td>${formatDuration(s.duration_ms)}</td><td><code>${s.cron}</code></td><td>${s.owner}</td></tr>`)}</tbody></table>`}`;
   }
 
-  const { total, windows } = ctx.services.maintenanceStore.finished(PER_PAGE, (page - 1) * PER_PAGE);
+  const { total, windows } = await maintenanceStore.finished(PER_PAGE, (page - 1) * PER_PAGE);
   const body = html`<h1>Maintenance</h1>
 ${top}
 <h2>Finished <span class="muted">(${total})</span></h2>
-${windows.length === 0 ? html`<p class="muted">${page > 1 ? 'Nothing on this page.' : 'No finished windows yet.'}</p>` : windowTable(ctx, windows, now)}
+${windows.length === 0 ? html`<p class="muted">${page > 1 ? 'Nothing on this page.' : 'No finished windows yet.'}</p>` : await windowTable(ctx, windows, now)}
 ${pager({ path: '/maintenance', params: {}, page, total })}`;
   return { title: 'Maintenance', section: 'maintenance', body };
 };
 
-function windowTable(ctx: BoardContext, windows: MaintenanceWindow[], now: Date): Html {
+async function windowTable(ctx: BoardContext, windows: MaintenanceWindow[], now: Date): Promise<Html> {
   const tz = ctx.timezone;
+  // Host counts read first: the template itself is synchronous.
+  const counts = new Map<number, number>();
+  for (const w of windows) counts.set(w.id, (await ctx.services.maintenanceStore.hosts(w.id)).length);
   return html`<table class="windows">
 <thead><tr><th>#</th><th>status</th><th>title</th><th>hosts</th><th>start</th><th>end</th><th>owner</th></tr></thead>
 <tbody>${windows.map((w) => {
-    const hosts = ctx.services.maintenanceStore.hosts(w.id).length;
+    const hosts = counts.get(w.id) ?? 0;
     return html`<tr data-window="${w.id}">
 <td><a href="/maintenance/${w.id}">#${w.id}</a></td>
 <td>${windowStatusPill(w.status)}</td>
@@ -77,18 +81,19 @@ function timeLeft(w: MaintenanceWindow, now: Date): Html | string {
   return left > 0 ? html`<br><span class="muted">${formatDuration(left)} left</span>` : html`<br><span class="muted">overdue by ${formatDuration(-left)}</span>`;
 }
 
-export const maintenanceWindowPage: PageHandler = (ctx) => {
+export const maintenanceWindowPage: PageHandler = async (ctx) => {
   const id = parseId(ctx.params.id);
   if (id === null) return null;
   const { maintenanceStore, inventory } = ctx.services;
-  const w = maintenanceStore.get(id);
+  const w = await maintenanceStore.get(id);
   if (!w) return null;
   const tz = ctx.timezone;
   const now = ctx.clock.now();
-  const schedule = w.schedule_id !== null ? maintenanceStore.schedule(w.schedule_id) : null;
-  const hosts = maintenanceStore.hosts(w.id).map((h) => ({ ...h, server: inventory.getById(h.server_id) }));
+  const schedule = w.schedule_id !== null ? await maintenanceStore.schedule(w.schedule_id) : null;
+  const hosts: Array<{ server_id: number; previous_status: string; server: Server | null }> = [];
+  for (const h of await maintenanceStore.hosts(w.id)) hosts.push({ ...h, server: await inventory.getById(h.server_id) });
   hosts.sort((a, b) => (a.server?.name ?? '').localeCompare(b.server?.name ?? '', 'en', { numeric: true }));
-  const updates = maintenanceStore.updates(w.id, TIMELINE).reverse();
+  const updates = (await maintenanceStore.updates(w.id, TIMELINE)).reverse();
 
   let hostsSection: Html;
   if (hosts.length > 0) {
@@ -102,7 +107,7 @@ export const maintenanceWindowPage: PageHandler = (ctx) => {
     // A planned window has no hosts yet: they are fixed when it starts. Show what its targets match now.
     let matching: Html;
     try {
-      const { servers, empty } = resolveTargets(inventory, w.targets);
+      const { servers, empty } = await resolveTargets(inventory, w.targets);
       matching = html`${servers.length === 0 ? html`<span class="muted">none</span>` : servers.slice(0, PLANNED_HOSTS_SHOWN).map((s, i) => html`${i > 0 ? ', ' : ''}${hostLink(s.name, true)}`)}${servers.length > PLANNED_HOSTS_SHOWN ? html` …and ${servers.length - PLANNED_HOSTS_SHOWN} more` : ''}${empty.length > 0 ? html` <span class="muted">(${empty.join(', ')} match nothing)</span>` : ''}`;
     } catch (err) {
       matching = html`<span class="muted">${err instanceof Error ? err.message : String(err)}</span>`;

@@ -21,5 +21,5 @@ export interface PageResult {
   body: Html;
 }
 
-/** A page, or null for "no such thing" (a 404 page naming what was asked for). */
-export type PageHandler = (ctx: BoardContext) => PageResult | null;
+/** A page, or null for "no such thing" (a 404 page naming what was asked for). Reads the store, so it resolves later. */
+export type PageHandler = (ctx: BoardContext) => Promise<PageResult | null>;

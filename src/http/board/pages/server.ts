@@ -11,13 +11,13 @@ import type { BoardContext, PageHandler } from './page.js';
 const LISTED: HostViewLimits = { firing: 100, tickets: 100, closedTickets: true, windows: 20, recentAlerts: 20, statusChanges: 50 };
 
 /** `GET /servers/:name` (a name or an FQDN): everything about one host; null (a 404) for an unknown one. */
-export const serverPage: PageHandler = (ctx) => {
+export const serverPage: PageHandler = async (ctx) => {
   const asked = ctx.params.name;
   if (!asked) return null;
   const { inventory, hostViews } = ctx.services;
-  const s = inventory.get(asked);
+  const s = await inventory.get(asked);
   if (!s) return null;
-  const view = hostViews.get(s, LISTED);
+  const view = await hostViews.get(s, LISTED);
 
   const body = html`<h1>${s.name} ${serverStatusPill(s.status)}</h1>
 ${fields(s)}

@@ -16,7 +16,7 @@ const STATUS_FILTERS: readonly StatusFilter[] = ['active', 'all', ...TICKET_STAT
 /** Far more timeline entries than any ticket has: the page shows the whole timeline. */
 const ALL_EVENTS = 100_000;
 
-export const ticketsPage: PageHandler = (ctx) => {
+export const ticketsPage: PageHandler = async (ctx) => {
   const notices: string[] = [];
   const statusWord = (ctx.query.get('status') ?? '').trim().toLowerCase().replace(/[ -]/g, '_');
   let status: StatusFilter = 'active';
@@ -36,10 +36,10 @@ export const ticketsPage: PageHandler = (ctx) => {
   let hostName = host;
   try {
     // A host as chat takes it (name, FQDN or address), and words to find: both may be wrong, and say how.
-    const server = host ? ctx.services.tickets.server(host) : null;
+    const server = host ? await ctx.services.tickets.server(host) : null;
     if (server) hostName = server.name;
     const filter: TicketFilter = { status, ...(assignee && { assignee }), ...(q && { search: q }), ...(server && { serverId: server.id }) };
-    ({ total, tickets } = ctx.services.tickets.list(filter, PER_PAGE, (page - 1) * PER_PAGE));
+    ({ total, tickets } = await ctx.services.tickets.list(filter, PER_PAGE, (page - 1) * PER_PAGE));
   } catch (err) {
     if (!(err instanceof UserError)) throw err;
     searchError = err.message;
@@ -61,7 +61,7 @@ ${notices.map(notice)}
 </div>
 ${searchError !== null
   ? notice(searchError)
-  : html`<p class="summary"><span><b>${total}</b> ${status === 'all' ? '' : `${status.replace('_', ' ')} `}ticket${total === 1 ? '' : 's'}${assignee ? ` assigned to ${assignee}` : ''}${host ? html` on ${hostLinks([hostName], ctx.services.inventory)}` : ''}${q ? html` matching “${q}”` : ''}</span></p>
+  : html`<p class="summary"><span><b>${total}</b> ${status === 'all' ? '' : `${status.replace('_', ' ')} `}ticket${total === 1 ? '' : 's'}${assignee ? ` assigned to ${assignee}` : ''}${host ? html` on ${hostLinks([hostName])}` : ''}${q ? html` matching “${q}”` : ''}</span></p>
 ${tickets.length === 0
   ? html`<p class="muted">No tickets${page > 1 ? ' on this page' : ''}.</p>`
   : html`<table class="tickets">
@@ -79,21 +79,19 @@ function ticketRow(ctx: BoardContext, t: Ticket, now: Date): Html {
 <td><a href="/tickets/${t.id}">${t.title}</a></td>
 <td>${ticketStatusPill(t.status)}</td>
 <td>${t.assignee ?? html`<span class="muted">unassigned</span>`}</td>
-<td>${hostLinks(t.hosts, ctx.services.inventory)}</td>
+<td>${hostLinks(t.hosts)}</td>
 <td>${time(t.updated_at, ctx.timezone)}<br><span class="muted">${since(t.updated_at, now)} ago</span></td>
 </tr>`;
 }
 
-export const ticketPage: PageHandler = (ctx) => {
+export const ticketPage: PageHandler = async (ctx) => {
   const id = parseId(ctx.params.id);
   if (id === null) return null;
-  const { tickets, inventory } = ctx.services;
-  const t = tickets.get(id);
+  const { tickets } = ctx.services;
+  const t = await tickets.get(id);
   if (!t) return null;
   const tz = ctx.timezone;
-  const watchers = tickets.watchers(id);
-  const commits = tickets.commits(id);
-  const timeline = tickets.timeline(id, ALL_EVENTS);
+  const [watchers, commits, timeline] = await Promise.all([tickets.watchers(id), tickets.commits(id), tickets.timeline(id, ALL_EVENTS)]);
   const body = html`<p><a href="/tickets">‹ tickets</a></p>
 <h1>#${t.id} ${t.title}</h1>
 <dl class="fields">
@@ -101,7 +99,7 @@ export const ticketPage: PageHandler = (ctx) => {
   <dt>priority</dt><dd>${priorityPill(t.priority)}</dd>
   <dt>reporter</dt><dd>${t.reporter}</dd>
   <dt>assignee</dt><dd>${t.assignee ?? html`<span class="muted">unassigned</span>`}</dd>
-  <dt>hosts</dt><dd>${hostLinks(t.hosts, inventory)}</dd>
+  <dt>hosts</dt><dd>${hostLinks(t.hosts)}</dd>
   <dt>watchers</dt><dd>${watchers.length > 0 ? watchers.join(', ') : html`<span class="muted">nobody</span>`}</dd>
   <dt>opened</dt><dd>${time(t.created_at, tz)}${t.channel ? html` <span class="muted">in ${t.channel}</span>` : ''}</dd>
   <dt>updated</dt><dd>${time(t.updated_at, tz)}</dd>

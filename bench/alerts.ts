@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { Agent, request } from 'node:http';
 import Database from 'better-sqlite3';
 import { connectRawClient } from '../test/helpers/irc-network.js';
 import { startNgircd } from '../test/helpers/ngircd.js';
 import { freePort } from '../test/helpers/ports.js';
 import { botProcess, startBenchBot, TOKEN } from './bot.js';
+import { postRate, startBareServer } from './http-load.js';
 import { fmtMs, summarize } from './stats.js';
 
 /**
@@ -22,46 +21,6 @@ const INGEST_ALERTS = 5_000;
 const GROUP = 10;
 const RUNS = 3;
 
-const BARE_SERVER = `
-const http = require('node:http');
-const s = http.createServer((req, res) => {
-  const chunks = [];
-  req.on('data', (c) => chunks.push(c));
-  req.on('end', () => {
-    const body = JSON.parse(Buffer.concat(chunks).toString());
-    res.writeHead(202, { 'content-type': 'application/json' });
-    const alerts = body.alerts ?? [body];
-    res.end(JSON.stringify({ accepted: alerts.length, alerts: alerts.map((a, i) => ({ id: i + 1, status: a.status ?? 'firing' })) }));
-  });
-});
-s.listen(Number(process.argv[1]), '127.0.0.1', () => console.log('listening'));
-`;
-
-/** Requests per second for `n` POSTs from `clients` keep-alive connections. */
-async function postRate(port: number, path: string, n: number, clients: number, body: (i: number) => string): Promise<number> {
-  const agent = new Agent({ keepAlive: true, maxSockets: clients });
-  let next = 0;
-  const t = performance.now();
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      while (next < n) {
-        const data = body(next++);
-        await new Promise<void>((resolve, reject) => {
-          const req = request({ host: '127.0.0.1', port, method: 'POST', path, agent, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } }, (res) => {
-            res.resume();
-            res.on('end', () => (res.statusCode === 202 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
-          });
-          req.on('error', reject);
-          req.end(data);
-        });
-      }
-    }),
-  );
-  const rate = n / ((performance.now() - t) / 1000);
-  agent.destroy();
-  return rate;
-}
-
 async function waitUntil(cond: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!cond() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
@@ -73,9 +32,8 @@ async function ingest(): Promise<void> {
   const b = await botProcess('alerts', { alerts: { routes: [{ to: ['irc:#bench'] }] } }, { unreachableIrc: true });
   try {
     await b.start();
-    const barePort = await freePort();
-    const bare = spawn(process.execPath, ['-e', BARE_SERVER, String(barePort)]);
-    await new Promise<void>((resolve) => bare.stdout.once('data', () => resolve()));
+    const bare = await startBareServer();
+    const barePort = bare.port;
 
     let seq = 0;
     const generic = () => JSON.stringify({ title: 'DiskFull', severity: 'warning', host: `web${seq++}`, text: 'disk / is 91% full' });
@@ -107,7 +65,7 @@ async function ingest(): Promise<void> {
       console.log(`  opsbridge (stored + routed, 202):     ${med(botRates).toFixed(0)} alerts/s`);
       console.log(`  ratio: ${(med(botRates) / med(bareRates)).toFixed(2)} (target ≥ 0.5)`);
     }
-    bare.kill();
+    await bare.stop();
   } finally {
     await b.cleanup();
   }

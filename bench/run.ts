@@ -2,12 +2,13 @@ import { benchAlerts } from './alerts.js';
 import { benchBoard } from './board.js';
 import { benchBridge } from './bridge.js';
 import { benchGit } from './git.js';
+import { benchHa } from './ha.js';
 import { benchIrc } from './irc.js';
 import { benchServers } from './servers.js';
 import { setBenchEngine, stopBenchStores } from './store.js';
 
 /** `npm run bench [-- NAME…]`: every benchmark (or the named ones), figures on stdout. */
-const benches: Record<string, () => Promise<void>> = { servers: benchServers, irc: benchIrc, bridge: benchBridge, alerts: benchAlerts, git: benchGit, board: benchBoard };
+const benches: Record<string, () => Promise<void>> = { servers: benchServers, irc: benchIrc, bridge: benchBridge, alerts: benchAlerts, git: benchGit, board: benchBoard, ha: benchHa };
 // `--db postgres`: the benches that take it run on a real PostgreSQL (test/helpers/postgres.ts).
 const args = process.argv.slice(2);
 const dbAt = args.indexOf('--db');

@@ -5,7 +5,7 @@ import type { Core } from '../src/app.js';
 import { importServers } from '../src/domain/servers/import.js';
 import { benchCore } from './bot.js';
 import { benchDatabase, benchEngine } from './store.js';
-import { fmtMs, summarize, timeMs, timeMsAsync } from './stats.js';
+import { fmtMs, summarize, timeMsAsync } from './stats.js';
 
 /**
  * Issue 2's figures: importing 100,000 generated hosts, and `!server`

@@ -37,6 +37,7 @@ import { ticketPage, ticketsPage } from './http/board/pages/tickets.js';
 import { resolveToken } from './http/token.js';
 import { startSyslog } from './ingest/syslog/start.js';
 import { startTailers } from './ingest/tail-start.js';
+import type { Core } from './core.js';
 import { Links } from './links.js';
 import { startLeaderDuties, type ConsoleIO, type LeaderDuties } from './leader.js';
 import { Cluster } from './leadership/cluster.js';
@@ -49,24 +50,11 @@ import { healthRoutes } from './http/routes/health.js';
 import { serverRoutes } from './http/routes/servers.js';
 import type { Services } from './services.js';
 import { openMigratedStore } from './store/open.js';
-import type { Sql } from './store/sql.js';
 import { GroupCommit } from './store/group-commit.js';
 
 /** The composition root: builds everything from the config. No logic lives here. */
 
-export interface Core {
-  config: Config;
-  db: Sql;
-  log: Logger;
-  clock: Clock;
-  outbox: Outbox;
-  metrics: Metrics;
-  services: Services;
-  dispatcher: Dispatcher<Services>;
-  /** Who leads a redundant pair (on SQLite: this node, once it runs). */
-  cluster: Cluster;
-  close(): Promise<void>;
-}
+export type { Core } from './core.js';
 
 /** Store, domain services and the command dispatcher: what `start`, `run` and the CLI share. */
 export async function buildCore(config: Config, opts: { log: Logger; clock?: Clock }): Promise<Core> {

@@ -84,6 +84,15 @@ db.command('copy')
     const { migrate, readMigrations } = await import('./store/migrate.js');
     const { migrationsDir } = await import('./paths.js');
     const { copyStore } = await import('./store/copy.js');
+    // The target is checked as `database:` in the config is: `mysql://db1/ops`
+    // must be refused (exit 2), not taken as a path to a new SQLite file.
+    const { parseConfig } = await import('./config/load.js');
+    try {
+      parseConfig({ database: opts.to }, {});
+    } catch (err) {
+      if (err instanceof FatalError) throw new FatalError(err.message.replace(/^database: /gm, '--to: '), err.exitCode);
+      throw err;
+    }
     if (!existsSync(opts.from)) throw new UserError(`--from: no such file: ${opts.from}`);
     const from = openSqlite(opts.from);
     try {

@@ -3,7 +3,7 @@ import type { AdapterStatus, ChatAdapter } from './adapters/adapter.js';
 import { ConsoleAdapter } from './adapters/console/console-adapter.js';
 import { IrcAdapter } from './adapters/irc/irc-adapter.js';
 import { SlackAdapter } from './adapters/slack/slack-adapter.js';
-import type { Core } from './app.js';
+import type { Core } from './core.js';
 import { Bridge } from './bridge/bridge.js';
 import { parseChannelAddress } from './chat/message.js';
 import type { Config } from './config/schema.js';

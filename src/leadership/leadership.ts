@@ -86,10 +86,6 @@ export class Leadership {
     this.schedule();
   }
 
-  isLeader(): boolean {
-    return this.epoch !== null;
-  }
-
   canSend(): boolean {
     return this.epoch !== null && this.mono() - this.renewedAt < this.timings.stopSendingMs;
   }

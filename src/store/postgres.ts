@@ -38,7 +38,7 @@ export interface PostgresOptions {
 export class PostgresSql implements Sql {
   readonly engine = 'postgres' as const;
   readonly name: string;
-  readonly pool: pg.Pool;
+  private readonly pool: pg.Pool;
   private readonly context = new AsyncLocalStorage<Frame>();
 
   constructor(readonly url: string, opts: PostgresOptions = {}) {
@@ -177,7 +177,7 @@ export class PostgresSql implements Sql {
  * Connection lost, refused or timed out, or the server shutting down or not
  * yet accepting: the kind of failure that passes when the database is back.
  */
-export function isConnectionError(err: unknown): boolean {
+function isConnectionError(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string') {
@@ -188,7 +188,7 @@ export function isConnectionError(err: unknown): boolean {
 }
 
 /** `postgres://user:secret@db1:5432/opsbridge` → `db1:5432/opsbridge`: for messages, never the password. */
-export function describeUrl(url: string): string {
+function describeUrl(url: string): string {
   try {
     const u = new URL(url);
     const db = decodeURIComponent(u.pathname.replace(/^\//, '')) || '(default database)';

@@ -77,6 +77,7 @@ async function failover(): Promise<void> {
         irc: { host: '127.0.0.1', port: irc.port, tls: false, nick: 'opsbridge', username: name, channels: ['#alerts'] },
         alerts: { routes: [{ to: ['irc:#alerts'] }] },
         leadership: { announce: ['irc:#alerts'] },
+        ...(process.env.HA_DEBUG && { log: { level: 'debug' } }),
       });
       procs.push(proc);
       nodes.push({ name, proc, bot: await proc.start(20_000) });
@@ -110,7 +111,13 @@ async function failover(): Promise<void> {
       const t0 = performance.now();
       leader.bot.child.kill('SIGKILL');
       const from = new RegExp(`^:opsbridge!~?${standby.name}@\\S+ PRIVMSG #alerts :`);
-      const line = (await watcher.waitFor(from, 60_000, since)).input;
+      const line = (
+        await watcher.waitFor(from, 60_000, since).catch((err: Error) => {
+          // What each node said: the first thing to read when a takeover does not show.
+          const out = nodes.map((n) => `--- ${n.name} stdout/stderr:\n${n.bot.stdout.slice(-3000)}${n.bot.stderr.slice(-3000)}`).join('\n');
+          throw new Error(`kill ${k + 1} of ${leader.name}: ${err.message}\n${out}`);
+        })
+      ).input;
       samples.push(performance.now() - t0);
       clearInterval(trickle);
       trickle = undefined;

@@ -56,7 +56,8 @@ export async function copyStore(from: SqliteSql, to: Sql, onProgress?: (p: CopyP
     }
     await flush();
     if (to.engine === 'postgres' && columns.includes('id')) {
-      await to.value(`SELECT setval(pg_get_serial_sequence('${table}', 'id'), GREATEST((SELECT MAX(id) FROM ${table}), 1))`);
+      // The next id is one past the highest row (1 for an empty table: `setval(seq, 1)` alone would make it 2).
+      await to.value(`SELECT setval(pg_get_serial_sequence('${table}', 'id'), COALESCE((SELECT MAX(id) FROM ${table}), 0) + 1, false)`);
     }
     report.tables.push({ table, rows: total, copied });
   }

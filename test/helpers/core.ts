@@ -7,6 +7,21 @@ import type { Reply } from '../../src/chat/command.js';
 import { renderPlain } from '../../src/chat/render/plain.js';
 import { fixedClock } from '../../src/clock.js';
 import { parseConfig } from '../../src/config/load.js';
+import { startPostgres, type Postgres } from './postgres.js';
+
+/**
+ * The engine the store and domain tests run on: SQLite by default, and a
+ * real PostgreSQL with OPSBRIDGE_TEST_ENGINE=postgres (`npm test` runs
+ * those files both ways). One cluster per test worker, a fresh database per core.
+ */
+export const TEST_ENGINE = process.env.OPSBRIDGE_TEST_ENGINE === 'postgres' ? 'postgres' : 'sqlite';
+let cluster: Promise<Postgres> | undefined;
+
+async function testDatabase(dir: string): Promise<string> {
+  if (TEST_ENGINE === 'sqlite') return join(dir, 'test.db');
+  cluster ??= startPostgres();
+  return (await cluster).createDatabase();
+}
 
 export interface TestCore extends Core {
   dir: string;
@@ -18,10 +33,10 @@ export interface TestCore extends Core {
   cleanup(): Promise<void>;
 }
 
-/** A real core (SQLite file, migrations, dispatcher) in a temp directory, with a fixed clock. */
+/** A real core (store, migrations, dispatcher) in a temp directory, with a fixed clock. */
 export async function testCore(configOverrides: Record<string, unknown> = {}): Promise<TestCore> {
   const dir = mkdtempSync(join(tmpdir(), 'opsbridge-test-'));
-  const config = parseConfig({ database: join(dir, 'test.db'), timezone: 'UTC', ...configOverrides }, {});
+  const config = parseConfig({ database: await testDatabase(dir), timezone: 'UTC', ...configOverrides }, {});
   const clock = fixedClock('2026-11-25T12:00:00Z');
   const core = await buildCore(config, { log: pino({ level: 'silent' }), clock });
   const chat: TestCore['chat'] = (text, user = {}) =>

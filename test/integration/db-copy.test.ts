@@ -232,6 +232,30 @@ describe('opsbridge db copy', () => {
     }
   });
 
+  it('an install with empty tables: the first new row in PostgreSQL is #1', async () => {
+    const core = await testCore(CONFIG);
+    try {
+      await importServers(core.services.inventory, SAMPLE_CSV, 'csv', { actor: 'test', source: 'sample.csv' });
+      await core.close();
+      const url = await pg.createDatabase();
+      const r = await cli(['db', 'copy', '--from', join(core.dir, 'test.db'), '--to', url]);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^servers +5 rows, +5 new$/m);
+      expect(r.stdout).toMatch(/^tickets +0 rows, +0 new$/m);
+      const pgCore = await buildCore(parseConfig({ ...CONFIG, database: url }, {}), { log: pino({ level: 'silent' }), clock: fixedClock('2026-11-25T13:00:00Z') });
+      try {
+        expect((await ask(pgCore, '!ticket new first one', BOB)).text).toMatch(/^#1 created: first one/);
+        // A table that had rows goes on from its highest id.
+        await importServers(pgCore.services.inventory, 'name,status\nweb99,working\n', 'csv', { actor: 'test', source: 'more.csv' });
+        expect((await pgCore.services.inventory.get('web99'))?.id).toBe(6);
+      } finally {
+        await pgCore.close();
+      }
+    } finally {
+      rmSync(core.dir, { recursive: true, force: true });
+    }
+  });
+
   it('--from a file that does not exist: exit 1, one line naming it', async () => {
     const missing = join(cwd, 'no-such-dir', 'opsbridge.db');
     const r = await cli(['db', 'copy', '--from', missing, '--to', pg.url('postgres')]);

@@ -6,6 +6,10 @@ import { openMigratedStore, openStore } from '../../src/store/open.js';
 import { StoreUnavailableError, type Sql } from '../../src/store/sql.js';
 import { startPostgres, type Postgres } from '../helpers/postgres.js';
 import { rejectedBy } from '../helpers/thrown.js';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../helpers/cli.js';
 
 /** The PostgreSQL store on a real server: the dialect layer, migrations, and the failures a user meets. */
 describe('the PostgreSQL store', () => {
@@ -70,6 +74,33 @@ describe('the PostgreSQL store', () => {
     const db = openStore(url);
     await rejectedBy(StoreUnavailableError, db.all('SELECT 1'));
     await db.close();
+  });
+
+  it('`opsbridge start`: an unreachable database is exit 1 in one line without the password; another URL scheme is exit 2 and creates nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'opsbridge-pgcli-'));
+    try {
+      writeFileSync(join(dir, 'down.yaml'), `database: postgres://${pg.user}:${pg.password}@127.0.0.1:1/opsbridge\nhttp: { listen: "127.0.0.1:0" }\n`);
+      const down = await runCli(['-c', 'down.yaml', 'start'], { cwd: dir });
+      expect(down.code).toBe(1);
+      expect(down.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^cannot open database 127\.0\.0\.1:1\/opsbridge: .*ECONNREFUSED/)]);
+      expect(down.stderr + down.stdout).not.toContain(pg.password);
+
+      writeFileSync(join(dir, 'mysql.yaml'), 'database: mysql://ops:hunter2@db1/ops\n');
+      const other = await runCli(['-c', 'mysql.yaml', 'start'], { cwd: dir });
+      expect(other.code).toBe(2);
+      expect(other.stderr.trim()).toBe("mysql.yaml: database: unsupported URL scheme 'mysql://': use a file path for SQLite, or postgres://user@host/database");
+      expect(other.stderr).not.toContain('hunter2');
+      // Not taken as a path: no directory named `mysql:` appeared.
+      expect(readdirSync(dir).sort()).toEqual(['down.yaml', 'mysql.yaml']);
+
+      // $OPSBRIDGE_DATABASE_URL names the store without the config file.
+      const env = await runCli(['migrate'], { cwd: dir, env: { OPSBRIDGE_DATABASE_URL: await pg.createDatabase() } });
+      expect(env.code).toBe(0);
+      expect(env.stdout).toMatch(/^applied 0001_init\.sql, /);
+      expect(readdirSync(dir).sort()).toEqual(['down.yaml', 'mysql.yaml']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('speaks the SQLite spelling the modules write: ? and @name, LIKE, NOCASE, glob, token_glob, instr', async () => {

@@ -128,12 +128,17 @@ program
   .description('say which node of a redundant pair leads, since when, and its lease epoch (reads the store)')
   .action(async () => {
     const cfg = config();
-    const { openMigratedStore } = await import('./store/open.js');
+    const { existsSync } = await import('node:fs');
+    const { openStore, isPostgresUrl } = await import('./store/open.js');
     const { Cluster } = await import('./leadership/cluster.js');
     const { describeCluster } = await import('./leadership/describe.js');
-    const { db } = await openMigratedStore(cfg.database);
+    // Read only: no migration, no new file; a status check must not change the store a pair runs on.
+    if (!isPostgresUrl(cfg.database) && !existsSync(cfg.database)) throw new UserError(`no database at ${cfg.database}: no node has run here`);
+    const db = openStore(cfg.database);
     try {
-      const s = await new Cluster(db, cfg.node).status();
+      const s = await new Cluster(db, cfg.node).status().catch((err: Error) => {
+        throw new UserError(`cannot read the leader lease from ${db.name}: ${err.message.split('\n')[0]} (a bot of this version has not run on it yet?)`);
+      });
       process.stdout.write(describeCluster(s, db.engine, cfg.timezone) + '\n');
       if (s.leader) process.stdout.write(`lease: ${s.leader.live ? `renewed, ends in ${(s.leader.expiresInMs / 1000).toFixed(1)} s` : 'expired'}; previous leader: ${s.leader.previous || 'none'}\n`);
       process.exitCode = s.leader?.live ? 0 : 1;

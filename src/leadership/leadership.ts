@@ -159,7 +159,8 @@ export class Leadership {
 
   private async depose(reason: string): Promise<void> {
     if (this.epoch === null) return;
-    this.opts.log.warn({ epoch: this.epoch, reason }, 'no longer the leader');
+    // A planned stop is routine; losing the lease is worth a warning.
+    (reason === 'stopping' ? this.opts.log.info.bind(this.opts.log) : this.opts.log.warn.bind(this.opts.log))({ epoch: this.epoch, reason }, 'no longer the leader');
     this.epoch = null;
     this.since = null;
     this.renewedAt = -Infinity;

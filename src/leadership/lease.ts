@@ -62,9 +62,9 @@ export class LeaseStore {
       );
       const before = await db.get<{ holder: string }>(`SELECT holder FROM leases WHERE name = ?${db.engine === 'postgres' ? ' FOR UPDATE' : ''}`, [NAME]);
       const r = await db.run(
-        `UPDATE leases SET holder = ?, epoch = epoch + 1, acquired_at_ms = ${now}, expires_at_ms = ${now} + ?, previous_holder = NULLIF(holder, '')
+        `UPDATE leases SET holder = ?, epoch = epoch + 1, acquired_at_ms = ${now}, expires_at_ms = ${now} + ?, previous_holder = CASE WHEN holder = ? THEN previous_holder ELSE NULLIF(holder, '') END
          WHERE name = ? AND (expires_at_ms <= ${now} OR holder = ?)`,
-        [this.node, ttlMs, NAME, this.node],
+        [this.node, ttlMs, this.node, NAME, this.node],
       );
       if (r.changes === 0) return null;
       const row = (await this.current())!;

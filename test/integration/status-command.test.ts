@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -76,7 +76,9 @@ describe('opsbridge status', () => {
   it('prints the leader and exits 0 while the bot runs; exits 1 once it stopped and gave the lease up', async () => {
     install();
     const before = await status();
-    expect(before).toEqual({ code: 1, stdout: 'no node has led yet, on SQLite (one node)\n', stderr: '' });
+    // Read only: no store yet, and none is created by asking.
+    expect(before).toEqual({ code: 1, stdout: '', stderr: 'opsbridge: no database at ./data/bot.db: no node has run here\n' });
+    expect(existsSync(join(dir, 'data'))).toBe(false);
 
     running = RunningBot.start(['start'], { cwd: dir });
     await running.waitFor(/opsbridge is running/);

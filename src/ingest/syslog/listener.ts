@@ -151,6 +151,9 @@ export class SyslogListener {
     });
   }
 
+  /** TCP batches, stored one after the other in the order they arrived. */
+  private tcpChain: Promise<void> = Promise.resolve();
+
   private accept(socket: Socket): void {
     const remote = plainAddress(socket.remoteAddress ?? '');
     const decoder = new SyslogFrameDecoder();
@@ -161,16 +164,16 @@ export class SyslogListener {
     }
     // All frames of one chunk are committed in one sink call, and the
     // connection is paused meanwhile: nothing more is read from it until they
-    // are stored (TCP then slows the sender down). The chain keeps a chunk's
-    // batch after the one before, and the last line at 'end' after both.
-    let chain: Promise<void> = Promise.resolve();
+    // are stored (TCP then slows the sender down). One chain for every
+    // connection keeps batches in arrival order, across senders too, and the
+    // last line at 'end' after what came before it.
     let failed = false;
     const deliver = (frames: string[]) => {
       if (frames.length === 0) return;
       socket.pause();
       const now = this.now();
       const messages = frames.map((f) => this.parse(f, remote, now));
-      chain = chain.then(async () => {
+      this.tcpChain = this.tcpChain.then(async () => {
         // A batch before this one was not stored and the connection is closed:
         // storing what came after it would leave a gap the sender cannot see.
         if (failed) return;
@@ -184,7 +187,7 @@ export class SyslogListener {
           socket.destroy();
         }
       });
-      const commit = chain;
+      const commit = this.tcpChain;
       this.tcpCommits.add(commit);
       void commit.finally(() => this.tcpCommits.delete(commit)); // never rejects
     };

@@ -7,6 +7,12 @@ import { StoreUnavailableError, type Params, type RunResult, type Sql } from './
 interface Frame {
   client: pg.PoolClient;
   depth: number;
+  /**
+   * False once the transaction has ended. Work started inside it (a timer,
+   * a listener) keeps its async context afterwards, and must not run on a
+   * connection that is back in the pool, maybe in another transaction.
+   */
+  open: boolean;
 }
 
 const INT8 = 20;
@@ -86,7 +92,7 @@ export class PostgresSql implements Sql {
   }
 
   async exec(script: string): Promise<void> {
-    const frame = this.context.getStore();
+    const frame = this.openFrame();
     try {
       await (frame ? frame.client.query(script) : this.pool.query(script));
     } catch (err) {
@@ -95,7 +101,7 @@ export class PostgresSql implements Sql {
   }
 
   async tx<T>(work: () => Promise<T>, opts: { readOnly?: boolean } = {}): Promise<T> {
-    const current = this.context.getStore();
+    const current = this.openFrame();
     if (current) return this.savepoint(current, work);
     let client: pg.PoolClient;
     try {
@@ -104,9 +110,10 @@ export class PostgresSql implements Sql {
       throw this.classify(err);
     }
     let broken: unknown = null;
+    const frame: Frame = { client, depth: 0, open: true };
     try {
       await client.query(opts.readOnly ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN');
-      const value = await this.context.run({ client, depth: 0 }, work);
+      const value = await this.context.run(frame, work);
       await client.query('COMMIT');
       return value;
     } catch (err) {
@@ -117,6 +124,7 @@ export class PostgresSql implements Sql {
       }
       throw this.classify(err);
     } finally {
+      frame.open = false;
       // A connection that failed mid-transaction is thrown away, not reused.
       client.release(broken instanceof Error ? broken : undefined);
     }
@@ -133,6 +141,11 @@ export class PostgresSql implements Sql {
     } catch (err) {
       throw this.classify(err);
     }
+  }
+
+  private openFrame(): Frame | undefined {
+    const frame = this.context.getStore();
+    return frame?.open ? frame : undefined;
   }
 
   private async savepoint<T>(frame: Frame, work: () => Promise<T>): Promise<T> {
@@ -155,7 +168,7 @@ export class PostgresSql implements Sql {
     const t = translate(sql);
     const config: pg.QueryConfig & { rowMode?: 'array' } = { text: t.text, values: values(t, params) };
     if (rowMode) config.rowMode = rowMode;
-    const frame = this.context.getStore();
+    const frame = this.openFrame();
     try {
       return await (frame ? frame.client.query(config) : this.pool.query(config));
     } catch (err) {

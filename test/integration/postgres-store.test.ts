@@ -136,4 +136,17 @@ describe('the PostgreSQL store', () => {
     })).rejects.toThrow('outer');
     expect(await db.column('SELECT name FROM servers ORDER BY name')).toEqual(['also-kept', 'kept']);
   });
+
+  it('work started inside a transaction that runs after it ended gets a connection of its own', async () => {
+    const db = await migrated();
+    const now = '2026-12-07T00:00:00Z';
+    // A listener fired inside a transaction (the outbox's wake-up) keeps its async context.
+    let later!: Promise<unknown>;
+    await db.tx(async () => {
+      await db.run('INSERT INTO servers (name, created_at, updated_at) VALUES (?, ?, ?)', ['inside', now, now]);
+      later = new Promise((resolve, reject) => setTimeout(() => db.tx(() => db.run('INSERT INTO servers (name, created_at, updated_at) VALUES (?, ?, ?)', ['after', now, now])).then(resolve, reject), 50));
+    });
+    await later;
+    expect(await db.column('SELECT name FROM servers ORDER BY name')).toEqual(['after', 'inside']);
+  });
 });

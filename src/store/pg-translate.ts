@@ -10,7 +10,14 @@ export interface Translated {
   text: string;
   /** For `@name` parameters: the name behind each `$n`, in order. */
   names: string[] | null;
+  /**
+   * The prepared statement's name: each connection parses and plans a
+   * statement once, not on every call (a round trip and a plan saved).
+   */
+  statement: string;
 }
+
+let statements = 0;
 
 const cache = new Map<string, Translated>();
 
@@ -58,7 +65,7 @@ function translateUncached(sql: string): Translated {
     }
   }
   if (positional > 0 && names.length > 0) throw new Error('SQL mixes ? and @name parameters: ' + sql.slice(0, 80));
-  return { text: out, names: names.length > 0 ? names : null };
+  return { text: out, names: names.length > 0 ? names : null, statement: `ob${++statements}` };
 }
 
 /** Index just past the literal or quoted name that opens at `start` ('' and "" escape the quote). */

@@ -166,7 +166,7 @@ export class PostgresSql implements Sql {
 
   private async query(sql: string, params: Params | undefined, rowMode?: 'array'): Promise<pg.QueryResult> {
     const t = translate(sql);
-    const config: pg.QueryConfig & { rowMode?: 'array' } = { text: t.text, values: values(t, params) };
+    const config: pg.QueryConfig & { rowMode?: 'array' } = { name: rowMode ? `${t.statement}a` : t.statement, text: t.text, values: values(t, params) };
     if (rowMode) config.rowMode = rowMode;
     const frame = this.openFrame();
     try {

@@ -11,7 +11,10 @@ import { benchPostgres } from './store.js';
  * - failover: `kill -9` of the leader until the first line the new leader
  *   posts in #alerts (its takeover message), as a client in the channel
  *   sees it, with the default lease timings; the killed node is started
- *   again after each kill and rejoins as the standby;
+ *   again after each kill and rejoins as the standby. Beside it, when the
+ *   standby's /healthz first says it leads, which tells the lease's share
+ *   from the chat's; a kill with no line within MISS_MS is counted as a
+ *   miss, and what the new leader logged is printed;
  * - HTTP ingest: single alerts per request, as bench/alerts.ts posts them,
  *   into one node on SQLite, one node on PostgreSQL and both nodes of a
  *   pair, beside the same bare node:http baseline.
@@ -166,7 +169,7 @@ async function failover(): Promise<void> {
     console.log(`    each (s):              ${leaseMs.map(fmtS).join(', ')}`);
     console.log(
       `  the first line was the takeover message in ${KILLS - missed - notTakeover.length} of ${KILLS - missed}` +
-        (notTakeover.length ? ` (the others: ${notTakeover.map((t) => JSON.stringify(t.slice(0, 80))).join(', ')})` : '') +
+        (notTakeover.length ? ` (instead: ${notTakeover.map((t) => JSON.stringify(t.slice(0, 80))).join(', ')})` : '') +
         `; trickle: ${posted - refused} of ${posted} alerts accepted`,
     );
     if (missed > 0) {

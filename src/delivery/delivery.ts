@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import type { Logger } from 'pino';
 import { PermanentDeliveryError, type ChatAdapter } from '../adapters/adapter.js';
 import type { Clock } from '../clock.js';
@@ -63,14 +64,17 @@ export class Delivery {
   start(): void {
     this.running = true;
     // A batch of alerts enqueues thousands of rows in one transaction: look once, after it.
-    this.unsubscribe = this.deps.outbox.onEnqueue(() => {
+    // Bound to this context: an enqueue fires the listener inside the
+    // writer's transaction, and the kick must not inherit it (on
+    // PostgreSQL its reads would run on that transaction's connection).
+    this.unsubscribe = this.deps.outbox.onEnqueue(AsyncResource.bind(() => {
       if (this.kickScheduled) return;
       this.kickScheduled = true;
       setImmediate(() => {
         this.kickScheduled = false;
         void this.kick(); // never rejects
       });
-    });
+    }));
     this.timer = setInterval(() => void this.kick(), this.deps.pollMs ?? 500);
     this.timer.unref();
     void this.kick();

@@ -111,6 +111,10 @@ export class PostgresSql implements Sql {
     }
     let broken: unknown = null;
     const frame: Frame = { client, depth: 0, open: true };
+    // A checked-out client that loses its connection emits 'error'; with no
+    // listener that would crash the process. The pending query fails anyway.
+    const onLost = (err: Error) => (broken = err);
+    client.on('error', onLost);
     try {
       await client.query(opts.readOnly ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN');
       const value = await this.context.run(frame, work);
@@ -125,6 +129,7 @@ export class PostgresSql implements Sql {
       throw this.classify(err);
     } finally {
       frame.open = false;
+      client.off('error', onLost);
       // A connection that failed mid-transaction is thrown away, not reused.
       client.release(broken instanceof Error ? broken : undefined);
     }

@@ -184,7 +184,7 @@ async function failover(): Promise<void> {
   }
 }
 
-async function ingest(): Promise<void> {
+export async function haIngest(): Promise<void> {
   const pg = await benchPostgres();
   let seq = 0;
   const generic = () => JSON.stringify({ title: 'DiskFull', severity: 'warning', host: `web${seq++}`, text: 'disk / is 91% full' });
@@ -253,5 +253,5 @@ async function ingest(): Promise<void> {
 export async function benchHa(): Promise<void> {
   console.log('\n## HA: a redundant pair on one PostgreSQL (`opsbridge start` processes, ngircd, all on 127.0.0.1)');
   await failover();
-  await ingest();
+  await haIngest();
 }

@@ -46,8 +46,10 @@ export async function startLeaderDuties(core: Core, config: Config, io: ConsoleI
     clock: core.clock,
     log,
     fence,
-    // On PostgreSQL, rows other nodes write arrive by NOTIFY: the poll is only the fallback.
+    // On PostgreSQL, every node's rows (this one's too) wake delivery by NOTIFY
+    // once committed: the poll is only the fallback.
     pollMs: core.db instanceof PostgresSql ? 2_000 : 500,
+    wakeOnEnqueue: !(core.db instanceof PostgresSql),
     digest: { afterMs: config.alerts.digest_after, format: digestFormat },
     onDelivered: (channel) => metrics.delivered.inc({ channel }),
     onCondensed: (channel, rows) => metrics.condensed.inc({ channel }, rows),
@@ -57,7 +59,7 @@ export async function startLeaderDuties(core: Core, config: Config, io: ConsoleI
       return (platform && adapters.get(platform)) ?? (consoleServesAll ? adapters.get('console') : undefined);
     },
   });
-  const wakeup = core.db instanceof PostgresSql ? new OutboxWakeup(core.db, () => delivery.kick(), log) : undefined;
+  const wakeup = core.db instanceof PostgresSql ? new OutboxWakeup(core.db, (channel) => (channel ? delivery.wake(channel) : void delivery.kick()), log) : undefined;
 
   const bridge = config.bridges.length > 0 ? new Bridge(config.bridges, outbox) : undefined;
   const previews = new TicketPreviews({

@@ -30,6 +30,12 @@ export interface DeliveryDeps {
   fence?: OutboxFence & { canSend(): boolean };
   /** Called for a row a lost leader had claimed and not marked: sent again, maybe a duplicate. */
   onResent?(channel: string): void;
+  /**
+   * Whether this process's enqueues wake delivery (default true). Off on
+   * PostgreSQL, where a NOTIFY after each commit wakes it for every node's
+   * rows (`wake`): a wake-up at enqueue would come before the commit.
+   */
+  wakeOnEnqueue?: boolean;
 }
 
 /** What a fenced check throws once the lease is gone (leadership/lease.ts); matched by name to keep this layer free of it. */
@@ -51,7 +57,10 @@ export class Delivery {
   private timer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
   private running = false;
-  private kickScheduled = false;
+  /** Channels woken since the last turn of the event loop: served together after it. */
+  private woken = new Set<string>();
+  /** Channels that got a row while being delivered: one more look once the loop ends. */
+  private readonly dirty = new Set<string>();
   /** Per channel: the backlog size at which planning digests last found nothing to condense. */
   private readonly uncondensable = new Map<string, number>();
   private readonly inFlight = new Set<Promise<void>>();
@@ -63,18 +72,9 @@ export class Delivery {
 
   start(): void {
     this.running = true;
-    // A batch of alerts enqueues thousands of rows in one transaction: look once, after it.
     // Bound to this context: an enqueue fires the listener inside the
-    // writer's transaction, and the kick must not inherit it (on
-    // PostgreSQL its reads would run on that transaction's connection).
-    this.unsubscribe = this.deps.outbox.onEnqueue(AsyncResource.bind(() => {
-      if (this.kickScheduled) return;
-      this.kickScheduled = true;
-      setImmediate(() => {
-        this.kickScheduled = false;
-        void this.kick(); // never rejects
-      });
-    }));
+    // writer's transaction, and the wake-up must not inherit it.
+    if (this.deps.wakeOnEnqueue !== false) this.unsubscribe = this.deps.outbox.onEnqueue(AsyncResource.bind((channel: string) => this.wake(channel)));
     this.timer = setInterval(() => void this.kick(), this.deps.pollMs ?? 500);
     this.timer.unref();
     void this.kick();
@@ -86,6 +86,25 @@ export class Delivery {
     this.unsubscribe?.();
     await this.scan;
     await Promise.allSettled([...this.inFlight]);
+  }
+
+  /**
+   * A row was written for `channel`. A batch of alerts enqueues thousands of
+   * rows in one transaction: the channels are served once, after it. Waking
+   * names the channel, so a storm costs no read of the outbox per row: a
+   * channel being delivered just looks once more when its loop ends, and one
+   * whose chat is down or backing off waits for the poll.
+   */
+  wake(channel: string): void {
+    if (!this.running) return;
+    if (this.woken.size === 0) {
+      setImmediate(() => {
+        const channels = this.woken;
+        this.woken = new Set();
+        for (const c of channels) this.serve(c);
+      });
+    }
+    this.woken.add(channel);
   }
 
   /**
@@ -120,40 +139,48 @@ export class Delivery {
       this.deps.log.error({ err }, 'cannot read the outbox');
       return;
     }
+    for (const channel of channels) this.serve(channel);
+  }
+
+  /** Starts delivering a channel unless it is being delivered, backing off, or its chat is not ready. Never awaits. */
+  private serve(channel: string): void {
     // stop() may have been called while the outbox was read.
     if (!this.running) return;
-    // From here to the end nothing awaits: `busy` is checked and set in one go.
-    for (const channel of channels) {
-      if (this.busy.has(channel)) continue;
-      const retry = this.retryAt.get(channel);
-      if (retry && retry.at > this.deps.clock.now().getTime()) continue;
-      const adapter = this.deps.adapterFor(channel);
-      if (!adapter) {
-        if (!this.warnedNoAdapter.has(channel)) {
-          this.warnedNoAdapter.add(channel);
-          this.deps.log.warn({ channel }, 'no chat adapter serves this channel: its messages wait in the outbox');
-        }
-        continue;
-      }
-      if (!adapter.isReady()) continue;
-      this.busy.add(channel);
-      const p = this.deliverChannel(channel, adapter)
-        .catch((err: unknown) => {
-          if (isLeaseLost(err)) {
-            // Another node leads now: it delivers the rest; this one is being stopped.
-            this.deps.log.warn({ channel }, 'delivery stopped: the leader lease is gone');
-            return;
-          }
-          // The store failed under us (locked, disk full, unreachable): back off, the rows are still there.
-          this.deps.log.error({ err, channel }, 'delivery stopped by a store error; retrying');
-          this.backOff(channel);
-        })
-        .finally(() => {
-          this.busy.delete(channel);
-          this.inFlight.delete(p);
-        });
-      this.inFlight.add(p);
+    if (this.busy.has(channel)) {
+      this.dirty.add(channel);
+      return;
     }
+    const retry = this.retryAt.get(channel);
+    if (retry && retry.at > this.deps.clock.now().getTime()) return;
+    const adapter = this.deps.adapterFor(channel);
+    if (!adapter) {
+      if (!this.warnedNoAdapter.has(channel)) {
+        this.warnedNoAdapter.add(channel);
+        this.deps.log.warn({ channel }, 'no chat adapter serves this channel: its messages wait in the outbox');
+      }
+      return;
+    }
+    if (!adapter.isReady()) return;
+    this.busy.add(channel);
+    this.dirty.delete(channel);
+    const p = this.deliverChannel(channel, adapter)
+      .catch((err: unknown) => {
+        if (isLeaseLost(err)) {
+          // Another node leads now: it delivers the rest; this one is being stopped.
+          this.deps.log.warn({ channel }, 'delivery stopped: the leader lease is gone');
+          return;
+        }
+        // The store failed under us (locked, disk full, unreachable): back off, the rows are still there.
+        this.deps.log.error({ err, channel }, 'delivery stopped by a store error; retrying');
+        this.backOff(channel);
+      })
+      .finally(() => {
+        this.busy.delete(channel);
+        this.inFlight.delete(p);
+        // A row written after the loop's last read of the channel.
+        if (this.dirty.delete(channel)) this.serve(channel);
+      });
+    this.inFlight.add(p);
   }
 
   private backOff(channel: string): number {

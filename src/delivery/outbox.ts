@@ -93,7 +93,7 @@ const COUNT = `SELECT COUNT(*) FROM outbox WHERE ${PENDING}`;
  * each can be made conditional on its own (a leader's epoch).
  */
 export class Outbox {
-  private readonly listeners = new Set<() => void>();
+  private readonly listeners = new Set<(channel: string) => void>();
 
   constructor(private readonly db: Sql, private readonly clock: Clock) {}
 
@@ -103,16 +103,16 @@ export class Outbox {
       e.channel, e.thread ?? null, e.recipient ?? null, e.asker ?? null, e.author ?? null, e.action ? 1 : 0, e.priority ?? 0,
       JSON.stringify(e.body), this.clock.now().toISOString(), e.digest?.kind ?? null, e.digest ? JSON.stringify(e.digest) : null,
     ]);
-    for (const l of this.listeners) l();
+    for (const l of this.listeners) l(e.channel);
     return id;
   }
 
   /**
-   * Called after each enqueue in this process, so delivery starts without
-   * waiting for its poll. Synchronous and must not touch the store: it may
+   * Called with the channel after each enqueue in this process, so delivery
+   * starts without waiting for its poll. Synchronous and must not touch the store: it may
    * run inside the enqueuer's transaction (delivery only schedules a look).
    */
-  onEnqueue(listener: () => void): () => void {
+  onEnqueue(listener: (channel: string) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }

@@ -7,7 +7,8 @@ const RECONNECT_MS = 2_000;
 
 /**
  * Wakes the leader's delivery when any node writes to the outbox, through
- * PostgreSQL's LISTEN/NOTIFY (a trigger on outbox notifies at commit).
+ * PostgreSQL's LISTEN/NOTIFY (a trigger on outbox notifies the row's channel
+ * at commit).
  * NOTIFY is not replayed to a listener that was away, so delivery keeps a
  * slow poll as well, and every reconnect wakes it once to catch up.
  */
@@ -16,7 +17,8 @@ export class OutboxWakeup {
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
 
-  constructor(private readonly db: PostgresSql, private readonly wake: () => void, private readonly log: Logger) {}
+  /** `wake(channel)` for a row written to that channel; `wake()` to look at every channel. */
+  constructor(private readonly db: PostgresSql, private readonly wake: (channel?: string) => void, private readonly log: Logger) {}
 
   async start(): Promise<void> {
     this.stopped = false;
@@ -38,7 +40,7 @@ export class OutboxWakeup {
     if (this.stopped) return;
     try {
       const client = await this.db.connect();
-      client.on('notification', () => this.wake());
+      client.on('notification', (n) => this.wake(n.payload || undefined));
       client.on('error', (err) => {
         this.log.warn({ err: err.message }, 'outbox listener lost its connection; reconnecting');
         if (this.client === client) this.client = null;

@@ -27,8 +27,11 @@ const EMPTY: ServerFields = {
 const FIELDS = ['fqdn', 'ips', 'roles', 'service', 'dc', 'rack', 'status', 'cpu', 'memory_gb', 'model', 'os', 'tags', 'notes'] as const;
 
 // The SQL texts are constants: the store prepares each once and reuses it.
-const BY_NAME = 'SELECT * FROM servers WHERE name = ? COLLATE NOCASE';
-const BY_FQDN = 'SELECT * FROM servers WHERE fqdn = ? COLLATE NOCASE LIMIT 1';
+// One read for "by name, else by FQDN" (each alert asks it): both indexes, the name's match first.
+const BY_NAME_OR_FQDN = `SELECT * FROM (
+    SELECT *, 0 AS by_fqdn FROM servers WHERE name = ? COLLATE NOCASE
+    UNION ALL SELECT *, 1 FROM servers WHERE fqdn = ? COLLATE NOCASE
+  ) AS m ORDER BY by_fqdn LIMIT 1`;
 const BY_ID = 'SELECT * FROM servers WHERE id = ?';
 const BY_IP_RANGE = `SELECT * FROM servers WHERE id IN (SELECT server_id FROM server_ips WHERE ip_key BETWEEN ? AND ?)
   ORDER BY name COLLATE NOCASE LIMIT ?`;
@@ -71,8 +74,10 @@ export class Inventory {
 
   /** By exact name (case-insensitive), else by exact FQDN. */
   async get(nameOrFqdn: string): Promise<Server | null> {
-    const row = (await this.db.get<ServerRow>(BY_NAME, [nameOrFqdn])) ?? (await this.db.get<ServerRow>(BY_FQDN, [nameOrFqdn]));
-    return row ? fromRow(row) : null;
+    const found = await this.db.get<ServerRow & { by_fqdn?: number }>(BY_NAME_OR_FQDN, [nameOrFqdn, nameOrFqdn]);
+    if (!found) return null;
+    const { by_fqdn: _, ...row } = found;
+    return fromRow(row);
   }
 
   /** Hosts holding an address, or an address inside a CIDR range; null when the query is neither. */

@@ -50,10 +50,13 @@ const INSERT = `INSERT INTO alerts (fingerprint, source, name, severity, status,
   ON CONFLICT (source, fingerprint) DO NOTHING RETURNING id`;
 const REOPEN = `UPDATE alerts SET status = 'firing', name = @name, severity = @severity, host = @host, server_id = @server_id,
   summary = @summary, text = @text, labels = @labels, url = @url, started_at = @started_at, resolved_at = NULL, last_seen_at = @now,
-  count = 1, last_notified_at = NULL, acked_at = NULL, acked_by = NULL, ack_note = NULL, suppressed = @suppressed WHERE id = @id`;
+  count = 1, last_notified_at = NULL, acked_at = NULL, acked_by = NULL, ack_note = NULL, suppressed = @suppressed WHERE id = @id
+  RETURNING ${COLUMNS}`;
 const TOUCH = `UPDATE alerts SET last_seen_at = @now, count = count + 1, severity = @severity, summary = @summary, text = @text,
-  labels = @labels, url = @url, suppressed = @suppressed WHERE id = @id`;
-const RESOLVE = `UPDATE alerts SET status = 'resolved', resolved_at = @resolved_at, last_seen_at = @now, count = count + 1 WHERE id = @id`;
+  labels = @labels, url = @url, suppressed = @suppressed WHERE id = @id
+  RETURNING ${COLUMNS}`;
+const RESOLVE = `UPDATE alerts SET status = 'resolved', resolved_at = @resolved_at, last_seen_at = @now, count = count + 1 WHERE id = @id
+  RETURNING ${COLUMNS}`;
 const NOTIFIED = 'UPDATE alerts SET last_notified_at = ? WHERE id = ?';
 const ACK = 'UPDATE alerts SET acked_at = ?, acked_by = ?, ack_note = ? WHERE id = ?';
 const QUIET = 'UPDATE alerts SET suppressed = ? WHERE id = ?';
@@ -127,30 +130,34 @@ export class AlertStore {
     const id = existing.id;
     if (input.status === 'firing') {
       if (existing.status === 'resolved') {
-        await this.db.run(REOPEN, { ...fields, id, started_at: startedAt });
+        const reopened = await this.updated(REOPEN, { ...fields, id, started_at: startedAt });
         await this.addEvent(id, 'firing', null, input.summary);
         if (quiet) await this.addEvent(id, quiet === 'maintenance' ? 'suppressed' : 'silenced', null, quiet);
-        return { alert: (await this.get(id))!, outcome: 'opened' };
+        return { alert: reopened, outcome: 'opened' };
       }
-      await this.db.run(TOUCH, { ...fields, id });
+      const touched = await this.updated(TOUCH, { ...fields, id });
       if (quiet && quiet !== existing.suppressed) await this.addEvent(id, quiet === 'maintenance' ? 'suppressed' : 'silenced', null, quiet);
       // Never posted (it was quiet until now): this is its first post.
-      if (existing.last_notified_at === null) return { alert: (await this.get(id))!, outcome: 'opened' };
+      if (existing.last_notified_at === null) return { alert: touched, outcome: 'opened' };
       // Worse than before: news, whatever the window says.
       if (severityRank(input.severity) < severityRank(existing.severity)) {
         await this.addEvent(id, 'escalated', null, `${existing.severity} → ${input.severity}`);
-        return { alert: (await this.get(id))!, outcome: 'escalated' };
+        return { alert: touched, outcome: 'escalated' };
       }
       const withinWindow = Date.parse(now) - Date.parse(existing.last_notified_at) < dedupMs;
-      return { alert: (await this.get(id))!, outcome: withinWindow ? 'deduplicated' : 'repeat' };
+      return { alert: touched, outcome: withinWindow ? 'deduplicated' : 'repeat' };
     }
     if (existing.status === 'resolved') {
-      await this.db.run(TOUCH, { ...fields, id, severity: existing.severity, suppressed: existing.suppressed });
-      return { alert: (await this.get(id))!, outcome: 'stale' };
+      return { alert: await this.updated(TOUCH, { ...fields, id, severity: existing.severity, suppressed: existing.suppressed }), outcome: 'stale' };
     }
-    await this.db.run(RESOLVE, { id, now, resolved_at: (input.endsAt ?? this.clock.now()).toISOString() });
+    const resolvedAlert = await this.updated(RESOLVE, { id, now, resolved_at: (input.endsAt ?? this.clock.now()).toISOString() });
     await this.addEvent(id, 'resolved', null, null);
-    return { alert: (await this.get(id))!, outcome: 'resolved' };
+    return { alert: resolvedAlert, outcome: 'resolved' };
+  }
+
+  /** Runs an UPDATE … RETURNING of the row it changed (a row locked or just read: it exists): no second read. */
+  private async updated(sql: string, params: Record<string, unknown>): Promise<Alert> {
+    return decode((await this.db.get<Row>(sql, params))!);
   }
 
   async markNotified(id: number): Promise<void> {

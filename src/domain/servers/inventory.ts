@@ -27,7 +27,11 @@ const EMPTY: ServerFields = {
 const FIELDS = ['fqdn', 'ips', 'roles', 'service', 'dc', 'rack', 'status', 'cpu', 'memory_gb', 'model', 'os', 'tags', 'notes'] as const;
 
 // The SQL texts are constants: the store prepares each once and reuses it.
-// One read for "by name, else by FQDN" (each alert asks it): both indexes, the name's match first.
+const BY_NAME = 'SELECT * FROM servers WHERE name = ? COLLATE NOCASE';
+const BY_FQDN = 'SELECT * FROM servers WHERE fqdn = ? COLLATE NOCASE LIMIT 1';
+// On PostgreSQL, "by name, else by FQDN" (each alert asks it) is one round trip:
+// both indexes, the name's match first. SQLite's reads cost no round trip, and
+// a name hit (the usual case) is cheaper read alone.
 const BY_NAME_OR_FQDN = `SELECT * FROM (
     SELECT *, 0 AS by_fqdn FROM servers WHERE name = ? COLLATE NOCASE
     UNION ALL SELECT *, 1 FROM servers WHERE fqdn = ? COLLATE NOCASE
@@ -74,7 +78,11 @@ export class Inventory {
 
   /** By exact name (case-insensitive), else by exact FQDN. */
   async get(nameOrFqdn: string): Promise<Server | null> {
-    const found = await this.db.get<ServerRow & { by_fqdn?: number }>(BY_NAME_OR_FQDN, [nameOrFqdn, nameOrFqdn]);
+    if (this.db.engine !== 'postgres') {
+      const row = (await this.db.get<ServerRow>(BY_NAME, [nameOrFqdn])) ?? (await this.db.get<ServerRow>(BY_FQDN, [nameOrFqdn]));
+      return row ? fromRow(row) : null;
+    }
+    const found = await this.db.get<ServerRow & { by_fqdn: number }>(BY_NAME_OR_FQDN, [nameOrFqdn, nameOrFqdn]);
     if (!found) return null;
     const { by_fqdn: _, ...row } = found;
     return fromRow(row);

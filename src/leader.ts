@@ -41,6 +41,7 @@ export async function startLeaderDuties(core: Core, config: Config, io: ConsoleI
   const { outbox, dispatcher, metrics, services } = core;
   const adapters = makeAdapters(core, config, io, fence, log);
   const consoleServesAll = !config.irc && !config.slack;
+  const onPostgres = core.db instanceof PostgresSql;
   const delivery = new Delivery({
     outbox,
     clock: core.clock,
@@ -48,8 +49,8 @@ export async function startLeaderDuties(core: Core, config: Config, io: ConsoleI
     fence,
     // On PostgreSQL, every node's rows (this one's too) wake delivery by NOTIFY
     // once committed: the poll is only the fallback.
-    pollMs: core.db instanceof PostgresSql ? 2_000 : 500,
-    wakeOnEnqueue: !(core.db instanceof PostgresSql),
+    pollMs: onPostgres ? 2_000 : 500,
+    wakeOnEnqueue: !onPostgres,
     digest: { afterMs: config.alerts.digest_after, format: digestFormat },
     onDelivered: (channel) => metrics.delivered.inc({ channel }),
     onCondensed: (channel, rows) => metrics.condensed.inc({ channel }, rows),

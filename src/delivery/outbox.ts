@@ -109,8 +109,9 @@ export class Outbox {
 
   /**
    * Called with the channel after each enqueue in this process, so delivery
-   * starts without waiting for its poll. Synchronous and must not touch the store: it may
-   * run inside the enqueuer's transaction (delivery only schedules a look).
+   * starts without waiting for its poll. Synchronous and must not touch the
+   * store: it may run inside the enqueuer's transaction (delivery only
+   * schedules a look).
    */
   onEnqueue(listener: (channel: string) => void): () => void {
     this.listeners.add(listener);

@@ -63,6 +63,27 @@ describe('delivery from the outbox', () => {
     await until(async () => (await core.outbox.pendingCount()) === 0, 'an empty outbox');
   });
 
+  it('is woken by each enqueue for its channel, without a poll and without reading the outbox per row', async () => {
+    core = await testCore();
+    const a = new ScriptedAdapter();
+    // A poll far away: only wake-ups can deliver within the test.
+    delivery = new Delivery({ outbox: core.outbox, adapterFor: () => a, clock: core.clock, log: pino({ level: 'silent' }), pollMs: 3_600_000 });
+    let scans = 0;
+    const channelsWithPending = core.outbox.channelsWithPending.bind(core.outbox);
+    core.outbox.channelsWithPending = () => (scans++, channelsWithPending());
+    delivery.start();
+    await until(() => scans === 1, 'the look at start-up');
+    // Rows arriving one by one while the channel is being delivered (each send takes a while).
+    for (let i = 1; i <= 20; i++) {
+      await core.outbox.enqueue({ channel: 'irc:#ops', body: text(`line ${i}`) });
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    await until(() => a.sent.length === 20, 'twenty messages');
+    expect(a.sent).toEqual(Array.from({ length: 20 }, (_, i) => `irc:#ops line ${i + 1}`));
+    expect(await core.outbox.pendingCount()).toBe(0);
+    expect(scans).toBe(1);
+  });
+
   it('sends higher priority first within a channel', async () => {
     core = await testCore();
     const a = new ScriptedAdapter();

@@ -2,6 +2,7 @@ import type { Command } from '../src/chat/command.js';
 import type { Services } from '../src/services.js';
 import { ack, alert, alerts } from './alerts.js';
 import { help } from './help.js';
+import { logs } from './logs.js';
 import { maint } from './maint.js';
 import { say } from './say.js';
 import { server } from './server.js';
@@ -12,4 +13,4 @@ import { ticket, tickets } from './tickets/index.js';
 import { whoami } from './whoami.js';
 
 /** Every chat command, in the order `!help` lists them. */
-export const commands: readonly Command<Services>[] = [help, server, servers, maint, alerts, alert, ack, silence, silences, unsilence, ticket, tickets, say, status, whoami];
+export const commands: readonly Command<Services>[] = [help, server, servers, maint, alerts, alert, ack, silence, silences, unsilence, logs, ticket, tickets, say, status, whoami];

@@ -12,6 +12,7 @@ import { SilenceStore } from './domain/alerts/silences.js';
 import { AlertStore } from './domain/alerts/store.js';
 import { FleetView } from './domain/board/fleet-view.js';
 import { BoardVersion } from './domain/board/version.js';
+import { LogSearch } from './domain/logs/search.js';
 import { LogService } from './domain/logs/service.js';
 import { Routes } from './domain/routing/routes.js';
 import { MaintenanceService } from './domain/maintenance/service.js';
@@ -31,6 +32,7 @@ import { ticketRoutes } from './http/routes/tickets.js';
 import { boardRoutes } from './http/routes/board.js';
 import { alertPage, alertsPage } from './http/board/pages/alerts.js';
 import { fleetPage } from './http/board/pages/fleet.js';
+import { logsPage } from './http/board/pages/logs.js';
 import { maintenancePage, maintenanceWindowPage } from './http/board/pages/maintenance.js';
 import { serverPage } from './http/board/pages/server.js';
 import { ticketPage, ticketsPage } from './http/board/pages/tickets.js';
@@ -62,7 +64,7 @@ export async function buildCore(config: Config, opts: { log: Logger; clock?: Clo
   const { db } = await openMigratedStore(config.database, { onError: (message) => opts.log.warn({ database: message }, 'database connection lost') });
   const outbox = new Outbox(db, clock);
   const cluster = new Cluster(db, config.node);
-  const metrics = new Metrics(outbox, clock);
+  const metrics = new Metrics(outbox, clock, db);
   const inventory = new Inventory(db, clock);
   const alertStore = new AlertStore(db, clock);
   const silences = new SilenceStore(db, clock);
@@ -94,6 +96,7 @@ export async function buildCore(config: Config, opts: { log: Logger; clock?: Clo
     alertStore,
     silences,
     logs,
+    logSearch: new LogSearch({ db, inventory, log: opts.log }),
     maintenance,
     maintenanceStore,
     maintenanceChannels: config.maintenance.channels,
@@ -196,6 +199,7 @@ export async function startBot(config: Config, opts: BotOptions): Promise<Bot> {
         '/servers/:name': serverPage,
         '/alerts': alertsPage,
         '/alerts/:id': alertPage,
+        '/logs': logsPage,
         '/maintenance': maintenancePage,
         '/maintenance/:id': maintenanceWindowPage,
         '/tickets': ticketsPage,
@@ -219,6 +223,8 @@ export async function startBot(config: Config, opts: BotOptions): Promise<Bot> {
     clock: core.clock, log, logs: services.logs, received: metrics.syslogLines,
   });
   const tailers = await startTailers(config.tail, { db: core.db, node: config.node, clock: core.clock, log, logs: services.logs });
+  // Every node that stores lines indexes them (SQLite: the one node; PostgreSQL's index needs no help).
+  const stopIndexing = services.logSearch.startIndexing();
   await leadership.start();
   // A node alone (and every SQLite install) leads at once: be on chat before returning.
   await leadership.settled();
@@ -236,6 +242,7 @@ export async function startBot(config: Config, opts: BotOptions): Promise<Bot> {
       await leadership.stop();
       await syslog?.stop();
       for (const t of tailers) await t.stop();
+      await stopIndexing();
       await http.close();
       await core.close();
     },

@@ -71,7 +71,66 @@ program
     }
   });
 
-const db = program.command('db').description('the store: copy an SQLite install into PostgreSQL');
+const db = program.command('db').description('the store: statistics, backups, copying an SQLite install into PostgreSQL');
+
+db.command('stats')
+  .description('rows, oldest row and disk space per kind of data (log_lines, alerts, outbox, …)')
+  .option('--json', 'print the figures as JSON (times in ISO 8601, sizes in bytes)')
+  .option('--estimate', 'estimate tables above 100,000 rows from their id range, as /metrics does: instant at any size (default: count every row)')
+  .action(async (opts: { json?: boolean; estimate?: boolean }) => {
+    const cfg = config();
+    const { existsSync } = await import('node:fs');
+    const { openStore, isPostgresUrl } = await import('./store/open.js');
+    const { storeStats, formatStoreStats } = await import('./store/stats.js');
+    // Read only, like `status`: no migration and no new file.
+    if (!isPostgresUrl(cfg.database) && !existsSync(cfg.database)) throw new UserError(`no database at ${cfg.database}: start the bot or run opsbridge migrate first`);
+    const store = openStore(cfg.database);
+    try {
+      // Counting reads whole tables; on SQLite this is a connection of its own, so the running bot does not wait for it.
+      const stats = await storeStats(store, { exact: !opts.estimate }).catch((err: Error) => {
+        const why = err.message.split('\n')[0];
+        throw new UserError(`cannot read ${store.name}: ${why}${/no such table|does not exist/.test(why ?? '') ? ' (run opsbridge migrate)' : ''}`);
+      });
+      process.stdout.write(opts.json ? JSON.stringify(stats, null, 2) + '\n' : formatStoreStats(stats, cfg.timezone).join('\n') + '\n');
+    } finally {
+      await store.close();
+    }
+  });
+
+db.command('backup')
+  .description('write a consistent copy of the SQLite database, safe while the bot runs (PostgreSQL: use pg_dump)')
+  .argument('<file>', 'the copy to write; the bot can start on it as it is')
+  .option('--force', 'replace FILE if it exists')
+  .action(async (file: string, opts: { force?: boolean }) => {
+    const cfg = config();
+    const { existsSync } = await import('node:fs');
+    const { isPostgresUrl } = await import('./store/open.js');
+    const { backupSqlite, pgDumpHint, BackupInterrupted } = await import('./store/backup.js');
+    const { formatBytes } = await import('./store/stats.js');
+    if (isPostgresUrl(cfg.database)) throw new FatalError(`opsbridge: ${pgDumpHint(cfg.database)}`, 2);
+    if (!existsSync(cfg.database)) throw new UserError(`no database at ${cfg.database}: nothing to back up`);
+    const { openDatabase } = await import('./store/database.js');
+    const source = openDatabase(cfg.database);
+    // Ctrl-C stops between two steps, and the partial copy is removed.
+    const abort = new AbortController();
+    const stop = () => abort.abort();
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    const bar = progressBar(process.stderr, 'backing up');
+    try {
+      const r = await backupSqlite(source, cfg.database, file, { force: opts.force ?? false, signal: abort.signal, onProgress: (done, total) => bar.update(done, total) });
+      bar.end();
+      process.stdout.write(`backed up ${cfg.database} to ${file}: ${formatBytes(r.bytes)}, ${r.pages} pages, in ${(r.ms / 1000).toFixed(1)} s\n`);
+    } catch (err) {
+      bar.end();
+      if (err instanceof BackupInterrupted) throw new FatalError(`opsbridge: backup interrupted: ${file} was not written`, 130);
+      throw err;
+    } finally {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      source.close();
+    }
+  });
 
 db.command('copy')
   .description('copy every row of an SQLite store into another store (PostgreSQL for a redundant pair); running it again changes nothing')

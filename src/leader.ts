@@ -9,6 +9,7 @@ import { parseChannelAddress } from './chat/message.js';
 import type { Config } from './config/schema.js';
 import { Delivery } from './delivery/delivery.js';
 import { digestFormat } from './domain/digest-format.js';
+import { Pruner } from './domain/retention/prune.js';
 import { TicketDigestJob } from './domain/tickets/digest.js';
 import { TicketPreviews } from './domain/tickets/previews.js';
 import { createInboundHandler } from './inbound/handler.js';
@@ -84,6 +85,7 @@ export async function startLeaderDuties(core: Core, config: Config, io: ConsoleI
             cron: digest.cron, timezone: config.timezone, channels: digest.channels, staleMs: digest.stale_after,
           })]
         : []),
+      new Pruner({ db: core.db, clock: core.clock, retention: config.retention, onDeleted: (kind, n) => core.metrics.prunedRows.inc({ kind }, n) }).job(log),
     ],
     log,
   );

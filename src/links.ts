@@ -19,6 +19,11 @@ export class Links {
     return this.url(`${this.board ? '/alerts' : '/api/v1/alerts'}?${params}`);
   }
 
+  /** `host`, `since`, `level`, `q`: the board's log search (the API has none, so no link without the board). */
+  logs(params: URLSearchParams): string | undefined {
+    return this.board ? this.url(`/logs?${params}`) : undefined;
+  }
+
   ticket(id: number): string | undefined {
     return this.url(this.board ? `/tickets/${id}` : `/api/v1/tickets/${id}`);
   }

@@ -2,6 +2,7 @@ import type { AlertService } from './domain/alerts/service.js';
 import type { SilenceStore } from './domain/alerts/silences.js';
 import type { AlertStore } from './domain/alerts/store.js';
 import type { LogService } from './domain/logs/service.js';
+import type { LogSearch } from './domain/logs/search.js';
 import type { MaintenanceService } from './domain/maintenance/service.js';
 import type { MaintenanceStore } from './domain/maintenance/store.js';
 import type { GitService } from './domain/git/service.js';
@@ -21,6 +22,8 @@ export interface Services {
   alertStore: AlertStore;
   silences: SilenceStore;
   logs: LogService;
+  /** Stored log lines by host, time, level and words: `!logs` and the board's /logs. */
+  logSearch: LogSearch;
   maintenance: MaintenanceService;
   maintenanceStore: MaintenanceStore;
   /** Channels every maintenance window announces to, besides where it was planned. */

@@ -259,6 +259,38 @@ const boardSchema = z.strictObject({
   basic: z.strictObject({ user: z.string().min(1).regex(/^[^:]+$/, { message: 'must not contain ":"' }), password: z.string().min(8, { message: 'must be at least 8 characters' }) }).optional(),
 });
 
+/** An age, or `keep` for never: what a retention setting holds (milliseconds, or null to keep). */
+const maxAge = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .refine((v) => v === 'keep' || parseDuration(v) !== null, { message: 'expected an age such as 14d, 26w or 12h, or keep' })
+    .transform((v) => (v === 'keep' ? null : parseDuration(v)!));
+
+/**
+ * How long each kind of row is kept. Only finished rows ever go: a firing
+ * alert, an undelivered outbox row (or one condensed into an undelivered
+ * digest), an open ticket and its commit links stay whatever their age.
+ */
+const retentionSchema = z.strictObject({
+  /** Stored log lines (syslog, files, the API), by when they arrived. */
+  log_lines: maxAge('14d'),
+  /** A cap on stored log lines whatever their age: the oldest go first. */
+  max_log_rows: z.number().int().min(1000).optional(),
+  /** Resolved alerts and their events, by when they resolved. */
+  resolved_alerts: maxAge('180d'),
+  /** Outbox rows delivered (or given up on) this long ago. */
+  delivered_outbox: maxAge('7d'),
+  /** Processed git ref updates (the record that makes a redelivered push post once). */
+  git_pushes: maxAge('365d'),
+  /** Host status changes. */
+  status_history: maxAge('keep'),
+  /** Closed tickets, with their events, watchers, hosts and commit links, by last update. */
+  closed_tickets: maxAge('keep'),
+});
+
+export type RetentionConfig = z.infer<typeof retentionSchema>;
+
 /**
  * A file path, or a postgres:// URL. Any other scheme is refused rather than
  * taken as a path: `mysql://db1/ops` must not quietly become a directory
@@ -342,6 +374,7 @@ export const configSchema = z.strictObject({
   git: gitSchema.default(() => gitSchema.parse({})),
   tickets: ticketsSchema.default(() => ticketsSchema.parse({})),
   board: boardSchema.default(() => boardSchema.parse({})),
+  retention: retentionSchema.default(() => retentionSchema.parse({})),
 });
 
 export type Config = z.infer<typeof configSchema>;

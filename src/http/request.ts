@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { HttpError, type Handler, type HttpRequest } from './router.js';
+import { HEADER_CHECK, HttpError, type Handler, type HeaderCheck, type HttpRequest } from './router.js';
 
 /** Longer bearer tokens are refused without comparing. */
 const MAX_TOKEN_BYTES = 512;
@@ -13,10 +13,13 @@ const MAX_TOKEN_BYTES = 512;
  */
 export function withToken(token: string, handler: Handler): Handler {
   const check = bearerCheck(token);
-  return (req) => {
+  const guarded: Handler = (req) => {
     check(req.headers);
     return handler(req);
   };
+  // Registered with a router, the check runs on the headers before the body is read.
+  const guard: HeaderCheck = { check, handler };
+  return Object.assign(guarded, { [HEADER_CHECK]: guard });
 }
 
 /** The bearer check alone, on the headers: a route can refuse before it reads a body. */

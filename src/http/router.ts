@@ -34,6 +34,18 @@ export interface RouteOptions {
   beforeBody?: (headers: IncomingMessage['headers']) => void;
 }
 
+/**
+ * A handler that carries a check of the headers alone (the bearer token of
+ * `withToken`): the router runs it as the route's `beforeBody`, so a caller
+ * without the token is refused before its body is read (and before a
+ * `100 Continue`), and `handler` is what then runs, without checking again.
+ */
+export const HEADER_CHECK = Symbol('header check');
+export interface HeaderCheck {
+  check: NonNullable<RouteOptions['beforeBody']>;
+  handler: Handler;
+}
+
 /** Thrown by a handler for a request the client got wrong: answered as 400 with a JSON body naming the field. */
 export class HttpError extends Error {
   constructor(readonly status: number, message: string, readonly field?: string, readonly headers?: Record<string, string>) {
@@ -43,9 +55,17 @@ export class HttpError extends Error {
 
 /** Method + path routing with `:name` segments; nothing more is needed. */
 export class Router {
-  private readonly routes: Route[] = [];
+  /** Routes without `:name` segments by exact path (with and without the trailing slash): one lookup per request. */
+  private readonly literal = new Map<string, Route[]>();
+  private readonly patterned: Route[] = [];
 
   add(method: string, path: string, handler: Handler, opts: RouteOptions = {}): this {
+    const guard = (handler as Handler & { [HEADER_CHECK]?: HeaderCheck })[HEADER_CHECK];
+    if (guard) {
+      const own = opts.beforeBody;
+      opts = { ...opts, beforeBody: own ? (h) => (guard.check(h), own(h)) : guard.check };
+      handler = guard.handler;
+    }
     const keys: string[] = [];
     const pattern = new RegExp(
       '^' + path.replace(/:([a-z]+)/g, (_, k: string) => {
@@ -53,7 +73,9 @@ export class Router {
         return '([^/]+)';
       }) + '/?$',
     );
-    this.routes.push({ method, pattern, keys, handler, opts });
+    const route = { method, pattern, keys, handler, opts };
+    if (keys.length > 0) this.patterned.push(route);
+    else for (const p of new Set([path, path.endsWith('/') ? path.slice(0, -1) : path + '/'])) this.literal.set(p, [...(this.literal.get(p) ?? []), route]);
     return this;
   }
 
@@ -63,10 +85,13 @@ export class Router {
    * `GET /api/v1/alerts/alertmanager` is a 405, not alert id "alertmanager".
    */
   match(method: string, path: string): { handler: Handler; params: Record<string, string>; opts: RouteOptions } | 'method' | null {
-    const literal = this.routes.filter((r) => r.keys.length === 0 && r.pattern.test(path));
-    const candidates = literal.length > 0 ? literal : this.routes;
+    const literal = this.literal.get(path);
+    if (literal) {
+      for (const r of literal) if (r.method === method || (method === 'HEAD' && r.method === 'GET')) return { handler: r.handler, params: {}, opts: r.opts };
+      return 'method';
+    }
     let pathMatched = false;
-    for (const r of candidates) {
+    for (const r of this.patterned) {
       const m = r.pattern.exec(path);
       if (!m) continue;
       pathMatched = true;

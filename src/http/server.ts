@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { errorId, InputError } from '../errors.js';
 import { StoreUnavailableError } from '../store/sql.js';
@@ -24,29 +24,10 @@ export class HttpServer {
   constructor(private readonly router: Router, private readonly log: Logger, private readonly opts: HttpServerOptions) {}
 
   async listen(host: string, port: number): Promise<AddressInfo> {
-    const server = createServer((req, res) => {
-      this.respond(req).then((r) => {
-        if (r.stream && r.status === 200) {
-          res.writeHead(200, { 'x-content-type-options': 'nosniff', 'cache-control': 'no-store', ...r.headers });
-          r.stream(res);
-          return;
-        }
-        const raw = typeof r.body === 'string' && r.headers?.['content-type'] !== undefined;
-        const body = r.status === 204 ? '' : raw ? (r.body as string) : JSON.stringify(r.body) + '\n';
-        res.writeHead(r.status, {
-          'content-type': 'application/json; charset=utf-8',
-          'x-content-type-options': 'nosniff',
-          'cache-control': 'no-store',
-          ...r.headers,
-        });
-        res.end(req.method === 'HEAD' ? undefined : body);
-      }).catch((err: unknown) => {
-        // Writing the answer failed (a body that cannot be serialised, a socket gone): never crash for it.
-        this.log.error({ err }, 'cannot write an HTTP answer');
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
-        res.end();
-      });
-    });
+    const server = createServer((req, res) => this.handle(req, res, false));
+    // Without this listener Node answers `Expect: 100-continue` with 100 by
+    // itself; the route, the token and the declared size are checked first.
+    server.on('checkContinue', (req, res) => this.handle(req, res, true));
     server.on('clientError', (_err, socket) => socket.destroy());
     this.server = server;
     await new Promise<void>((resolve, reject) => {
@@ -59,6 +40,30 @@ export class HttpServer {
     return server.address() as AddressInfo;
   }
 
+  private handle(req: IncomingMessage, res: ServerResponse, expectsContinue: boolean): void {
+    this.respond(req, expectsContinue ? () => res.writeContinue() : undefined).then((r) => {
+      if (r.stream && r.status === 200) {
+        res.writeHead(200, { 'x-content-type-options': 'nosniff', 'cache-control': 'no-store', ...r.headers });
+        r.stream(res);
+        return;
+      }
+      const raw = typeof r.body === 'string' && r.headers?.['content-type'] !== undefined;
+      const body = r.status === 204 ? '' : raw ? (r.body as string) : JSON.stringify(r.body) + '\n';
+      res.writeHead(r.status, {
+        'content-type': 'application/json; charset=utf-8',
+        'x-content-type-options': 'nosniff',
+        'cache-control': 'no-store',
+        ...r.headers,
+      });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    }).catch((err: unknown) => {
+      // Writing the answer failed (a body that cannot be serialised, a socket gone): never crash for it.
+      this.log.error({ err }, 'cannot write an HTTP answer');
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+      res.end();
+    });
+  }
+
   async close(): Promise<void> {
     const s = this.server;
     if (!s) return;
@@ -68,35 +73,36 @@ export class HttpServer {
     });
   }
 
-  private async respond(req: IncomingMessage): Promise<HttpResponse> {
+  /** `sendContinue`: the client waits for `100 Continue` before it sends the body. */
+  private async respond(req: IncomingMessage, sendContinue?: () => void): Promise<HttpResponse> {
     const method = req.method ?? 'GET';
     let url: URL;
     try {
       url = new URL(req.url ?? '/', 'http://localhost');
     } catch {
-      req.resume();
-      return { status: 400, body: { error: 'malformed URL' } };
+      return this.unread(req, sendContinue, { status: 400, body: { error: 'malformed URL' } });
     }
     try {
       const m = this.router.match(method, url.pathname);
       if (m === null || m === 'method') {
-        req.resume();
-        if (m === null) return { status: 404, body: { error: `no route ${method} ${url.pathname}` } };
-        return { status: 405, body: { error: `${method} is not allowed on ${url.pathname}` } };
+        if (m === null) return this.unread(req, sendContinue, { status: 404, body: { error: `no route ${method} ${url.pathname}` } });
+        return this.unread(req, sendContinue, { status: 405, body: { error: `${method} is not allowed on ${url.pathname}` } });
       }
       if (m.opts.beforeBody) {
         try {
           m.opts.beforeBody(req.headers);
         } catch (err) {
-          req.resume();
-          // The unread body is not worth draining: the answer closes the connection.
-          if (err instanceof HttpError) return { status: err.status, body: { error: err.message }, headers: { ...err.headers, connection: 'close' } };
+          if (err instanceof HttpError) return refuse(req, { status: err.status, body: { error: err.message }, ...(err.headers && { headers: err.headers }) });
           throw err;
         }
       }
       const limit = m.opts.maxBodyBytes ?? this.opts.maxBodyBytes;
+      const tooLarge = { status: 413, body: { error: `request body over the limit of ${limit} bytes` } };
+      // Refused on the declared length alone: none of the body is read (or asked for).
+      if (Number(req.headers['content-length']) > limit) return refuse(req, tooLarge);
+      sendContinue?.();
       const body = await this.readBody(req, limit);
-      if (body === 'too large') return { status: 413, body: { error: `request body over the limit of ${limit} bytes` }, headers: { connection: 'close' } };
+      if (body === 'too large') return refuse(req, tooLarge);
       return await m.handler({ method, url, params: m.params, headers: req.headers, body });
     } catch (err) {
       if (err instanceof HttpError) return { status: err.status, body: { error: err.message, ...(err.field && { field: err.field }) }, ...(err.headers && { headers: err.headers }) };
@@ -113,29 +119,57 @@ export class HttpServer {
     }
   }
 
-  /** The whole body, or 'too large' as soon as it passes the limit (the rest is not read). */
+  /**
+   * An answer given without the body. A body the client was going to send
+   * anyway is drained (the connection stays open); one it is waiting to be
+   * asked for is never asked for, and the connection is closed so that
+   * whatever it sends next is not read as a request.
+   */
+  private unread(req: IncomingMessage, sendContinue: (() => void) | undefined, r: HttpResponse): HttpResponse {
+    if (sendContinue) return refuse(req, r);
+    req.resume();
+    return r;
+  }
+
+  /** The whole body, or 'too large' as soon as it passes the limit (the rest is not kept). */
   private readBody(req: IncomingMessage, limit: number): Promise<Buffer | 'too large'> {
-    const declared = Number(req.headers['content-length']);
-    if (declared > limit) {
-      req.resume();
-      return Promise.resolve('too large');
-    }
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
       let size = 0;
-      req.on('data', (c: Buffer) => {
+      const onData = (c: Buffer) => {
         size += c.length;
         if (size > limit) {
-          // Stop buffering; the answer closes the connection.
-          req.removeAllListeners('data');
-          req.resume();
+          req.off('data', onData);
           resolve('too large');
           return;
         }
         chunks.push(c);
-      });
-      req.on('end', () => resolve(Buffer.concat(chunks)));
+      };
+      req.on('data', onData);
+      req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
       req.on('error', reject);
     });
   }
+}
+
+/** How long a refused request's connection may go on sending before it is cut. */
+const LINGER_MS = 2_000;
+
+/**
+ * Answers `r` and closes the connection without reading the rest of the
+ * body. Node closes a `connection: close` answer's socket as soon as the
+ * answer is written; if the client is still sending, the bytes left unread
+ * make the kernel reset the connection, which can throw the answer away
+ * before the client reads it. So the socket is half-closed after the answer
+ * and what still arrives is discarded, for LINGER_MS at most.
+ */
+function refuse(req: IncomingMessage, r: HttpResponse): HttpResponse {
+  const socket = req.socket as Socket & { destroySoon?: () => void };
+  socket.destroySoon = () => {
+    socket.end();
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS).unref();
+    socket.once('close', () => clearTimeout(timer));
+  };
+  req.resume();
+  return { ...r, headers: { ...r.headers, connection: 'close' } };
 }

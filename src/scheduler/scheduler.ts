@@ -12,6 +12,8 @@ export interface Job {
   /** A cron expression with seconds: `*\/15 * * * * *`. */
   every: string;
   run(): Promise<void>;
+  /** Asks a long run to end early (pruning a year's backlog), so stop() need not wait for it. */
+  cancel?(): void;
 }
 
 export class Scheduler {
@@ -34,6 +36,7 @@ export class Scheduler {
   async stop(): Promise<void> {
     for (const t of this.tasks) await t.destroy();
     this.tasks.length = 0;
+    for (const job of this.inFlight.keys()) job.cancel?.();
     await Promise.all(this.inFlight.values());
   }
 

@@ -15,6 +15,9 @@ export function openDatabase(path: string, opts: { readonly?: boolean } = {}): D
   const db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
+  // Only a file with no tables yet can take this: it lets retention hand
+  // freed pages back to the file system a slice at a time (src/domain/retention/).
+  if (!opts.readonly && db.pragma('page_count', { simple: true }) === 0) db.pragma('auto_vacuum = INCREMENTAL');
   if (!opts.readonly && db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
   // Safe with WAL: a crash loses no committed transaction, only durability
   // against power loss of the last few, and commits stay fast under storms.

@@ -50,9 +50,10 @@ describe('parseConfig defaults', () => {
     const maintenance = { channels: ['irc:#ops'], lead_time: '10m', overdue_every: '1h' };
     const tickets = { previews: ['irc:#ops'], preview_every: '5m', digest: { cron: '0 9 * * 1-5', channels: ['irc:#ops'], stale_after: '3d' } };
     const leadership = { lease: '10s', renew_every: '2s', stop_sending_after: '7s', announce: ['irc:#ops'] };
-    const { alerts, maintenance: m, tickets: t, leadership: l, ...rest } = parseConfig({ ...raw, maintenance, tickets, leadership, alerts: { dedup_window: '10m', repeat_interval: '0s', routes: [{ match: { severity: ['critical', 'error'], labels: { team: 'db' } }, to: ['slack:#incidents'], continue: true }] } }, {});
+    const { alerts, maintenance: m, tickets: t, leadership: l, retention: r, ...rest } = parseConfig({ ...raw, maintenance, tickets, leadership, retention: { log_lines: '7d', max_log_rows: 5_000_000, closed_tickets: 'keep' }, alerts: { dedup_window: '10m', repeat_interval: '0s', routes: [{ match: { severity: ['critical', 'error'], labels: { team: 'db' } }, to: ['slack:#incidents'], continue: true }] } }, {});
     expect(rest).toEqual({ ...raw, bridges: [], people: [] });
     expect(m).toEqual({ channels: ['irc:#ops'], lead_time: 600_000, overdue_every: 3_600_000 });
+    expect(r).toEqual({ log_lines: 7 * 86_400_000, max_log_rows: 5_000_000, resolved_alerts: 180 * 86_400_000, delivered_outbox: 7 * 86_400_000, git_pushes: 365 * 86_400_000, status_history: null, closed_tickets: null });
     expect(l).toEqual({ lease: 10_000, renew_every: 2_000, stop_sending_after: 7_000, announce: ['irc:#ops'] });
     expect(t).toEqual({ previews: ['irc:#ops'], preview_every: 300_000, digest: { cron: '0 9 * * 1-5', channels: ['irc:#ops'], stale_after: 3 * 86_400_000 } });
     expect(alerts).toEqual({

@@ -80,7 +80,7 @@ export class AlertService {
     const server = input.host ? await this.findServer(input.host) : null;
     const subject = subjectOf(input, server?.name ?? input.host);
     const quiet = input.status === 'firing' ? await this.quietReason(subject, server) : null;
-    const { alert, outcome } = await store.record(input, { serverId: server?.id ?? null, host: server?.name ?? input.host ?? null }, this.d.dedupWindowMs, quiet);
+    const { alert, outcome, notified } = await store.record(input, { serverId: server?.id ?? null, host: server?.name ?? input.host ?? null }, this.d.dedupWindowMs, quiet);
     metrics.accepted.inc({ source: input.source });
 
     let news: AlertNews | null = null;
@@ -89,12 +89,15 @@ export class AlertService {
     else if (outcome === 'escalated' || (outcome === 'repeat' && !alert.acked_at)) news = 'repeat';
     else if (outcome === 'resolved' && alert.last_notified_at) news = 'resolved';
     else if (outcome === 'deduplicated' || outcome === 'repeat') metrics.deduplicated.inc({ source: input.source });
-    if (news) await this.post(alert, news, subject);
+    if (news) await this.post(alert, news, subject, notified);
     return { id: alert.id, fingerprint: alert.fingerprint, outcome: quiet ? (quiet === 'maintenance' ? 'suppressed' : 'silenced') : outcome, posted: news !== null };
   }
 
-  /** Writes the alert's message to the outbox of each channel its route names. */
-  private async post(alert: Alert, news: AlertNews, subject: Subject): Promise<void> {
+  /**
+   * Writes the alert's message to the outbox of each channel its route names.
+   * `notified`: the store already wrote the row as posted now (a new alert).
+   */
+  private async post(alert: Alert, news: AlertNews, subject: Subject, notified = false): Promise<void> {
     const { channels } = this.d.routes.route(subject);
     const body = alertMessage(alert, news, this.d.clock.now(), this.d.links);
     const priority = alert.severity === 'critical' && news !== 'resolved' ? 1 : 0;
@@ -107,7 +110,7 @@ export class AlertService {
       });
       this.d.metrics.routed.inc({ channel });
     }
-    await this.d.store.markNotified(alert.id);
+    if (!notified) await this.d.store.markNotified(alert.id);
     if (news === 'reminder') await this.d.store.addEvent(alert.id, 'reminded', null, null);
   }
 

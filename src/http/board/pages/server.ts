@@ -21,6 +21,7 @@ export const serverPage: PageHandler = async (ctx) => {
 
   const body = html`<h1>${s.name} ${serverStatusPill(s.status)}</h1>
 ${fields(s)}
+<p><a href="/logs?host=${encodeURIComponent(s.name)}">Log lines from ${s.name}</a></p>
 <h2>Firing alerts</h2>
 ${firingTable(view.firing, ctx)}
 <h2>Recent alerts</h2>

@@ -17,7 +17,7 @@ export interface CopyReport {
  * Filled by the target's own triggers from the rows copied (PostgreSQL's
  * tsvector index, SQLite's FTS5 table), or written by migrations.
  */
-const DERIVED = new Set(['schema_migrations', 'ticket_search']);
+const DERIVED = new Set(['schema_migrations', 'ticket_search', 'log_search', 'log_search_pending']);
 /** PostgreSQL caps one statement at 65,535 parameters. */
 const MAX_PARAMS = 60_000;
 
@@ -77,7 +77,7 @@ function tablesInForeignKeyOrder(db: SqliteSql): string[] {
   const tables = (db.raw
     .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND sql NOT LIKE 'CREATE VIRTUAL%' AND name NOT LIKE 'sqlite_%' ORDER BY name")
     .pluck()
-    .all() as string[]).filter((t) => !DERIVED.has(t) && !t.startsWith('ticket_search_'));
+    .all() as string[]).filter((t) => !DERIVED.has(t) && !t.startsWith('ticket_search_') && !t.startsWith('log_search_'));
   const deps = new Map(tables.map((t) => [t, (db.raw.prepare('SELECT "table" FROM pragma_foreign_key_list(?)').pluck().all(t) as string[]).filter((d) => d !== t)]));
   const ordered: string[] = [];
   const visit = (t: string) => {

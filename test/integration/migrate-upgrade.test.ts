@@ -80,6 +80,8 @@ const SAMPLES: Record<string, Record<string, Row[]>> = {
  */
 const DERIVED: Record<string, string> = {
   ticket_search: 'FTS5 index fed by triggers on tickets and ticket_events',
+  log_search: 'FTS5 index over log_lines(message), written by LogSearch from log_search_pending',
+  log_search_pending: 'log lines waiting for the word index, queued by a trigger on log_lines',
 };
 
 /** Columns of each ordinary table, from SQLite's own catalogue (FTS shadow tables and SQLite's are left out). */

@@ -134,7 +134,8 @@ export class LogSearch {
       'SELECT DISTINCT host FROM (SELECT host FROM log_lines ORDER BY id DESC LIMIT ?) AS recent WHERE host IS NOT NULL',
       [RECENT_FOR_SUGGESTIONS],
     );
-    const suggestions = closest(q, [...r.suggestions, ...senders]);
+    // The inventory's spelling first: `WEB01` in the lines is not another suggestion beside web01.
+    const suggestions = closest(q, uniqueNoCase([...r.suggestions, ...senders]));
     throw new UserError(`no host '${q}' in the inventory or the stored log lines${suggestions.length > 0 ? ` — did you mean ${suggestions.join(', ')}?` : ''}`);
   }
 

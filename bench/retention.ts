@@ -14,7 +14,7 @@ import type { Sql } from '../src/store/sql.js';
 import { RunningBot } from '../test/helpers/cli.js';
 import { freePort } from '../test/helpers/ports.js';
 import { TOKEN } from './bot.js';
-import { generateCsv } from './servers.js';
+import { generateCsv, hostName } from './servers.js';
 import { fmtMs, summarize, timeMsAsync } from './stats.js';
 
 /**
@@ -120,11 +120,6 @@ function openCore(config: string): Promise<Core> {
   return buildCore(loadConfig(config).config, { log: silent(), clock: systemClock });
 }
 
-function hostName(i: number): string {
-  const roles = ['web', 'app', 'db', 'cache', 'lb', 'batch', 'mq', 'search'];
-  return `${roles[i % roles.length]}${String(i).padStart(6, '0')}`;
-}
-
 /** Rows of one table, `ROWS_PER_INSERT` to a statement and 50,000 to a transaction. */
 async function bulk(db: Sql, table: string, columns: string[], n: number, row: (i: number) => unknown[]): Promise<void> {
   const one = `(${columns.map(() => '?').join(', ')})`;
@@ -204,8 +199,7 @@ function rss(bot: RunningBot): number {
 function pruneLine(stdout: string): { ms: number; deleted: Record<string, number>; freedPages: number } | undefined {
   for (const text of stdout.split('\n')) {
     if (!text.includes('retention pruned old rows')) continue;
-    const l = JSON.parse(text) as { ms: number; deleted: Record<string, number>; freedPages: number };
-    return l;
+    return JSON.parse(text) as { ms: number; deleted: Record<string, number>; freedPages: number };
   }
   return undefined;
 }

@@ -31,7 +31,7 @@ export function generateCsv(n: number): string {
   return lines.join('\n') + '\n';
 }
 
-function hostName(i: number): string {
+export function hostName(i: number): string {
   return `${ROLES[i % ROLES.length]}${String(i).padStart(6, '0')}`;
 }
 

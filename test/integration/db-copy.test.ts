@@ -142,7 +142,7 @@ describe('opsbridge db copy', () => {
   it('the source has rows in every table the copy moves', () => {
     expect(Object.keys(counts).sort()).toEqual([
       'alert_events', 'alerts', 'git_pushes', 'leases', 'log_lines', 'maintenance_hosts', 'maintenance_schedules', 'maintenance_updates',
-      'maintenance_windows', 'outbox', 'schedule_state', 'server_ips', 'server_status_history', 'servers', 'silences', 'tail_offsets',
+      'maintenance_windows', 'outbox', 'schedule_state', 'server_ips', 'server_status_history', 'server_words', 'servers', 'silences', 'tail_offsets',
       'ticket_commits', 'ticket_events', 'ticket_hosts', 'ticket_watchers', 'tickets',
     ]);
     for (const [table, n] of Object.entries(counts)) expect(n, table).toBeGreaterThan(0);

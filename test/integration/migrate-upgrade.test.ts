@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fixedClock } from '../../src/clock.js';
+import { Inventory } from '../../src/domain/servers/inventory.js';
+import type { ServerFilter } from '../../src/domain/servers/model.js';
 import { TicketStore } from '../../src/domain/tickets/store.js';
 import { migrationsDir } from '../../src/paths.js';
 import { openSqlite, type SqliteSql as DB } from '../../src/store/sqlite.js';
@@ -82,6 +84,7 @@ const DERIVED: Record<string, string> = {
   ticket_search: 'FTS5 index fed by triggers on tickets and ticket_events',
   log_search: 'FTS5 index over log_lines(message), written by LogSearch from log_search_pending',
   log_search_pending: 'log lines waiting for the word index, queued by a trigger on log_lines',
+  server_words: "servers' roles and tags one per row: filled by 0011 from servers, then kept by Inventory",
 };
 
 /** Columns of each ordinary table, from SQLite's own catalogue (FTS shadow tables and SQLite's are left out). */
@@ -122,6 +125,11 @@ async function checkDerived(db: DB, clock: ReturnType<typeof fixedClock>): Promi
   expect(await found('partition fills'), 'the description').toEqual([12]);
   expect(await found('logrotate misconfig'), 'a comment').toEqual([12]);
   expect(await tickets.get(12)).toMatchObject({ title: 'disk full on db12', hosts: ['db12'] });
+  const inventory = new Inventory(db, clock);
+  const hosts = async (f: ServerFilter) => (await inventory.list(f, 10)).servers.map((s) => s.name);
+  expect(await hosts({ role: 'primary' }), 'a role, through server_words').toEqual(['db12']);
+  expect(await hosts({ tag: 'SSD' }), 'a tag, through server_words').toEqual(['db12']);
+  expect(await hosts({ role: 'spare' })).toEqual([]);
 }
 
 let dir: string | undefined;

@@ -16,6 +16,29 @@ CREATE TABLE server_words (
   PRIMARY KEY (kind, word, name)
 ) WITHOUT ROWID;
 
+-- How many hosts of each status have a role or tag, kept by triggers, so
+-- `!servers role=web` is counted without reading 12,500 rows. A word no
+-- host has any more keeps its row, at 0.
+CREATE TABLE server_word_counts (
+  kind    TEXT NOT NULL,
+  word    TEXT NOT NULL COLLATE NOCASE,
+  status  TEXT NOT NULL,
+  hosts   INTEGER NOT NULL,
+  PRIMARY KEY (kind, word, status)
+) WITHOUT ROWID;
+CREATE TRIGGER server_words_counted AFTER INSERT ON server_words BEGIN
+  INSERT INTO server_word_counts (kind, word, status, hosts) VALUES (new.kind, new.word, new.status, 1)
+  ON CONFLICT (kind, word, status) DO UPDATE SET hosts = hosts + 1;
+END;
+CREATE TRIGGER server_words_uncounted AFTER DELETE ON server_words BEGIN
+  UPDATE server_word_counts SET hosts = hosts - 1 WHERE kind = old.kind AND word = old.word AND status = old.status;
+END;
+CREATE TRIGGER server_words_recounted AFTER UPDATE OF status ON server_words BEGIN
+  UPDATE server_word_counts SET hosts = hosts - 1 WHERE kind = old.kind AND word = old.word AND status = old.status;
+  INSERT INTO server_word_counts (kind, word, status, hosts) VALUES (new.kind, new.word, new.status, 1)
+  ON CONFLICT (kind, word, status) DO UPDATE SET hosts = hosts + 1;
+END;
+
 -- The hosts already there: each list split at its spaces.
 WITH RECURSIVE split (kind, server_id, name, status, word, rest) AS (
   SELECT 'role', id, name, status, '', roles || ' ' FROM servers WHERE roles <> ''

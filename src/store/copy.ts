@@ -17,7 +17,7 @@ export interface CopyReport {
  * Filled by the target's own triggers from the rows copied (PostgreSQL's
  * tsvector index, SQLite's FTS5 table), or written by migrations.
  */
-const DERIVED = new Set(['schema_migrations', 'ticket_search', 'log_search', 'log_search_pending']);
+const DERIVED = new Set(['schema_migrations', 'ticket_search', 'log_search', 'log_search_pending', 'server_word_counts']);
 /** PostgreSQL caps one statement at 65,535 parameters. */
 const MAX_PARAMS = 60_000;
 

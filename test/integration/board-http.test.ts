@@ -20,7 +20,8 @@ async function bot(config: Record<string, unknown> = {}): Promise<string> {
 describe('status board over HTTP', () => {
   it('serves every page as HTML with a strict Content-Security-Policy, and its script and stylesheet', async () => {
     const base = await bot();
-    for (const path of ['/', '/servers/web01', '/alerts', '/maintenance', '/tickets']) {
+    const sections = { '/': 'Fleet', '/alerts': 'Alerts', '/maintenance': 'Maintenance', '/tickets': 'Tickets', '/logs': 'Logs' } as Record<string, string>;
+    for (const path of ['/', '/servers/web01', '/alerts', '/maintenance', '/tickets', '/logs', '/logs?host=web01']) {
       const r = await fetch(base + path);
       expect(r.status, path).toBe(200);
       expect(r.headers.get('content-type'), path).toBe('text/html; charset=utf-8');
@@ -29,6 +30,9 @@ describe('status board over HTTP', () => {
       const body = await r.text();
       expect(body, path).toMatch(/^<!doctype html>/);
       expect(body, path).toContain('<script src="/board.js" defer></script>');
+      // Every section is in the header, the page's own marked as current.
+      const current = path.startsWith('/servers/') ? 'Fleet' : sections[path.split('?')[0]!];
+      for (const [href, label] of Object.entries(sections)) expect(body, path).toContain(`<a href="${href}"${current === label ? ' aria-current="page"' : ''}>${label}</a>`);
     }
     expect((await fetch(base + '/servers/web01').then((r) => r.text()))).toContain('&lt;b&gt;hi&lt;/b&gt;');
     const js = await fetch(base + '/board.js');

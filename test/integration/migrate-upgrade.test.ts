@@ -85,6 +85,7 @@ const DERIVED: Record<string, string> = {
   log_search: 'FTS5 index over log_lines(message), written by LogSearch from log_search_pending',
   log_search_pending: 'log lines waiting for the word index, queued by a trigger on log_lines',
   server_words: "servers' roles and tags one per row: filled by 0011 from servers, then kept by Inventory",
+  server_word_counts: 'hosts per role or tag and status, kept by triggers on server_words',
 };
 
 /** Columns of each ordinary table, from SQLite's own catalogue (FTS shadow tables and SQLite's are left out). */
@@ -130,6 +131,7 @@ async function checkDerived(db: DB, clock: ReturnType<typeof fixedClock>): Promi
   expect(await hosts({ role: 'primary' }), 'a role, through server_words').toEqual(['db12']);
   expect(await hosts({ tag: 'SSD' }), 'a tag, through server_words').toEqual(['db12']);
   expect(await hosts({ role: 'spare' })).toEqual([]);
+  expect(await inventory.countByStatus({ role: 'db' }), 'counted through server_word_counts').toEqual([{ status: 'working', count: 1 }]);
 }
 
 let dir: string | undefined;

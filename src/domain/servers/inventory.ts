@@ -128,8 +128,7 @@ export class Inventory {
 
   /** Filters (values may be globs), sorted by name, with the total before the limit. */
   async list(filter: ServerFilter, limit: number, offset = 0): Promise<{ total: number; servers: Server[] }> {
-    const { countFrom, where, params } = filterSql(filter);
-    const total = Number(await this.db.value(`SELECT COUNT(*) FROM ${countFrom} ${where}`, params));
+    const total = (await this.countByStatus(filter)).reduce((n, c) => n + c.count, 0);
     return { total, servers: await this.page(filter, limit, offset) };
   }
 
@@ -144,11 +143,8 @@ export class Inventory {
   }
 
   async countByStatus(filter: ServerFilter): Promise<StatusCount[]> {
-    const { countFrom, where, params, status } = filterSql(filter);
-    const rows = await this.db.all<StatusCount>(
-      `SELECT ${status} AS status, COUNT(*) AS count FROM ${countFrom} ${where} GROUP BY ${status} ORDER BY count DESC, ${status}`,
-      params,
-    );
+    const { counts, params } = filterSql(filter);
+    const rows = await this.db.all<StatusCount>(`${counts} ORDER BY count DESC, status`, params);
     // COUNT is a bigint on PostgreSQL, which its driver may hand over as text.
     return rows.map((r) => ({ status: r.status, count: Number(r.count) }));
   }
@@ -334,14 +330,15 @@ const GLOB_CHARS = /[*?[]/;
 interface FilterSql {
   /** The hosts a page is read from: `servers s`, joined to the rows of a role or tag the filter names exactly. */
   from: string;
-  /** What counting reads: server_words alone when every condition is on its rows. */
-  countFrom: string;
   where: string;
   params: Record<string, string>;
   /** Name order, read from the index the filter ranges over, so a page needs no sort. */
   order: string;
-  /** The status column counting groups by: server_words carries each host's. */
-  status: string;
+  /**
+   * The counts by status: read from server_word_counts when every condition
+   * is on a role or tag's rows, else counted over the matching hosts.
+   */
+  counts: string;
 }
 
 const JOINED = 'server_words w JOIN servers s ON s.id = w.server_id';
@@ -395,12 +392,15 @@ function filterSql(f: ServerFilter): FilterSql {
   if (f.dc !== undefined) column('s.dc', 'dc', f.dc);
   if (f.service !== undefined) column('s.service', 'service', f.service);
   const parts = [...onWords, ...onServer];
+  const where = parts.length ? `WHERE ${parts.join(' AND ')}` : '';
+  const counted = (from: string, status: string) => `SELECT ${status} AS status, COUNT(*) AS count FROM ${from} ${where} GROUP BY ${status}`;
   return {
     from: words ? JOINED : 'servers s',
-    countFrom: !words ? 'servers s' : onServer.length > 0 ? JOINED : 'server_words w',
-    where: parts.length ? `WHERE ${parts.join(' AND ')}` : '',
+    where,
     params,
     order: words ? 'w.name COLLATE NOCASE' : 's.name COLLATE NOCASE',
-    status: words ? 'w.status' : 's.status',
+    counts: !words ? counted('servers s', 's.status')
+      : onServer.length > 0 ? counted(JOINED, 'w.status')
+      : `SELECT w.status AS status, w.hosts AS count FROM server_word_counts w ${where} AND w.hosts > 0`,
   };
 }

@@ -1,12 +1,13 @@
 import { html, type Html } from './html.js';
 
-export type Section = 'fleet' | 'alerts' | 'maintenance' | 'tickets';
+export type Section = 'fleet' | 'alerts' | 'maintenance' | 'tickets' | 'logs';
 
 const NAV: [Section, string, string][] = [
   ['fleet', 'Fleet', '/'],
   ['alerts', 'Alerts', '/alerts'],
   ['maintenance', 'Maintenance', '/maintenance'],
   ['tickets', 'Tickets', '/tickets'],
+  ['logs', 'Logs', '/logs'],
 ];
 
 /**

@@ -99,7 +99,7 @@ ${result.lines.length === 0
 <tbody>${result.lines.map((l) => logRow(l, ctx.timezone, host, params))}</tbody>
 </table>`}
 ${pager({ path: '/logs', params, page, total: result.total })}`;
-  return { title: host ? `Logs · ${host.name}` : 'Logs', section: null, body };
+  return { title: host ? `Logs · ${host.name}` : 'Logs', section: 'logs', body };
 };
 
 function logRow(l: LogLine, tz: string, host: LogHost | undefined, params: Record<string, string | undefined>): Html {

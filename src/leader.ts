@@ -85,7 +85,13 @@ export async function startLeaderDuties(core: Core, config: Config, io: ConsoleI
             cron: digest.cron, timezone: config.timezone, channels: digest.channels, staleMs: digest.stale_after,
           })]
         : []),
-      new Pruner({ db: core.db, clock: core.clock, retention: config.retention, onDeleted: (kind, n) => core.metrics.prunedRows.inc({ kind }, n) }).job(log),
+      new Pruner({
+        db: core.db,
+        clock: core.clock,
+        retention: config.retention,
+        onDeleted: (kind, n) => core.metrics.prunedRows.inc({ kind }, n),
+        log,
+      }).job(log),
     ],
     log,
   );

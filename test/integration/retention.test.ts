@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { ZERO_SHA, type Push } from '../../src/domain/git/push.js';
-import { Pruner, type PrunedKind } from '../../src/domain/retention/prune.js';
+import { Pruner, RESOLVED_BEFORE, type PrunedKind } from '../../src/domain/retention/prune.js';
 import { fromGeneric } from '../../src/ingest/alerts/sources.js';
 import { DEFAULT_HOST_LABELS } from '../../src/domain/alerts/host.js';
 import { SAMPLE_CSV, TEST_ENGINE, testCore, type TestCore } from '../helpers/core.js';
@@ -179,6 +179,24 @@ describe(`retention (${TEST_ENGINE})`, () => {
     expect(r.freedPages).toBeGreaterThan(100);
     expect(Number(await core.db.value('PRAGMA freelist_count'))).toBe(0);
     expect(Number(await core.db.value('PRAGMA page_count'))).toBeLessThan(pagesBefore - 100);
+  });
+});
+
+describe.runIf(TEST_ENGINE === 'sqlite')('retention on SQLite', () => {
+  it('finds resolved alerts through alerts_resolved, not by sorting every resolved alert', async () => {
+    const plan = await core.db.all<{ detail: string }>(`EXPLAIN QUERY PLAN ${RESOLVED_BEFORE.sqlite}`, ['2026-01-01', 10]);
+    expect(plan.map((r) => r.detail).join('; ')).toMatch(/^SEARCH alerts USING COVERING INDEX alerts_resolved \(resolved_at<\?\)$/);
+  });
+
+  it('reports the longest batch of a run', async () => {
+    await fire('Old');
+    await fire('Old', 'resolved');
+    await deliverAll();
+    core.clock.set('2026-12-01T00:00:00Z');
+    const r = await pruner().run();
+    expect(r.deleted.alerts).toBe(1);
+    expect(r.longestBatchMs).toBeGreaterThan(0);
+    expect(r.longestBatchMs).toBeLessThanOrEqual(r.ms);
   });
 });
 

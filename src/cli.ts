@@ -84,7 +84,7 @@ db.command('stats')
     const { storeStats, formatStoreStats } = await import('./store/stats.js');
     // Read only, like `status`: no migration and no new file.
     if (!isPostgresUrl(cfg.database) && !existsSync(cfg.database)) throw new UserError(`no database at ${cfg.database}: start the bot or run opsbridge migrate first`);
-    const store = openStore(cfg.database);
+    const store = await openStore(cfg.database);
     try {
       // Counting reads whole tables; on SQLite this is a connection of its own, so the running bot does not wait for it.
       const stats = await storeStats(store, { exact: !opts.estimate }).catch((err: Error) => {
@@ -193,7 +193,7 @@ program
     const { describeCluster } = await import('./leadership/describe.js');
     // Read only: no migration, no new file; a status check must not change the store a pair runs on.
     if (!isPostgresUrl(cfg.database) && !existsSync(cfg.database)) throw new UserError(`no database at ${cfg.database}: no node has run here`);
-    const db = openStore(cfg.database);
+    const db = await openStore(cfg.database);
     try {
       const s = await new Cluster(db, cfg.node).status().catch((err: Error) => {
         throw new UserError(`cannot read the leader lease from ${db.name}: ${err.message.split('\n')[0]} (a bot of this version has not run on it yet?)`);

@@ -2,7 +2,6 @@ import type { Logger } from 'pino';
 import type { AdapterStatus, ChatAdapter } from './adapters/adapter.js';
 import { ConsoleAdapter } from './adapters/console/console-adapter.js';
 import { IrcAdapter } from './adapters/irc/irc-adapter.js';
-import { SlackAdapter } from './adapters/slack/slack-adapter.js';
 import type { Core } from './core.js';
 import { Bridge } from './bridge/bridge.js';
 import { parseChannelAddress } from './chat/message.js';
@@ -17,7 +16,7 @@ import type { Fence } from './leadership/leadership.js';
 import { OutboxWakeup } from './leadership/outbox-wakeup.js';
 import { parseListen } from './net/listen.js';
 import { Scheduler } from './scheduler/scheduler.js';
-import { PostgresSql } from './store/postgres.js';
+import type { PostgresSql } from './store/postgres.js';
 
 export interface ConsoleIO {
   /** Run the console chat even when a chat platform is configured. */
@@ -40,9 +39,9 @@ export interface LeaderDuties {
  */
 export async function startLeaderDuties(core: Core, config: Config, io: ConsoleIO, fence: Fence, log: Logger): Promise<LeaderDuties> {
   const { outbox, dispatcher, metrics, services } = core;
-  const adapters = makeAdapters(core, config, io, fence, log);
+  const adapters = await makeAdapters(core, config, io, fence, log);
   const consoleServesAll = !config.irc && !config.slack;
-  const onPostgres = core.db instanceof PostgresSql;
+  const onPostgres = core.db.engine === 'postgres';
   const delivery = new Delivery({
     outbox,
     clock: core.clock,
@@ -61,7 +60,7 @@ export async function startLeaderDuties(core: Core, config: Config, io: ConsoleI
       return (platform && adapters.get(platform)) ?? (consoleServesAll ? adapters.get('console') : undefined);
     },
   });
-  const wakeup = core.db instanceof PostgresSql ? new OutboxWakeup(core.db, (channel) => (channel ? delivery.wake(channel) : void delivery.kick()), log) : undefined;
+  const wakeup = onPostgres ? new OutboxWakeup(core.db as PostgresSql, (channel) => (channel ? delivery.wake(channel) : void delivery.kick()), log) : undefined;
 
   const bridge = config.bridges.length > 0 ? new Bridge(config.bridges, outbox) : undefined;
   const previews = new TicketPreviews({
@@ -109,7 +108,7 @@ export async function startLeaderDuties(core: Core, config: Config, io: ConsoleI
   };
 }
 
-function makeAdapters(core: Core, config: Config, io: ConsoleIO, fence: Fence, log: Logger): Map<string, ChatAdapter> {
+async function makeAdapters(core: Core, config: Config, io: ConsoleIO, fence: Fence, log: Logger): Promise<Map<string, ChatAdapter>> {
   const adapters = new Map<string, ChatAdapter>();
   // Checked again right before a line goes on the wire: a leader paused
   // past its deadline must not flush what its send queue still holds.
@@ -121,6 +120,8 @@ function makeAdapters(core: Core, config: Config, io: ConsoleIO, fence: Fence, l
       apiUrl: s.api_url, slashCommand: s.slash_command, maxChannelLines: s.max_channel_lines,
       relayBots: s.relay_bots, relayIconUrl: s.relay_icon_url, rate: s.rate,
     };
+    // Bolt is loaded only when Slack is configured: it is a third of the bot's memory.
+    const { SlackAdapter } = await import('./adapters/slack/slack-adapter.js');
     adapters.set('slack', new SlackAdapter({ settings, clock: core.clock, log, people: core.services.people.slackIds(), mayWrite }));
   }
   if (config.irc) {

@@ -1,7 +1,6 @@
 import { FatalError } from '../errors.js';
 import { migrationsDir } from '../paths.js';
 import { migrate, readMigrations, type MigrationResult } from './migrate.js';
-import { PostgresSql } from './postgres.js';
 import type { Sql } from './sql.js';
 import { openSqlite } from './sqlite.js';
 
@@ -16,9 +15,14 @@ export interface OpenOptions {
   max?: number;
 }
 
-/** The store the config names, not yet migrated. */
-export function openStore(database: string, opts: OpenOptions = {}): Sql {
-  return isPostgresUrl(database) ? new PostgresSql(database, opts) : openSqlite(database);
+/**
+ * The store the config names, not yet migrated. The PostgreSQL driver is
+ * loaded only for a postgres:// URL: an SQLite install never pays its memory.
+ */
+export async function openStore(database: string, opts: OpenOptions = {}): Promise<Sql> {
+  if (!isPostgresUrl(database)) return openSqlite(database);
+  const { PostgresSql } = await import('./postgres.js');
+  return new PostgresSql(database, opts);
 }
 
 /**
@@ -26,7 +30,7 @@ export function openStore(database: string, opts: OpenOptions = {}): Sql {
  * that names the database (host and database, never a password): exit 1.
  */
 export async function openMigratedStore(database: string, opts: OpenOptions = {}): Promise<{ db: Sql; migrations: MigrationResult }> {
-  const db = openStore(database, opts);
+  const db = await openStore(database, opts);
   try {
     const migrations = await migrate(db, readMigrations(migrationsDir(db.engine)));
     return { db, migrations };

@@ -310,7 +310,7 @@ describe('lines stored before the search migration', () => {
     const pg = TEST_ENGINE === 'postgres' ? await startPostgres() : undefined;
     let db: Sql | undefined;
     try {
-      db = openStore(pg ? await pg.createDatabase() : join(dir, 'old.db'));
+      db = await openStore(pg ? await pg.createDatabase() : join(dir, 'old.db'));
       const all = readMigrations(migrationsDir(db.engine));
       await migrate(db, all.filter((m) => m.name < '0009'));
       await db.run("INSERT INTO log_lines (source, host, level, message, ts, received_at, malformed) VALUES ('syslog', 'web01', 'err', 'disk quota exceeded', NULL, '2026-11-25T11:00:00.000Z', 0)");

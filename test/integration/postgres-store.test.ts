@@ -71,7 +71,7 @@ describe('the PostgreSQL store', () => {
     const err = await rejectedBy(FatalError, openMigratedStore(url));
     expect(err.message).toMatch(/^cannot open database 127\.0\.0\.1:1\/nothing: .*ECONNREFUSED/);
     expect(err.message).not.toContain(pg.password);
-    const db = openStore(url);
+    const db = await openStore(url);
     await rejectedBy(StoreUnavailableError, db.all('SELECT 1'));
     await db.close();
   });

@@ -128,8 +128,8 @@ export class Inventory {
 
   /** Filters (values may be globs), sorted by name, with the total before the limit. */
   async list(filter: ServerFilter, limit: number, offset = 0): Promise<{ total: number; servers: Server[] }> {
-    const total = (await this.countByStatus(filter)).reduce((n, c) => n + c.count, 0);
-    return { total, servers: await this.page(filter, limit, offset) };
+    const { total, params } = filterSql(filter);
+    return { total: Number(await this.db.value(total, params)), servers: await this.page(filter, limit, offset) };
   }
 
   /** One page of matching hosts, sorted by name, without counting them all (a filter may scan). */
@@ -335,9 +335,11 @@ interface FilterSql {
   /** Name order, read from the index the filter ranges over, so a page needs no sort. */
   order: string;
   /**
-   * The counts by status: read from server_word_counts when every condition
-   * is on a role or tag's rows, else counted over the matching hosts.
+   * How many hosts match, and how many of each status: read from
+   * server_word_counts when every condition is on a role or tag's rows,
+   * else counted over the matching hosts (the total from the narrowest index).
    */
+  total: string;
   counts: string;
 }
 
@@ -402,5 +404,8 @@ function filterSql(f: ServerFilter): FilterSql {
     counts: !words ? counted('servers s', 's.status')
       : onServer.length > 0 ? counted(JOINED, 'w.status')
       : `SELECT w.status AS status, w.hosts AS count FROM server_word_counts w ${where} AND w.hosts > 0`,
+    total: words && onServer.length === 0
+      ? `SELECT coalesce(sum(w.hosts), 0) FROM server_word_counts w ${where}`
+      : `SELECT COUNT(*) FROM ${words ? JOINED : 'servers s'} ${where}`,
   };
 }

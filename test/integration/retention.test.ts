@@ -188,6 +188,20 @@ describe.runIf(TEST_ENGINE === 'sqlite')('retention on SQLite', () => {
     expect(plan.map((r) => r.detail).join('; ')).toMatch(/^SEARCH alerts USING COVERING INDEX alerts_resolved \(resolved_at<\?\)$/);
   });
 
+  it('checkpoints every 1,000 WAL pages while it deletes, and puts the bot\'s setting back after', async () => {
+    await fire('Old');
+    await fire('Old', 'resolved');
+    await deliverAll();
+    core.clock.set('2026-12-01T00:00:00Z');
+    const setting = () => core.db.value<number>('PRAGMA wal_autocheckpoint');
+    expect(await setting()).toBe(10_000);
+    const during: number[] = [];
+    const p = new Pruner({ db: core.db, clock: core.clock, retention: retention({}), onDeleted: () => void setting().then((n) => during.push(Number(n))) });
+    expect((await p.run()).deleted.alerts).toBe(1);
+    expect(during).toContain(1000);
+    expect(await setting()).toBe(10_000);
+  });
+
   it('reports the longest batch of a run', async () => {
     await fire('Old');
     await fire('Old', 'resolved');

@@ -90,7 +90,7 @@ export async function startLeaderDuties(core: Core, config: Config, io: ConsoleI
         retention: config.retention,
         onDeleted: (kind, n) => core.metrics.prunedRows.inc({ kind }, n),
         log,
-      }).job(log),
+      }).job(),
     ],
     log,
   );

@@ -28,7 +28,7 @@ export interface PrunerDeps {
   retention: RetentionConfig;
   /** Called after each batch, e.g. to count in /metrics. */
   onDeleted?: (kind: PrunedKind, rows: number) => void;
-  /** Where a batch that took far over its budget is told, at debug level. */
+  /** Where a run that removed something is told (info), and a batch far over its budget (debug). */
   log?: Logger;
   /**
    * How long one batch may hold the store. Each batch is a transaction of its
@@ -96,14 +96,14 @@ export class Pruner {
   constructor(private readonly d: PrunerDeps) {}
 
   /** Every minute on the leader; a run that finds nothing due costs a few index seeks. */
-  job(log: Logger): Job {
+  job(): Job {
     return {
       name: 'retention',
       every: '40 * * * * *',
       run: async () => {
         const r = await this.run();
         if (Object.keys(r.deleted).length > 0 || r.freedPages > 0) {
-          log.info({ deleted: r.deleted, freedPages: r.freedPages, ms: Math.round(r.ms), longestBatchMs: Math.round(r.longestBatchMs * 10) / 10, stopped: r.stopped }, 'retention pruned old rows');
+          this.d.log?.info({ deleted: r.deleted, freedPages: r.freedPages, ms: Math.round(r.ms), longestBatchMs: Math.round(r.longestBatchMs * 10) / 10, stopped: r.stopped }, 'retention pruned old rows');
         }
       },
       cancel: () => this.stop(),
